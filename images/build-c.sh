@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Builds the guest C library (images/libc) and every images/c/*.c program as a
+# static DragonFly BSD x86-64 executable in images/build/c/<name>. Benchmark
+# programs (images/c/bench_*.c) are also built natively for Linux with gcc into
+# images/build/linux/c/<name>, as the baseline. Only out-of-date files are rebuilt.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+CC=${DFLY_CC:-clang}
+HOSTCC=${HOST_CC:-gcc}
+OUT=build
+LIBOUT=$OUT/libc
+BINOUT=$OUT/c
+LINUXOUT=$OUT/linux/c
+
+TARGET=(-target x86_64-unknown-dragonfly)
+CFLAGS=("${TARGET[@]}" -ffreestanding -nostdlibinc -isystem libc/include
+        -O2 -g -fno-stack-protector -fno-pie -fno-pic
+        -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration)
+LDFLAGS=("${TARGET[@]}" -nostdlib -static -fuse-ld=lld)
+
+mkdir -p "$LIBOUT" "$BINOUT" "$LINUXOUT"
+
+# newer OUT DEP... : true when OUT is missing or older than any DEP
+newer() {
+  local out=$1; shift
+  [ -e "$out" ] || return 0
+  local d
+  for d in "$@"; do
+    [ "$d" -nt "$out" ] && return 0
+  done
+  return 1
+}
+
+mapfile -t HEADERS < <(find libc/include libc/src -name '*.h' | sort)
+mapfile -t LIBSRC < <(find libc/src -maxdepth 1 \( -name '*.c' -o -name '*.S' \) | sort)
+
+# --- the library: crt0.o separately, everything else in libvkc.a ---
+objs=()
+for src in "${LIBSRC[@]}"; do
+  base=$(basename "$src"); obj=$LIBOUT/${base%.*}.o
+  if newer "$obj" "$src" "${HEADERS[@]}" "$0"; then
+    echo "CC    $src"
+    "$CC" "${CFLAGS[@]}" -c "$src" -o "$obj"
+  fi
+  [ "$base" = crt0.S ] || objs+=("$obj")
+done
+CRT0=$LIBOUT/crt0.o
+LIBA=$LIBOUT/libvkc.a
+if newer "$LIBA" "${objs[@]}"; then
+  echo "AR    $LIBA"
+  rm -f "$LIBA"
+  llvm-ar rcs "$LIBA" "${objs[@]}" 2>/dev/null || ar rcs "$LIBA" "${objs[@]}"
+fi
+
+# --- the programs ---
+shopt -s nullglob
+LOCALHDR=(c/*.h)
+for src in c/*.c; do
+  name=$(basename "$src" .c)
+  bin=$BINOUT/$name
+  if newer "$bin" "$src" "$CRT0" "$LIBA" "${HEADERS[@]}" "${LOCALHDR[@]}" "$0"; then
+    echo "CC    $src -> $bin"
+    "$CC" "${CFLAGS[@]}" -Ic -c "$src" -o "$BINOUT/$name.o"
+    "$CC" "${LDFLAGS[@]}" "$CRT0" "$BINOUT/$name.o" "$LIBA" -o "$bin"
+    rm -f "$BINOUT/$name.o"
+  fi
+  case $name in
+    bench_*)
+      lbin=$LINUXOUT/$name
+      if newer "$lbin" "$src" "${LOCALHDR[@]}" "$0"; then
+        echo "HOSTCC $src -> $lbin"
+        "$HOSTCC" -O2 -g -Wall -Ic -o "$lbin" "$src" -pthread
+      fi
+      ;;
+  esac
+done

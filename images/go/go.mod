@@ -1,0 +1,3 @@
+module vkemu.test/guests
+
+go 1.22

@@ -1,0 +1,48 @@
+// Host helpers that need C: file locks and descriptor plumbing the Node API
+// does not offer.
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "space.h"
+
+namespace vkemu {
+
+// flock(fd, op) -> 0 or -errno (Linux LOCK_* values).
+static Napi::Value Flock(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int op = info[1].As<Napi::Number>().Int32Value();
+  int r = flock(fd, op);
+  return Napi::Number::New(info.Env(), r == 0 ? 0 : -errno);
+}
+
+// fcntlFlags(fd[, set]) -> the O_* status flags, optionally setting them first.
+static Napi::Value FcntlFlags(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  if (info.Length() > 1) {
+    int fl = info[1].As<Napi::Number>().Int32Value();
+    if (fcntl(fd, F_SETFL, fl) != 0) return Napi::Number::New(info.Env(), -errno);
+  }
+  int r = fcntl(fd, F_GETFL);
+  return Napi::Number::New(info.Env(), r >= 0 ? r : -errno);
+}
+
+// ioctlBuf(fd, request, buffer) -> 0 or -errno; the buffer is passed by pointer.
+static Napi::Value IoctlBuf(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  unsigned long req = static_cast<unsigned long>(info[1].As<Napi::Number>().Int64Value());
+  Napi::Uint8Array b = info[2].As<Napi::Uint8Array>();
+  int r = ioctl(fd, req, b.Data());
+  return Napi::Number::New(info.Env(), r >= 0 ? r : -errno);
+}
+
+Napi::Object InitHost(Napi::Env env, Napi::Object exports) {
+  exports.Set("flock", Napi::Function::New(env, Flock));
+  exports.Set("fcntlFlags", Napi::Function::New(env, FcntlFlags));
+  exports.Set("ioctlBuf", Napi::Function::New(env, IoctlBuf));
+  return exports;
+}
+
+}  // namespace vkemu

@@ -1,0 +1,766 @@
+#include "space.h"
+
+#include <errno.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace vkemu {
+
+Napi::FunctionReference* Space::constructor = nullptr;
+
+// QEMU remembers the last exception in CPUX86State.old_exception and only
+// clears it when it delivers an exception through the IDT, which Unicorn never
+// does when an interrupt hook handles it. Left alone, a #GP followed by a #DE
+// becomes a double fault and then a triple fault. Its offset inside the saved
+// context is found once by experiment and reset after every exception.
+static long gOldExcOffset = -2;
+
+// An address no guest code executes: Unicorn discards the block containing
+// `until - 1` after each run, so it must never be hot code.
+static constexpr uint64_t kUntil = 0xFFFF800000000001ull;
+static constexpr uint64_t kUntilPhys = 0x1000;  // a page of hlt in every engine
+// A GDT with DragonFly's user selectors (code 0x2B, data 0x23), so that guest
+// code runs at CPL 3 and privileged instructions raise #GP.
+static constexpr uint64_t kGdtVa = 0xFFFF800000002000ull;
+static constexpr uint64_t kGdtPhys = 0x2000;
+
+HostMem::~HostMem() {
+  if (base) munmap(base, len);
+  if (fd >= 0) close(fd);
+}
+
+static int accessOf(uc_mem_type type) {
+  switch (type) {
+    case UC_MEM_WRITE: return 1;
+    case UC_MEM_FETCH: return 2;
+    default: return 0;
+  }
+}
+
+static bool tlbFill(uc_engine* uc, uint64_t vaddr, uc_mem_type type, uc_tlb_entry* out,
+                    void* user) {
+  return static_cast<Space*>(user)->fill(vaddr, accessOf(type), out);
+}
+
+static void onIntr(uc_engine* uc, uint32_t intno, void* user) {
+  Space* s = static_cast<Space*>(user);
+  s->pendingVector = static_cast<int>(intno);
+  uc_emu_stop(uc);
+}
+
+static bool onInvalid(uc_engine* uc, void* user) {
+  static_cast<Space*>(user)->pendingVector = 6;
+  return false;
+}
+
+static void onSyscall(uc_engine* uc, void* user) {
+  Space* s = static_cast<Space*>(user);
+  if (s->fastGetpid && s->running) {
+    uint64_t rax;
+    uc_reg_read(uc, UC_X86_REG_RAX, &rax);
+    if (rax == 20) {  // getpid: served here, no trip to TypeScript
+      uint64_t v = static_cast<uint64_t>(s->pid);
+      uint64_t fl;
+      uc_reg_write(uc, UC_X86_REG_RAX, &v);
+      uc_reg_read(uc, UC_X86_REG_EFLAGS, &fl);
+      fl &= ~1ull;
+      uc_reg_write(uc, UC_X86_REG_EFLAGS, &fl);
+      s->running->regs[kFastCalls]++;
+      return;
+    }
+  }
+  s->pendingVector = 0x1000;  // marker: syscall
+  uc_emu_stop(uc);
+}
+
+Napi::Function Space::Init(Napi::Env env) {
+  Napi::Function f = DefineClass(
+      env, "Space",
+      {
+          InstanceMethod("map", &Space::Map),
+          InstanceMethod("unmap", &Space::Unmap),
+          InstanceMethod("protect", &Space::Protect),
+          InstanceMethod("findFree", &Space::FindFree),
+          InstanceMethod("isFree", &Space::IsFree),
+          InstanceMethod("read", &Space::Read),
+          InstanceMethod("write", &Space::Write),
+          InstanceMethod("readCString", &Space::ReadCString),
+          InstanceMethod("check", &Space::Check),
+          InstanceMethod("regions", &Space::Regions),
+          InstanceMethod("run", &Space::Run),
+          InstanceMethod("flushCode", &Space::FlushCode),
+          InstanceMethod("copyFrom", &Space::CopyFrom),
+          InstanceMethod("setFast", &Space::SetFast),
+          InstanceMethod("setMasterPde", &Space::SetMasterPde),
+          InstanceMethod("inval", &Space::Inval),
+          InstanceMethod("close", &Space::Close),
+      });
+  constructor = new Napi::FunctionReference(Napi::Persistent(f));
+  return f;
+}
+
+Space::Space(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Space>(info) {
+  Napi::Env env = info.Env();
+  uc_err err = uc_open(UC_ARCH_X86, UC_MODE_64, &uc_);
+  if (err != UC_ERR_OK) {
+    Napi::Error::New(env, std::string("uc_open: ") + uc_strerror(err)).ThrowAsJavaScriptException();
+    return;
+  }
+  // Must come right after uc_open: the default reserves 1 GiB per instance.
+  uc_ctl_set_tcg_buffer_size(uc_, 32u << 20);
+  uc_ctl_tlb_mode(uc_, UC_TLB_VIRTUAL);
+  uc_hook_add(uc_, &hookFill_, UC_HOOK_TLB_FILL, (void*)tlbFill, this, 1, 0);
+  uc_hook_add(uc_, &hookIntr_, UC_HOOK_INTR, (void*)onIntr, this, 1, 0);
+  uc_hook_add(uc_, &hookInvalid_, UC_HOOK_INSN_INVALID, (void*)onInvalid, this, 1, 0);
+  uc_hook_add(uc_, &hookSyscall_, UC_HOOK_INSN, (void*)onSyscall, this, 1, 0, UC_X86_INS_SYSCALL);
+  // DragonFly's initial FPU state: x87 control word 0x37F, MXCSR 0x1F80.
+  uint64_t fpcw = 0x37F, mxcsr = 0x1F80;
+  uc_reg_write(uc_, UC_X86_REG_FPCW, &fpcw);
+  uc_reg_write(uc_, UC_X86_REG_MXCSR, &mxcsr);
+  uint64_t fl = 0x202;
+  uc_reg_write(uc_, UC_X86_REG_EFLAGS, &fl);
+  uc_mem_map(uc_, kUntilPhys, kPage, UC_PROT_ALL);
+  std::vector<uint8_t> hlts(kPage, 0xF4);
+  uc_mem_write(uc_, kUntilPhys, hlts.data(), kPage);
+  uc_mem_map(uc_, kGdtPhys, kPage, UC_PROT_ALL);
+  uint64_t gdt[8] = {0};
+  gdt[4] = 0x00CFF2000000FFFFull;  // 0x20: data, DPL 3
+  gdt[5] = 0x00AFFA000000FFFFull;  // 0x28: 64-bit code, DPL 3
+  uc_mem_write(uc_, kGdtPhys, gdt, sizeof gdt);
+  uc_x86_mmr gdtr = {0, kGdtVa, sizeof gdt - 1, 0};
+  uc_reg_write(uc_, UC_X86_REG_GDTR, &gdtr);
+  enterUserMode();
+  if (gOldExcOffset == -2) probeOldException();
+  uc_context_alloc(uc_, &pristine_);
+  uc_context_save(uc_, pristine_);
+}
+
+// Drop the engine from CPL 0 to CPL 3 with an iretq, the only way to load
+// the user selectors (and so CPL 3) that Unicorn honours.
+void Space::enterUserMode() {
+  // The stub lives at the start of the GDT page's neighbour (kGdtVa + 4 KiB).
+  uint8_t stub[] = {
+      0x6A, 0x23,                    // push 0x23 (ss)
+      0x54,                          // push rsp
+      0x9C,                          // pushfq
+      0x6A, 0x2B,                    // push 0x2b (cs)
+      0x68, 0x00, 0x00, 0x00, 0x00,  // push 0 (rip; never used)
+      0x48, 0xCF,                    // iretq
+  };
+  uc_mem_map(uc_, kGdtPhys + kPage, kPage, UC_PROT_ALL);
+  uc_mem_write(uc_, kGdtPhys + kPage, stub, sizeof stub);
+  loadingSegments = true;
+  uint64_t rsp = kGdtVa + 2 * kPage - 64;
+  uint64_t rip = kGdtVa + kPage;
+  uc_reg_write(uc_, UC_X86_REG_RSP, &rsp);
+  // Six instructions, ending with the iretq; the run stops right after it.
+  uc_err e = uc_emu_start(uc_, rip, kUntil, 0, 6);
+  if (getenv("VKEMU_DEBUG_SEG")) {
+    uint64_t cs = 0, ss = 0, r = 0;
+    uc_reg_read(uc_, UC_X86_REG_CS, &cs);
+    uc_reg_read(uc_, UC_X86_REG_SS, &ss);
+    uc_reg_read(uc_, UC_X86_REG_RIP, &r);
+    fprintf(stderr, "enterUserMode: err %d cs %lx ss %lx rip %lx vec %d\n", e, cs, ss, r, pendingVector);
+  }
+  loadingSegments = false;
+  uint64_t zero = 0;
+  uc_reg_write(uc_, UC_X86_REG_RSP, &zero);
+  uc_ctl_flush_tlb(uc_);
+}
+
+
+void Space::probeOldException() {
+  size_t size = uc_context_size(uc_);
+  uc_context *a = nullptr, *b = nullptr;
+  uc_context_alloc(uc_, &a);
+  uc_context_alloc(uc_, &b);
+  uc_context_save(uc_, a);
+  uint8_t hlt = 0xF4;
+  uc_mem_write(uc_, kGdtPhys + kPage + 64, &hlt, 1);
+  loadingSegments = true;
+  pendingVector = -1;
+  uc_emu_start(uc_, kGdtVa + kPage + 64, kUntil, 0, 1);
+  loadingSegments = false;
+  uc_context_save(uc_, b);
+  gOldExcOffset = -1;
+  const uint8_t* pa = reinterpret_cast<const uint8_t*>(a);
+  const uint8_t* pb = reinterpret_cast<const uint8_t*>(b);
+  int32_t minus1 = -1, gp = 13;
+  for (size_t off = 0; off + 4 <= size; off += 4) {
+    if (memcmp(pa + off, &minus1, 4) == 0 && memcmp(pb + off, &gp, 4) == 0) {
+      gOldExcOffset = static_cast<long>(off);
+      break;
+    }
+  }
+  uc_context_restore(uc_, a);
+  uc_context_free(a);
+  uc_context_free(b);
+  uc_ctl_flush_tlb(uc_);
+  if (getenv("VKEMU_DEBUG_SEG")) fprintf(stderr, "old_exception at %ld (vec %d)\n", gOldExcOffset, pendingVector);
+}
+
+void Space::clearOldException() {
+  if (gOldExcOffset < 0) return;
+  if (!scratch_) uc_context_alloc(uc_, &scratch_);
+  uc_context_save(uc_, scratch_);
+  int32_t minus1 = -1;
+  memcpy(reinterpret_cast<uint8_t*>(scratch_) + gOldExcOffset, &minus1, 4);
+  uc_context_restore(uc_, scratch_);
+}
+
+Space::~Space() {
+  vmas_.clear();
+  cache_ = nullptr;
+  for (auto& kv : phys_) uc_mem_unmap(uc_, kv.second.phys, kv.second.len);
+  phys_.clear();
+  if (pristine_) uc_context_free(pristine_);
+  if (scratch_) uc_context_free(scratch_);
+  if (uc_) uc_close(uc_);
+}
+
+void Space::unload() {
+  if (loaded) {
+    loaded->saveFrom(this);
+    loaded = nullptr;
+  }
+}
+
+Vma* Space::find(uint64_t va) {
+  if (cache_ && va >= cache_->start && va < cache_->end) return cache_;
+  auto it = vmas_.upper_bound(va);
+  if (it == vmas_.begin()) return nullptr;
+  --it;
+  if (va >= it->second.end) return nullptr;
+  cache_ = &it->second;
+  return cache_;
+}
+
+static bool protAllows(int prot, int access) {
+  switch (access) {
+    case 0: return prot != 0;  // x86: any mapped protection is readable
+    case 1: return prot & kProtWrite;
+    default: return prot & kProtExec;
+  }
+}
+
+// Resolve the backing host page for a page of a vma: the byte offset of the
+// page within vma->mem, or -1. `perms` gets the protection to grant.
+static int64_t backingOffset(Vma* v, uint64_t pageVa, int access, int* perms) {
+  if (v->kind == 4) {
+    bool w = false, x = false;
+    int64_t pg = vptWalk(v->mem.get(), v->masterPde, pageVa >> 12, access, &w, &x);
+    if (pg < 0) return -1;
+    *perms = kProtRead | (w ? kProtWrite : 0) | (x ? kProtExec : 0);
+    uint64_t off = static_cast<uint64_t>(pg) * kPage;
+    if (off >= v->mem->len) return -1;
+    return static_cast<int64_t>(off);
+  }
+  *perms = v->prot;
+  uint64_t off = v->memOffset + (pageVa - v->start);
+  HostMem* m = v->mem.get();
+  if (m->file) {
+    uint64_t fileOff = m->fdOffset + off;
+    if (fileOff >= m->fileSize) {
+      struct stat st;
+      if (fstat(m->fd, &st) == 0) m->fileSize = static_cast<uint64_t>(st.st_size);
+      if (fileOff >= m->fileSize) return -2;  // beyond end of file: SIGBUS
+    }
+  }
+  return static_cast<int64_t>(off);
+}
+
+bool Space::fill(uint64_t vaddr, int access, uc_tlb_entry* out) {
+  uint64_t page = vaddr & ~(kPage - 1);
+  if (page == ((kUntil - 1) & ~(kPage - 1))) {
+    // Unicorn looks up the block at `until - 1` after every run.
+    out->paddr = kUntilPhys;
+    out->perms = UC_PROT_EXEC;
+    return true;
+  }
+  if ((page == kGdtVa || page == kGdtVa + kPage) && loadingSegments) {
+    out->paddr = kGdtPhys + (page - kGdtVa);
+    out->perms = UC_PROT_ALL;
+    return true;
+  }
+  lastFaultAddr = vaddr;
+  lastFaultAccess = access;
+  lastFaultPresent = false;
+  lastFaultNoncanonical = vaddr >= kVaLimit && vaddr < 0xFFFF800000000000ull;
+  faultPending = true;
+  Vma* v = find(page);
+  if (!v) return false;
+  if (v->kind != 4 && !protAllows(v->prot, access)) {
+    lastFaultPresent = true;
+    return false;
+  }
+  int perms = 0;
+  int64_t off = backingOffset(v, page, access, &perms);
+  if (off < 0) {
+    lastFaultPresent = off == -2 || v->kind == 4;
+    return false;
+  }
+  if (v->kind == 4 && !protAllows(perms, access)) {
+    lastFaultPresent = true;
+    return false;
+  }
+  auto it = phys_.find(v->mem.get());
+  faultPending = false;
+  out->paddr = it->second.phys + static_cast<uint64_t>(off);
+  out->perms = static_cast<uc_prot>(perms & 7);
+  return true;
+}
+
+uint8_t* Space::translate(uint64_t va, int access, uint64_t* avail) {
+  uint64_t page = va & ~(kPage - 1);
+  Vma* v = find(page);
+  if (!v) return nullptr;
+  int perms = 0;
+  if (v->kind != 4 && !protAllows(v->prot, access)) return nullptr;
+  int64_t off = backingOffset(v, page, access, &perms);
+  if (off < 0) return nullptr;
+  if (v->kind == 4) {
+    if (!protAllows(perms, access)) return nullptr;
+    *avail = kPage - (va - page);
+  } else {
+    uint64_t end = v->end;
+    if (v->mem->file) {
+      // Do not hand out bytes past the end of the file.
+      uint64_t fileEnd = v->start + (v->mem->fileSize - v->mem->fdOffset - v->memOffset);
+      uint64_t fileEndPage = (fileEnd + kPage - 1) & ~(kPage - 1);
+      if (fileEndPage < end) end = fileEndPage;
+    }
+    *avail = end - va;
+  }
+  return v->mem->base + off + (va - page);
+}
+
+bool Space::copyIn(uint64_t va, void* dst, uint64_t len) {
+  uint8_t* d = static_cast<uint8_t*>(dst);
+  while (len > 0) {
+    uint64_t avail = 0;
+    uint8_t* p = translate(va, 0, &avail);
+    if (!p) return false;
+    uint64_t n = std::min(avail, len);
+    memcpy(d, p, n);
+    d += n, va += n, len -= n;
+  }
+  return true;
+}
+
+bool Space::copyOut(uint64_t va, const void* src, uint64_t len) {
+  const uint8_t* s = static_cast<const uint8_t*>(src);
+  // Check the whole range first so that a failing copy writes nothing.
+  for (uint64_t a = va & ~(kPage - 1); a < va + len; a += kPage) {
+    uint64_t avail;
+    if (!translate(a < va ? va : a, 1, &avail)) return false;
+  }
+  while (len > 0) {
+    uint64_t avail = 0;
+    uint8_t* p = translate(va, 1, &avail);
+    if (!p) return false;
+    uint64_t n = std::min(avail, len);
+    memcpy(p, s, n);
+    s += n, va += n, len -= n;
+  }
+  return true;
+}
+
+uint64_t Space::physOf(const std::shared_ptr<HostMem>& mem) {
+  auto it = phys_.find(mem.get());
+  if (it != phys_.end()) {
+    it->second.refs++;
+    return it->second.phys;
+  }
+  uint64_t len = (mem->len + 0x1FFFFF) & ~0x1FFFFFull;
+  uint64_t phys = nextPhys_;
+  nextPhys_ += len + 0x200000;
+  uc_err err = uc_mem_map_ptr(uc_, phys, mem->len, UC_PROT_ALL, mem->base);
+  if (err != UC_ERR_OK) return ~0ull;
+  phys_[mem.get()] = PhysSlot{phys, mem->len, 1, mem};
+  return phys;
+}
+
+void Space::releasePhys(HostMem* mem) {
+  auto it = phys_.find(mem);
+  if (it == phys_.end()) return;
+  if (--it->second.refs > 0) return;
+  uc_mem_unmap(uc_, it->second.phys, it->second.len);
+  phys_.erase(it);
+}
+
+void Space::splitAt(uint64_t addr) {
+  Vma* v = find(addr);
+  cache_ = nullptr;
+  if (!v || v->start == addr) return;
+  Vma hi = *v;
+  hi.start = addr;
+  hi.memOffset = v->memOffset + (addr - v->start);
+  v->end = addr;
+  physOf(hi.mem);  // one more reference for the new piece
+  vmas_.emplace(addr, hi);
+}
+
+void Space::removeRange(uint64_t start, uint64_t end) {
+  splitAt(start);
+  splitAt(end);
+  cache_ = nullptr;
+  auto it = vmas_.lower_bound(start);
+  while (it != vmas_.end() && it->first < end) {
+    Vma& v = it->second;
+    if (v.kind == 0) {
+      // Give the memory back; the range may be mapped again later.
+      madvise(v.mem->base + v.memOffset, v.end - v.start, MADV_DONTNEED);
+    }
+    releasePhys(v.mem.get());
+    it = vmas_.erase(it);
+  }
+}
+
+void Space::invalidate() {
+  uc_ctl_flush_tlb(uc_);
+}
+
+int Space::mapRange(uint64_t start, uint64_t len, int prot, int kind,
+                    std::shared_ptr<HostMem> mem, uint64_t memOffset) {
+  removeRange(start, start + len);
+  if (physOf(mem) == ~0ull) return -ENOMEM;
+  Vma v{start, start + len, prot, kind, mem, memOffset, 0};
+  vmas_.emplace(start, v);
+  cache_ = nullptr;
+  invalidate();
+  return 0;
+}
+
+static uint64_t num(const Napi::Value& v) {
+  if (v.IsBigInt()) {
+    bool lossless;
+    return v.As<Napi::BigInt>().Uint64Value(&lossless);
+  }
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (d < 0) return static_cast<uint64_t>(static_cast<int64_t>(d));
+  return static_cast<uint64_t>(d);
+}
+
+// map(start, len, prot, kind, fd, fdOffset) -> 0 or -errno. Replaces whatever
+// was there. kind: 0 private anon, 1 shared anon, 2 private file, 3 shared
+// file, 4 vpagetable over a shared file.
+Napi::Value Space::Map(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint64_t start = num(info[0]), len = num(info[1]);
+  int prot = info[2].As<Napi::Number>().Int32Value();
+  int kind = info[3].As<Napi::Number>().Int32Value();
+  int fd = info[4].As<Napi::Number>().Int32Value();
+  uint64_t off = num(info[5]);
+  if ((start | len) & (kPage - 1) || len == 0 || start + len > kVaLimit || start + len < start)
+    return Napi::Number::New(env, -EINVAL);
+  auto mem = std::make_shared<HostMem>();
+  mem->len = len;
+  void* p = MAP_FAILED;
+  if (kind == 0) {
+    p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  } else if (kind == 1) {
+    p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    mem->shared = true;
+  } else {
+    if (off & (kPage - 1)) return Napi::Number::New(env, -EINVAL);
+    int dfd = dup(fd);
+    if (dfd < 0) return Napi::Number::New(env, -EBADF);
+    struct stat st;
+    fstat(dfd, &st);
+    mem->fd = dfd;
+    mem->file = S_ISREG(st.st_mode);
+    mem->fileSize = static_cast<uint64_t>(st.st_size);
+    mem->fdOffset = off;
+    mem->shared = kind != 2;
+    int flags = kind == 2 ? MAP_PRIVATE : MAP_SHARED;
+    p = mmap(nullptr, len, PROT_READ | PROT_WRITE, flags | MAP_NORESERVE, dfd, static_cast<off_t>(off));
+    if (p == MAP_FAILED && errno == EACCES) {
+      p = mmap(nullptr, len, PROT_READ, flags | MAP_NORESERVE, dfd, static_cast<off_t>(off));
+    }
+    if (p == MAP_FAILED) {
+      int e = errno;
+      return Napi::Number::New(env, -e);
+    }
+  }
+  if (p == MAP_FAILED) return Napi::Number::New(env, -ENOMEM);
+  mem->base = static_cast<uint8_t*>(p);
+  return Napi::Number::New(env, mapRange(start, len, prot, kind, mem, 0));
+}
+
+Napi::Value Space::Unmap(const Napi::CallbackInfo& info) {
+  uint64_t start = num(info[0]), len = num(info[1]);
+  removeRange(start, start + len);
+  invalidate();
+  return info.Env().Undefined();
+}
+
+// protect(start, len, prot) -> 0 or -ENOMEM when part of the range is unmapped.
+Napi::Value Space::Protect(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint64_t start = num(info[0]), len = num(info[1]);
+  int prot = info[2].As<Napi::Number>().Int32Value();
+  uint64_t end = start + len;
+  for (uint64_t a = start; a < end;) {
+    Vma* v = find(a);
+    if (!v) return Napi::Number::New(env, -ENOMEM);
+    a = v->end;
+  }
+  splitAt(start);
+  splitAt(end);
+  for (auto it = vmas_.lower_bound(start); it != vmas_.end() && it->first < end; ++it)
+    it->second.prot = prot;
+  cache_ = nullptr;
+  invalidate();
+  return Napi::Number::New(env, 0);
+}
+
+// findFree(hint, len, align, limit) -> lowest free address >= hint, or -1.
+Napi::Value Space::FindFree(const Napi::CallbackInfo& info) {
+  uint64_t hint = num(info[0]), len = num(info[1]), align = num(info[2]);
+  uint64_t limit = info.Length() > 3 ? num(info[3]) : kUserTop;
+  if (align < kPage) align = kPage;
+  uint64_t a = (hint + align - 1) & ~(align - 1);
+  auto it = vmas_.upper_bound(a);
+  if (it != vmas_.begin()) {
+    auto prev = std::prev(it);
+    if (prev->second.end > a) a = (prev->second.end + align - 1) & ~(align - 1);
+  }
+  for (; a + len <= limit && a + len > a;) {
+    auto next = vmas_.lower_bound(a);
+    if (next == vmas_.end() || next->first >= a + len) return Napi::Number::New(info.Env(), static_cast<double>(a));
+    a = (next->second.end + align - 1) & ~(align - 1);
+  }
+  return Napi::Number::New(info.Env(), -1);
+}
+
+Napi::Value Space::IsFree(const Napi::CallbackInfo& info) {
+  uint64_t start = num(info[0]), len = num(info[1]);
+  auto it = vmas_.lower_bound(start);
+  if (it != vmas_.end() && it->first < start + len) return Napi::Boolean::New(info.Env(), false);
+  if (it != vmas_.begin() && std::prev(it)->second.end > start) return Napi::Boolean::New(info.Env(), false);
+  return Napi::Boolean::New(info.Env(), true);
+}
+
+// read(addr, len) -> Buffer, or null when any byte is inaccessible (EFAULT).
+Napi::Value Space::Read(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint64_t va = num(info[0]), len = num(info[1]);
+  if (len > (1u << 30)) return env.Null();
+  Napi::Buffer<uint8_t> b = Napi::Buffer<uint8_t>::New(env, len);
+  if (!copyIn(va, b.Data(), len)) return env.Null();
+  return b;
+}
+
+// write(addr, bytes[, off, len]) -> true, or false (EFAULT; nothing written).
+Napi::Value Space::Write(const Napi::CallbackInfo& info) {
+  uint64_t va = num(info[0]);
+  Napi::Uint8Array a = info[1].As<Napi::Uint8Array>();
+  uint64_t off = info.Length() > 2 ? num(info[2]) : 0;
+  uint64_t len = info.Length() > 3 ? num(info[3]) : a.ByteLength() - off;
+  if (off + len > a.ByteLength()) return Napi::Boolean::New(info.Env(), false);
+  return Napi::Boolean::New(info.Env(), copyOut(va, a.Data() + off, len));
+}
+
+// readCString(addr, max) -> Buffer without the NUL; null on EFAULT; false if
+// no NUL within max bytes.
+Napi::Value Space::ReadCString(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint64_t va = num(info[0]), max = num(info[1]);
+  std::vector<uint8_t> out;
+  while (out.size() < max) {
+    uint64_t avail = 0;
+    uint8_t* p = translate(va, 0, &avail);
+    if (!p) return env.Null();
+    uint64_t n = std::min<uint64_t>(avail, max - out.size());
+    void* z = memchr(p, 0, n);
+    if (z) {
+      out.insert(out.end(), p, static_cast<uint8_t*>(z));
+      return Napi::Buffer<uint8_t>::Copy(env, out.data(), out.size());
+    }
+    out.insert(out.end(), p, p + n);
+    va += n;
+  }
+  return Napi::Boolean::New(env, false);
+}
+
+// check(addr, len, access) -> whether the whole range is accessible.
+Napi::Value Space::Check(const Napi::CallbackInfo& info) {
+  uint64_t va = num(info[0]), len = num(info[1]);
+  int access = info[2].As<Napi::Number>().Int32Value();
+  uint64_t end = va + len;
+  while (va < end) {
+    uint64_t avail;
+    if (!translate(va, access, &avail)) return Napi::Boolean::New(info.Env(), false);
+    va += std::min(avail, end - va);
+  }
+  return Napi::Boolean::New(info.Env(), true);
+}
+
+Napi::Value Space::Regions(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (auto& kv : vmas_) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("start", Napi::Number::New(env, static_cast<double>(kv.second.start)));
+    o.Set("end", Napi::Number::New(env, static_cast<double>(kv.second.end)));
+    o.Set("prot", Napi::Number::New(env, kv.second.prot));
+    o.Set("kind", Napi::Number::New(env, kv.second.kind));
+    out.Set(i++, o);
+  }
+  return out;
+}
+
+// run(thread, count) -> ExitReason; details land in the thread's slots.
+Napi::Value Space::Run(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Thread* t = Thread::Unwrap(info[0].As<Napi::Object>());
+  uint64_t count = num(info[1]);
+  if (t->space != this) {
+    Napi::Error::New(env, "thread does not belong to this space").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  t->loadInto(this);
+  t->pushDirty();
+  pendingVector = -1;
+  faultPending = false;
+  running = t;
+  t->regs[kFastCalls] = 0;
+  uint64_t rip = t->regs[kRip];
+  uc_err err = uc_emu_start(uc_, rip, kUntil, 0, count);
+  running = nullptr;
+  t->pullRegs();
+  int reason;
+  if (pendingVector == 0x1000) {
+    reason = kExitSyscall;
+  } else if (pendingVector == 6 || err == UC_ERR_INSN_INVALID) {
+    reason = kExitException;
+    t->regs[kExitVector] = 6;
+  } else if (faultPending && (pendingVector == 14 || pendingVector < 0) && err != UC_ERR_OK) {
+    reason = kExitFault;
+    if (lastFaultNoncanonical) {
+      reason = kExitException;
+      t->regs[kExitVector] = 13;
+    }
+    t->regs[kExitAddr] = lastFaultAddr;
+    t->regs[kExitAccess] = static_cast<uint64_t>(lastFaultAccess);
+    t->regs[kExitPresent] = lastFaultPresent ? 1 : 0;
+  } else if (pendingVector >= 0) {
+    reason = kExitException;
+    t->regs[kExitVector] = static_cast<uint64_t>(pendingVector);
+  } else if (err == UC_ERR_OK) {
+    reason = kExitBudget;
+  } else if (err == UC_ERR_EXCEPTION) {
+    // hlt and other instructions Unicorn refuses: privileged in user mode.
+    uint8_t b = 0;
+    uint64_t avail;
+    uint8_t* p = t->regs[kRip] > 0 ? translate(t->regs[kRip] - 1, 2, &avail) : nullptr;
+    if (p) b = *p;
+    reason = kExitHalt;
+    if (b == 0xF4) {
+      t->regs[kRip] -= 1;  // report the hlt itself
+      t->regs[kDirty] |= 1ull << kRip;
+    }
+  } else {
+    reason = kExitEngineError;
+    t->regs[kExitError] = static_cast<uint64_t>(err);
+  }
+  if (reason == kExitException || reason == kExitFault || reason == kExitHalt) clearOldException();
+  t->regs[kExitReason] = static_cast<uint64_t>(reason);
+  return Napi::Number::New(env, reason);
+}
+
+Napi::Value Space::FlushCode(const Napi::CallbackInfo& info) {
+  uint64_t start = num(info[0]), end = num(info[1]);
+  uc_ctl_remove_cache(uc_, start, end);
+  return info.Env().Undefined();
+}
+
+// copyFrom(parent): make this space a fork-time copy of parent: private
+// memory is copied, shared memory is shared.
+Napi::Value Space::CopyFrom(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Space* p = Space::Unwrap(info[0].As<Napi::Object>());
+  std::unordered_map<HostMem*, std::shared_ptr<HostMem>> copies;
+  for (auto& kv : p->vmas_) {
+    const Vma& v = kv.second;
+    std::shared_ptr<HostMem> mem = v.mem;
+    int kind = v.kind;
+    if (!v.mem->shared) {
+      auto it = copies.find(v.mem.get());
+      if (it == copies.end()) {
+        auto m = std::make_shared<HostMem>();
+        m->len = v.mem->len;
+        void* q = mmap(nullptr, m->len, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (q == MAP_FAILED) return Napi::Number::New(env, -ENOMEM);
+        m->base = static_cast<uint8_t*>(q);
+        // Copy only pages that exist in the parent.
+        size_t pages = m->len / kPage;
+        std::vector<unsigned char> vec(pages);
+        if (mincore(v.mem->base, m->len, vec.data()) == 0 && !v.mem->file) {
+          for (size_t i = 0; i < pages; i++)
+            if (vec[i] & 1) memcpy(m->base + i * kPage, v.mem->base + i * kPage, kPage);
+        } else {
+          memcpy(m->base, v.mem->base, m->len);
+        }
+        it = copies.emplace(v.mem.get(), m).first;
+      }
+      mem = it->second;
+      if (kind == 2) kind = 0;
+    }
+    if (physOf(mem) == ~0ull) return Napi::Number::New(env, -ENOMEM);
+    Vma nv{v.start, v.end, v.prot, kind, mem, v.memOffset, v.masterPde};
+    vmas_.emplace(v.start, nv);
+  }
+  cache_ = nullptr;
+  invalidate();
+  return Napi::Number::New(env, 0);
+}
+
+// setFast(pid, enableGetpid)
+Napi::Value Space::SetFast(const Napi::CallbackInfo& info) {
+  pid = info[0].As<Napi::Number>().Int64Value();
+  fastGetpid = info[1].As<Napi::Boolean>().Value();
+  return info.Env().Undefined();
+}
+
+// setMasterPde(start, len, value) -> 0 or -EINVAL if not a vpagetable mapping.
+Napi::Value Space::SetMasterPde(const Napi::CallbackInfo& info) {
+  uint64_t start = num(info[0]), len = num(info[1]), value = num(info[2]);
+  uint64_t end = start + len;
+  bool any = false;
+  for (uint64_t a = start; a < end;) {
+    Vma* v = find(a);
+    if (!v) { a += kPage; continue; }
+    if (v->kind != 4) return Napi::Number::New(info.Env(), -EINVAL);
+    v->masterPde = value;
+    any = true;
+    a = v->end;
+  }
+  invalidate();
+  return Napi::Number::New(info.Env(), any ? 0 : -EINVAL);
+}
+
+Napi::Value Space::Inval(const Napi::CallbackInfo& info) {
+  invalidate();
+  return info.Env().Undefined();
+}
+
+Napi::Value Space::Close(const Napi::CallbackInfo& info) {
+  unload();
+  vmas_.clear();
+  cache_ = nullptr;
+  for (auto& kv : phys_) uc_mem_unmap(uc_, kv.second.phys, kv.second.len);
+  phys_.clear();
+  invalidate();
+  return info.Env().Undefined();
+}
+
+}  // namespace vkemu

@@ -1,0 +1,138 @@
+// The Go standard-library packages whose own tests are run under vkemu.
+//
+// Each test binary is built with `GOOS=dragonfly GOARCH=amd64 CGO_ENABLED=0 go test -c`
+// (test/conformance/build.sh) and run by test/conformance/run.ts in its package's source
+// directory with `-test.v -test.short -test.timeout 120s` plus the entry's `args` and a
+// `-test.skip` built from its `skip` list.
+//
+// A `skip` entry exists only for a test that cannot pass on an emulated host for a reason
+// outside the emulator's control (or for a feature the emulator deliberately leaves out);
+// every one carries the reason. Tests that the emulator should pass but does not yet are
+// NOT skipped here: they show up as failures until fixed.
+
+export interface SkippedTest {
+  /** A test name or regexp as accepted by -test.skip (anchors are added when it is a plain name). */
+  test: string;
+  /** Why it cannot pass under vkemu. */
+  reason: string;
+}
+
+export interface ConformancePackage {
+  /** Import path in the standard library, e.g. "encoding/json". */
+  pkg: string;
+  /** Known-unsupported areas of this package, in words (shown in reports). */
+  reason?: string;
+  /** Tests to leave out via -test.skip, each with its reason. */
+  skip?: SkippedTest[];
+  /** Extra arguments for the test binary (after the standard ones). */
+  args?: string[];
+  /** Wall-clock limit for the whole package under vkemu, seconds (default 300). */
+  timeoutSec?: number;
+}
+
+/** Small, fast, mostly pure-Go packages: the CI set. */
+export const QUICK: readonly ConformancePackage[] = [
+  { pkg: "errors" },
+  { pkg: "path" },
+  { pkg: "container/list" },
+  { pkg: "unicode/utf8" },
+  { pkg: "encoding/base64" },
+  { pkg: "hash/crc32" },
+  { pkg: "math/bits" },
+  { pkg: "sort" },
+  { pkg: "strconv" },
+];
+
+/** The broad set: QUICK plus runtime, OS, concurrency, networking and library packages. */
+export const FULL: readonly ConformancePackage[] = [
+  ...QUICK,
+  // Pure computation.
+  { pkg: "strings" },
+  { pkg: "bytes" },
+  { pkg: "unicode" },
+  { pkg: "container/heap" },
+  { pkg: "slices" },
+  { pkg: "maps" },
+  { pkg: "hash/fnv" },
+  { pkg: "encoding/hex" },
+  { pkg: "encoding/binary" },
+  { pkg: "encoding/csv" },
+  { pkg: "encoding/json" },
+  { pkg: "bufio" },
+  { pkg: "regexp" },
+  { pkg: "math" },
+  { pkg: "math/big" },
+  { pkg: "crypto/sha256" },
+  { pkg: "crypto/md5" },
+  { pkg: "compress/flate" },
+  { pkg: "compress/gzip" },
+  { pkg: "text/template" },
+  { pkg: "fmt" },
+  // Scheduler, timers, synchronisation (threads, umtx sleep/wakeup, kevent timeouts).
+  { pkg: "sync", timeoutSec: 400 },
+  { pkg: "sync/atomic" },
+  { pkg: "context" },
+  {
+    pkg: "time",
+    reason: "reads the host's /usr/share/zoneinfo through the guest's 1:1 path mapping (or $GOROOT/lib/time/zoneinfo.zip)",
+    timeoutSec: 400,
+  },
+  // Files and directories (testdata is read relative to the package directory).
+  { pkg: "io" },
+  { pkg: "io/fs" },
+  { pkg: "path/filepath" },
+  {
+    pkg: "os",
+    reason:
+      "helper-process tests re-exec the test binary itself (os.Executable via sysctl kern.proc.pathname, then fork+execve of a DragonFly binary)",
+    timeoutSec: 400,
+  },
+  // Processes and signals.
+  {
+    pkg: "syscall",
+    reason: "several tests re-exec the test binary (fork/execve) and use pipes, rlimits and signals",
+  },
+  {
+    pkg: "os/exec",
+    reason:
+      "most tests re-exec the test binary as a helper; a few run host tools (sh, echo), which are Linux binaries the emulator cannot run as DragonFly guests",
+    timeoutSec: 400,
+  },
+  {
+    pkg: "os/signal",
+    reason: "tests send SIGHUP/SIGWINCH/SIGUSR1/SIGINT to the process and expect delivery to Go's handler",
+    skip: [
+      {
+        test: "TestTerminalSignal",
+        reason: "needs a pseudo-terminal and job control (posix_openpt, TIOCSPGRP) driven by a child shell",
+      },
+    ],
+    timeoutSec: 400,
+  },
+  // Networking over loopback (kqueue netpoller, sockets). External-network tests skip
+  // themselves under -test.short.
+  {
+    pkg: "net",
+    reason:
+      "loopback only; DNS tests that need /etc/resolv.conf answers or external hosts skip themselves in short mode",
+    timeoutSec: 600,
+  },
+  // The runtime's own tests: signals, stack growth, GC, preemption (SIGURG), timers.
+  {
+    pkg: "runtime",
+    reason:
+      "tests that build helper programs with the go tool are skipped (GO_GCFLAGS is set, so testenv.HasGoBuild is false); cgo tests skip themselves (CGO_ENABLED=0)",
+    timeoutSec: 600,
+  },
+];
+
+/** Looks a package up by import path in FULL (for package names given on the command line). */
+export function findPackage(pkg: string): ConformancePackage {
+  return FULL.find((p) => p.pkg === pkg) ?? { pkg };
+}
+
+/** The -test.skip value for an entry, or undefined when it skips nothing. */
+export function skipPattern(p: ConformancePackage): string | undefined {
+  if (!p.skip || p.skip.length === 0) return undefined;
+  return p.skip.map((s) => (/^[A-Za-z0-9_]+$/.test(s.test) ? `^${s.test}$` : s.test)).join("|");
+}
