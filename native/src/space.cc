@@ -1,7 +1,9 @@
 #include "space.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,10 +32,13 @@ static constexpr uint64_t kUntilPhys = 0x1000;  // a page of hlt in every engine
 static constexpr uint64_t kGdtVa = 0xFFFF800000002000ull;
 static constexpr uint64_t kGdtPhys = 0x2000;
 
-HostMem::~HostMem() {
-  if (base) munmap(base, len);
+Backing::~Backing() {
   if (fd >= 0) close(fd);
 }
+
+Slice::~Slice() { owner->freeSlice(off, len); }
+
+static constexpr uint64_t kNoSlice = ~0ull;
 
 static int accessOf(uc_mem_type type) {
   switch (type) {
@@ -125,6 +130,13 @@ Space::Space(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Space>(info) {
   uc_reg_write(uc_, UC_X86_REG_MXCSR, &mxcsr);
   uint64_t fl = 0x202;
   uc_reg_write(uc_, UC_X86_REG_EFLAGS, &fl);
+  void* w = mmap(nullptr, kWindow, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (w == MAP_FAILED) {
+    Napi::Error::New(env, "vkemu: cannot reserve host memory for an address space").ThrowAsJavaScriptException();
+    return;
+  }
+  window_ = static_cast<uint8_t*>(w);
+  uc_mem_map_ptr(uc_, kWindowPhys, kWindow, UC_PROT_ALL, window_);
   uc_mem_map(uc_, kUntilPhys, kPage, UC_PROT_ALL);
   std::vector<uint8_t> hlts(kPage, 0xF4);
   uc_mem_write(uc_, kUntilPhys, hlts.data(), kPage);
@@ -217,11 +229,11 @@ void Space::clearOldException() {
 Space::~Space() {
   vmas_.clear();
   cache_ = nullptr;
-  for (auto& kv : phys_) uc_mem_unmap(uc_, kv.second.phys, kv.second.len);
-  phys_.clear();
+  closed_ = true;
   if (pristine_) uc_context_free(pristine_);
   if (scratch_) uc_context_free(scratch_);
   if (uc_) uc_close(uc_);
+  if (window_) munmap(window_, kWindow);
 }
 
 void Space::unload() {
@@ -249,30 +261,31 @@ static bool protAllows(int prot, int access) {
   }
 }
 
-// Resolve the backing host page for a page of a vma: the byte offset of the
-// page within vma->mem, or -1. `perms` gets the protection to grant.
-static int64_t backingOffset(Vma* v, uint64_t pageVa, int access, int* perms) {
+// The byte offset within the window of the page at pageVa, or -1 (no
+// translation) / -2 (past the end of what backs the mapping: SIGBUS).
+static int64_t backingOffset(Space* sp, Vma* v, uint64_t pageVa, int access, int* perms) {
+  if (!v->slice) return -2;
   if (v->kind == 4) {
     bool w = false, x = false;
-    int64_t pg = vptWalk(v->mem.get(), v->masterPde, pageVa >> 12, access, &w, &x);
+    uint8_t* base = sp->window() + v->slice->off;
+    int64_t pg = vptWalk(base, v->valid, v->masterPde, pageVa >> 12, access, &w, &x);
     if (pg < 0) return -1;
     *perms = kProtRead | (w ? kProtWrite : 0) | (x ? kProtExec : 0);
-    uint64_t off = static_cast<uint64_t>(pg) * kPage;
-    if (off >= v->mem->len) return -1;
-    return static_cast<int64_t>(off);
+    return static_cast<int64_t>(v->slice->off + static_cast<uint64_t>(pg) * kPage);
   }
   *perms = v->prot;
-  uint64_t off = v->memOffset + (pageVa - v->start);
-  HostMem* m = v->mem.get();
-  if (m->file) {
-    uint64_t fileOff = m->fdOffset + off;
-    if (fileOff >= m->fileSize) {
+  uint64_t rel = pageVa - v->start;
+  if (rel >= v->valid) return -2;
+  if (v->backing && v->backing->file) {
+    uint64_t fileOff = v->fileOff + rel;
+    Backing* b = v->backing.get();
+    if (fileOff >= b->fileSize) {
       struct stat st;
-      if (fstat(m->fd, &st) == 0) m->fileSize = static_cast<uint64_t>(st.st_size);
-      if (fileOff >= m->fileSize) return -2;  // beyond end of file: SIGBUS
+      if (fstat(b->fd, &st) == 0) b->fileSize = static_cast<uint64_t>(st.st_size);
+      if (fileOff >= b->fileSize) return -2;  // beyond end of file: SIGBUS
     }
   }
-  return static_cast<int64_t>(off);
+  return static_cast<int64_t>(v->slice->off + v->sliceOff + rel);
 }
 
 bool Space::fill(uint64_t vaddr, int access, uc_tlb_entry* out) {
@@ -300,7 +313,7 @@ bool Space::fill(uint64_t vaddr, int access, uc_tlb_entry* out) {
     return false;
   }
   int perms = 0;
-  int64_t off = backingOffset(v, page, access, &perms);
+  int64_t off = backingOffset(this, v, page, access, &perms);
   if (off < 0) {
     lastFaultPresent = off == -2 || v->kind == 4;
     return false;
@@ -309,9 +322,8 @@ bool Space::fill(uint64_t vaddr, int access, uc_tlb_entry* out) {
     lastFaultPresent = true;
     return false;
   }
-  auto it = phys_.find(v->mem.get());
   faultPending = false;
-  out->paddr = it->second.phys + static_cast<uint64_t>(off);
+  out->paddr = kWindowPhys + static_cast<uint64_t>(off);
   out->perms = static_cast<uc_prot>(perms & 7);
   return true;
 }
@@ -322,22 +334,22 @@ uint8_t* Space::translate(uint64_t va, int access, uint64_t* avail) {
   if (!v) return nullptr;
   int perms = 0;
   if (v->kind != 4 && !protAllows(v->prot, access)) return nullptr;
-  int64_t off = backingOffset(v, page, access, &perms);
+  int64_t off = backingOffset(this, v, page, access, &perms);
   if (off < 0) return nullptr;
   if (v->kind == 4) {
     if (!protAllows(perms, access)) return nullptr;
     *avail = kPage - (va - page);
   } else {
-    uint64_t end = v->end;
-    if (v->mem->file) {
-      // Do not hand out bytes past the end of the file.
-      uint64_t fileEnd = v->start + (v->mem->fileSize - v->mem->fdOffset - v->memOffset);
+    uint64_t end = v->start + v->valid;
+    if (v->backing && v->backing->file) {
+      uint64_t fileEnd = v->start + (v->backing->fileSize - v->fileOff);
       uint64_t fileEndPage = (fileEnd + kPage - 1) & ~(kPage - 1);
       if (fileEndPage < end) end = fileEndPage;
     }
+    if (end > v->end) end = v->end;
     *avail = end - va;
   }
-  return v->mem->base + off + (va - page);
+  return window_ + off + (va - page);
 }
 
 bool Space::copyIn(uint64_t va, void* dst, uint64_t len) {
@@ -371,27 +383,66 @@ bool Space::copyOut(uint64_t va, const void* src, uint64_t len) {
   return true;
 }
 
-uint64_t Space::physOf(const std::shared_ptr<HostMem>& mem) {
-  auto it = phys_.find(mem.get());
-  if (it != phys_.end()) {
-    it->second.refs++;
-    return it->second.phys;
+std::shared_ptr<Slice> Space::allocSlice(uint64_t len) {
+  len = (len + 0xFFFF) & ~0xFFFFull;  // 64 KiB granules keep the free list short
+  uint64_t off = kNoSlice;
+  if (bump_ + len <= kWindow) {
+    off = bump_;
+    bump_ += len;
+  } else {
+    for (auto it = free_.begin(); it != free_.end(); ++it) {
+      if (it->second >= len) {
+        off = it->first;
+        uint64_t rest = it->second - len;
+        free_.erase(it);
+        if (rest) free_[off + len] = rest;
+        // Old code may still be cached for these physical pages.
+        flushCode_ = true;
+        break;
+      }
+    }
   }
-  uint64_t len = (mem->len + 0x1FFFFF) & ~0x1FFFFFull;
-  uint64_t phys = nextPhys_;
-  nextPhys_ += len + 0x200000;
-  uc_err err = uc_mem_map_ptr(uc_, phys, mem->len, UC_PROT_ALL, mem->base);
-  if (err != UC_ERR_OK) return ~0ull;
-  phys_[mem.get()] = PhysSlot{phys, mem->len, 1, mem};
-  return phys;
+  if (off == kNoSlice) return nullptr;
+  return std::shared_ptr<Slice>(new Slice{this, off, len});
 }
 
-void Space::releasePhys(HostMem* mem) {
-  auto it = phys_.find(mem);
-  if (it == phys_.end()) return;
-  if (--it->second.refs > 0) return;
-  uc_mem_unmap(uc_, it->second.phys, it->second.len);
-  phys_.erase(it);
+void Space::freeSlice(uint64_t off, uint64_t len) {
+  if (closed_ || !window_) return;
+  // Replace whatever was mapped there (file, memfd, data) with fresh zero pages.
+  mmap(window_ + off, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+  auto next = free_.lower_bound(off);
+  if (next != free_.end() && off + len == next->first) {
+    len += next->second;
+    next = free_.erase(next);
+  }
+  if (next != free_.begin()) {
+    auto prev = std::prev(next);
+    if (prev->first + prev->second == off) {
+      prev->second += len;
+      return;
+    }
+  }
+  free_[off] = len;
+}
+
+// Give v host memory for `len` bytes from its start, as its kind wants.
+bool Space::attach(Vma& v, uint64_t len) {
+  if (len == 0) return true;
+  auto sl = allocSlice(len);
+  if (!sl) return false;
+  uint8_t* at = window_ + sl->off;
+  if (v.backing && v.backing->fd >= 0) {
+    bool shared = v.kind != 2;
+    int fl = (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED;
+    uint64_t foff = v.kind == 4 ? 0 : v.fileOff;
+    void* p = mmap(at, len, PROT_READ | PROT_WRITE, fl, v.backing->fd, static_cast<off_t>(foff));
+    if (p == MAP_FAILED && errno == EACCES) p = mmap(at, len, PROT_READ, fl, v.backing->fd, static_cast<off_t>(foff));
+    if (p == MAP_FAILED) return false;
+  }
+  v.slice = sl;
+  v.sliceOff = 0;
+  v.valid = len;
+  return true;
 }
 
 void Space::splitAt(uint64_t addr) {
@@ -399,10 +450,15 @@ void Space::splitAt(uint64_t addr) {
   cache_ = nullptr;
   if (!v || v->start == addr) return;
   Vma hi = *v;
+  uint64_t d = addr - v->start;
   hi.start = addr;
-  hi.memOffset = v->memOffset + (addr - v->start);
+  if (hi.kind != 4) {
+    hi.sliceOff = v->sliceOff + d;
+    hi.valid = v->valid > d ? v->valid - d : 0;
+    hi.fileOff = v->fileOff + d;
+    if (v->valid > d) v->valid = d;
+  }
   v->end = addr;
-  physOf(hi.mem);  // one more reference for the new piece
   vmas_.emplace(addr, hi);
 }
 
@@ -413,28 +469,16 @@ void Space::removeRange(uint64_t start, uint64_t end) {
   auto it = vmas_.lower_bound(start);
   while (it != vmas_.end() && it->first < end) {
     Vma& v = it->second;
-    if (v.kind == 0) {
-      // Give the memory back; the range may be mapped again later.
-      madvise(v.mem->base + v.memOffset, v.end - v.start, MADV_DONTNEED);
+    if (v.kind == 0 && v.slice && v.valid) {
+      // Give the memory back now; the slice itself goes when its last piece does.
+      madvise(window_ + v.slice->off + v.sliceOff, v.valid, MADV_DONTNEED);
     }
-    releasePhys(v.mem.get());
     it = vmas_.erase(it);
   }
 }
 
 void Space::invalidate() {
   uc_ctl_flush_tlb(uc_);
-}
-
-int Space::mapRange(uint64_t start, uint64_t len, int prot, int kind,
-                    std::shared_ptr<HostMem> mem, uint64_t memOffset) {
-  removeRange(start, start + len);
-  if (physOf(mem) == ~0ull) return -ENOMEM;
-  Vma v{start, start + len, prot, kind, mem, memOffset, 0};
-  vmas_.emplace(start, v);
-  cache_ = nullptr;
-  invalidate();
-  return 0;
 }
 
 static uint64_t num(const Napi::Value& v) {
@@ -449,7 +493,7 @@ static uint64_t num(const Napi::Value& v) {
 
 // map(start, len, prot, kind, fd, fdOffset) -> 0 or -errno. Replaces whatever
 // was there. kind: 0 private anon, 1 shared anon, 2 private file, 3 shared
-// file, 4 vpagetable over a shared file.
+// file, 4 vpagetable over a shared file (fdOffset ignored: frames are file offsets).
 Napi::Value Space::Map(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint64_t start = num(info[0]), len = num(info[1]);
@@ -459,38 +503,42 @@ Napi::Value Space::Map(const Napi::CallbackInfo& info) {
   uint64_t off = num(info[5]);
   if ((start | len) & (kPage - 1) || len == 0 || start + len > kVaLimit || start + len < start)
     return Napi::Number::New(env, -EINVAL);
-  auto mem = std::make_shared<HostMem>();
-  mem->len = len;
-  void* p = MAP_FAILED;
-  if (kind == 0) {
-    p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  } else if (kind == 1) {
-    p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    mem->shared = true;
-  } else {
+  Vma v{start, start + len, prot, kind, nullptr, 0, 0, nullptr, 0, 0};
+  uint64_t backed = len;
+  if (kind == 1) {
+    int mfd = static_cast<int>(syscall(SYS_memfd_create, "vkemu-shm", 1u /* MFD_CLOEXEC */));
+    if (mfd < 0 || ftruncate(mfd, static_cast<off_t>(len)) != 0) {
+      if (mfd >= 0) close(mfd);
+      return Napi::Number::New(env, -ENOMEM);
+    }
+    v.backing = std::make_shared<Backing>();
+    v.backing->fd = mfd;
+  } else if (kind >= 2) {
     if (off & (kPage - 1)) return Napi::Number::New(env, -EINVAL);
-    int dfd = dup(fd);
+    int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     if (dfd < 0) return Napi::Number::New(env, -EBADF);
     struct stat st;
     fstat(dfd, &st);
-    mem->fd = dfd;
-    mem->file = S_ISREG(st.st_mode);
-    mem->fileSize = static_cast<uint64_t>(st.st_size);
-    mem->fdOffset = off;
-    mem->shared = kind != 2;
-    int flags = kind == 2 ? MAP_PRIVATE : MAP_SHARED;
-    p = mmap(nullptr, len, PROT_READ | PROT_WRITE, flags | MAP_NORESERVE, dfd, static_cast<off_t>(off));
-    if (p == MAP_FAILED && errno == EACCES) {
-      p = mmap(nullptr, len, PROT_READ, flags | MAP_NORESERVE, dfd, static_cast<off_t>(off));
+    v.backing = std::make_shared<Backing>();
+    v.backing->fd = dfd;
+    v.backing->file = S_ISREG(st.st_mode);
+    v.backing->fileSize = static_cast<uint64_t>(st.st_size);
+    v.fileOff = kind == 4 ? 0 : off;
+    if (v.backing->file) {
+      // Only the part of the file that exists gets host memory; the rest faults.
+      uint64_t from = kind == 4 ? 0 : off;
+      uint64_t have = v.backing->fileSize > from ? ((v.backing->fileSize - from + kPage - 1) & ~(kPage - 1)) : 0;
+      if (have < backed) backed = have;
     }
-    if (p == MAP_FAILED) {
-      int e = errno;
-      return Napi::Number::New(env, -e);
-    }
+  } else if (prot == 0) {
+    backed = 0;  // a reservation: memory comes when it is made accessible
   }
-  if (p == MAP_FAILED) return Napi::Number::New(env, -ENOMEM);
-  mem->base = static_cast<uint8_t*>(p);
-  return Napi::Number::New(env, mapRange(start, len, prot, kind, mem, 0));
+  removeRange(start, start + len);
+  if (!attach(v, backed)) return Napi::Number::New(env, -ENOMEM);
+  vmas_.emplace(start, v);
+  cache_ = nullptr;
+  invalidate();
+  return Napi::Number::New(env, 0);
 }
 
 Napi::Value Space::Unmap(const Napi::CallbackInfo& info) {
@@ -513,8 +561,14 @@ Napi::Value Space::Protect(const Napi::CallbackInfo& info) {
   }
   splitAt(start);
   splitAt(end);
-  for (auto it = vmas_.lower_bound(start); it != vmas_.end() && it->first < end; ++it)
-    it->second.prot = prot;
+  for (auto it = vmas_.lower_bound(start); it != vmas_.end() && it->first < end; ++it) {
+    Vma& v = it->second;
+    v.prot = prot;
+    if (prot && !v.slice && v.kind == 0 && !attach(v, v.end - v.start)) {
+      cache_ = nullptr;
+      return Napi::Number::New(env, -ENOMEM);
+    }
+  }
   cache_ = nullptr;
   invalidate();
   return Napi::Number::New(env, 0);
@@ -626,6 +680,10 @@ Napi::Value Space::Run(const Napi::CallbackInfo& info) {
     Napi::Error::New(env, "thread does not belong to this space").ThrowAsJavaScriptException();
     return env.Undefined();
   }
+  if (flushCode_) {
+    uc_ctl_flush_tb(uc_);
+    flushCode_ = false;
+  }
   t->loadInto(this);
   t->pushDirty();
   pendingVector = -1;
@@ -687,37 +745,32 @@ Napi::Value Space::FlushCode(const Napi::CallbackInfo& info) {
 Napi::Value Space::CopyFrom(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Space* p = Space::Unwrap(info[0].As<Napi::Object>());
-  std::unordered_map<HostMem*, std::shared_ptr<HostMem>> copies;
   for (auto& kv : p->vmas_) {
-    const Vma& v = kv.second;
-    std::shared_ptr<HostMem> mem = v.mem;
-    int kind = v.kind;
-    if (!v.mem->shared) {
-      auto it = copies.find(v.mem.get());
-      if (it == copies.end()) {
-        auto m = std::make_shared<HostMem>();
-        m->len = v.mem->len;
-        void* q = mmap(nullptr, m->len, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (q == MAP_FAILED) return Napi::Number::New(env, -ENOMEM);
-        m->base = static_cast<uint8_t*>(q);
-        // Copy only pages that exist in the parent.
-        size_t pages = m->len / kPage;
-        std::vector<unsigned char> vec(pages);
-        if (mincore(v.mem->base, m->len, vec.data()) == 0 && !v.mem->file) {
-          for (size_t i = 0; i < pages; i++)
-            if (vec[i] & 1) memcpy(m->base + i * kPage, v.mem->base + i * kPage, kPage);
-        } else {
-          memcpy(m->base, v.mem->base, m->len);
-        }
-        it = copies.emplace(v.mem.get(), m).first;
-      }
-      mem = it->second;
-      if (kind == 2) kind = 0;
+    const Vma& pv = kv.second;
+    Vma v = pv;
+    v.slice = nullptr;
+    v.sliceOff = 0;
+    bool shared = pv.kind == 1 || pv.kind == 3 || pv.kind == 4;
+    uint64_t len = pv.valid;
+    if (!shared) {
+      v.backing = nullptr;
+      if (v.kind == 2) v.kind = 0;
     }
-    if (physOf(mem) == ~0ull) return Napi::Number::New(env, -ENOMEM);
-    Vma nv{v.start, v.end, v.prot, kind, mem, v.memOffset, v.masterPde};
-    vmas_.emplace(v.start, nv);
+    if (len && !attach(v, len)) return Napi::Number::New(env, -ENOMEM);
+    if (!shared && len) {
+      uint8_t* src = p->window_ + pv.slice->off + pv.sliceOff;
+      uint8_t* dst = window_ + v.slice->off;
+      size_t pages = len / kPage;
+      std::vector<unsigned char> vec(pages);
+      uintptr_t a = reinterpret_cast<uintptr_t>(src);
+      if (!(a & (kPage - 1)) && mincore(src, len, vec.data()) == 0) {
+        for (size_t i = 0; i < pages; i++)
+          if (vec[i] & 1) memcpy(dst + i * kPage, src + i * kPage, kPage);
+      } else {
+        memcpy(dst, src, len);
+      }
+    }
+    vmas_.emplace(v.start, v);
   }
   cache_ = nullptr;
   invalidate();
@@ -757,8 +810,6 @@ Napi::Value Space::Close(const Napi::CallbackInfo& info) {
   unload();
   vmas_.clear();
   cache_ = nullptr;
-  for (auto& kv : phys_) uc_mem_unmap(uc_, kv.second.phys, kv.second.len);
-  phys_.clear();
   invalidate();
   return info.Env().Undefined();
 }

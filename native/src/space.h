@@ -14,6 +14,8 @@ namespace vkemu {
 constexpr uint64_t kPage = 4096;
 constexpr uint64_t kUserTop = 0x00007FFFFFE00000ull;  // DragonFly VM_MAX_USER_ADDRESS
 constexpr uint64_t kVaLimit = 0x0000800000000000ull;   // canonical lower half
+constexpr uint64_t kWindow = 512ull << 30;             // host memory window per engine
+constexpr uint64_t kWindowPhys = 1ull << 32;           // its guest-physical base
 
 enum Prot : int { kProtRead = 1, kProtWrite = 2, kProtExec = 4 };
 
@@ -44,26 +46,35 @@ enum ExitReason : int {
   kExitStop = 6,       // stopped on request
 };
 
-// Host memory behind one or more guest mappings. Shared memory objects
-// (memfd, files) may back mappings in several spaces.
-struct HostMem {
-  uint8_t* base = nullptr;
-  uint64_t len = 0;
-  int fd = -1;           // file descriptor for file-backed memory (owned dup)
-  uint64_t fdOffset = 0;
-  bool shared = false;
+// What a mapping shows: nothing (anonymous memory), a memfd (shared
+// anonymous memory) or a host file.
+struct Backing {
+  int fd = -1;  // owned dup or memfd
   bool file = false;
-  uint64_t fileSize = 0;  // cached; refreshed on access beyond it
-  ~HostMem();
+  uint64_t fileSize = 0;  // cached; refreshed when an access lies beyond it
+  ~Backing();
+};
+
+class Space;
+
+// A piece of the engine's window: host memory at window + off, guest
+// physical address kWindowPhys + off. Freed when no mapping uses it.
+struct Slice {
+  Space* owner;
+  uint64_t off, len;
+  ~Slice();
 };
 
 struct Vma {
   uint64_t start, end;
   int prot;
   int kind;  // 0 private anon, 1 shared anon, 2 private file, 3 shared file, 4 vpagetable
-  std::shared_ptr<HostMem> mem;
-  uint64_t memOffset;  // offset of `start` within mem
-  uint64_t masterPde = 0;  // vpagetable root
+  std::shared_ptr<Slice> slice;  // null: nothing backs it yet (PROT_NONE reservation, past EOF)
+  uint64_t sliceOff = 0;         // offset of `start` within the slice
+  uint64_t valid = 0;            // bytes from `start` that the slice backs
+  std::shared_ptr<Backing> backing;
+  uint64_t fileOff = 0;          // file offset of `start` (memfd or file)
+  uint64_t masterPde = 0;        // vpagetable root
 };
 
 class Thread;
@@ -124,13 +135,11 @@ class Space : public Napi::ObjectWrap<Space> {
   Napi::Value Inval(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
-  int mapRange(uint64_t start, uint64_t len, int prot, int kind, std::shared_ptr<HostMem> mem,
-               uint64_t memOffset);
   void removeRange(uint64_t start, uint64_t end);
   void splitAt(uint64_t addr);
-  uint64_t physOf(const std::shared_ptr<HostMem>& mem);
-  void releasePhys(HostMem* mem);
   Vma* find(uint64_t va);
+  std::shared_ptr<Slice> allocSlice(uint64_t len);
+  bool attach(Vma& v, uint64_t len);
   void invalidate();
   void enterUserMode();
   void probeOldException();
@@ -142,15 +151,14 @@ class Space : public Napi::ObjectWrap<Space> {
   uc_hook hookInvalid_ = 0, hookFill_ = 0, hookSyscall_ = 0, hookIntr_ = 0;
   std::map<uint64_t, Vma> vmas_;  // keyed by start
   Vma* cache_ = nullptr;
-  struct PhysSlot {
-    uint64_t phys;
-    uint64_t len;
-    int refs;
-    std::shared_ptr<HostMem> mem;
-  };
-  std::unordered_map<HostMem*, PhysSlot> phys_;
-  uint64_t nextPhys_ = 0x100000000ull;  // keep 0..4G free
+  uint8_t* window_ = nullptr;
+  uint64_t bump_ = 0;
+  std::map<uint64_t, uint64_t> free_;  // offset -> length of freed window pieces
+  bool flushCode_ = false;
   bool closed_ = false;
+ public:
+  void freeSlice(uint64_t off, uint64_t len);
+  uint8_t* window() const { return window_; }
   friend class Thread;
 };
 
@@ -181,9 +189,9 @@ class Thread : public Napi::ObjectWrap<Thread> {
   Napi::Value Sync(const Napi::CallbackInfo& info);
 };
 
-// vpt.cc: the MAP_VPAGETABLE walk. Returns the backing page index (page
-// number within the vma's memory) or -1, and whether the page may be mapped writable.
-int64_t vptWalk(HostMem* mem, uint64_t masterPde, uint64_t pindex, int access, bool* writable,
+// vpt.cc: the MAP_VPAGETABLE walk over the memory image at base (size bytes).
+// Returns the page number within the image or -1, and the protection to grant.
+int64_t vptWalk(uint8_t* base, uint64_t size, uint64_t masterPde, uint64_t pindex, int access, bool* writable,
                 bool* executable);
 
 Napi::Object InitHost(Napi::Env env, Napi::Object exports);

@@ -1,7 +1,6 @@
 // The MAP_VPAGETABLE walk: translate a virtual page index through the page
 // tables the virtual kernel keeps in its own memory image, setting A/M bits
 // as a DragonFly host does (vkernel-host-abi.md §3.4, §3.5).
-#include <sys/stat.h>
 
 #include "space.h"
 
@@ -10,19 +9,13 @@ namespace vkemu {
 static constexpr uint64_t V = 0x1, RW = 0x2, A = 0x20, M = 0x40, PS = 0x80, NX = 0x800;
 static constexpr uint64_t kFrame = 0x000FFFFFFFFFF000ull;
 
-static uint64_t* tablePage(HostMem* mem, uint64_t frame) {
+static uint64_t* tablePage(uint8_t* base, uint64_t size, uint64_t frame) {
   uint64_t off = frame & kFrame;
-  if (off + kPage > mem->len) return nullptr;
-  if (off + kPage > mem->fileSize) {
-    struct stat st;
-    if (mem->fd < 0 || fstat(mem->fd, &st) != 0) return nullptr;
-    mem->fileSize = static_cast<uint64_t>(st.st_size);
-    if (off + kPage > mem->fileSize) return nullptr;
-  }
-  return reinterpret_cast<uint64_t*>(mem->base + off);
+  if (off + kPage > size) return nullptr;
+  return reinterpret_cast<uint64_t*>(base + off);
 }
 
-int64_t vptWalk(HostMem* mem, uint64_t e, uint64_t pindex, int access, bool* writable,
+int64_t vptWalk(uint8_t* base, uint64_t size, uint64_t e, uint64_t pindex, int access, bool* writable,
                 bool* executable) {
   int shift = 36;
   bool nx = false;
@@ -32,7 +25,7 @@ int64_t vptWalk(HostMem* mem, uint64_t e, uint64_t pindex, int access, bool* wri
     if (e & NX) nx = true;
     if (access == 2 && nx) return -1;
     if ((e & PS) || shift == 0) break;
-    uint64_t* table = tablePage(mem, e);
+    uint64_t* table = tablePage(base, size, e);
     if (!table) return -1;
     shift -= 9;
     uint64_t* slot = &table[(pindex >> shift) & 511];
@@ -54,13 +47,7 @@ int64_t vptWalk(HostMem* mem, uint64_t e, uint64_t pindex, int access, bool* wri
     e = n;
   }
   uint64_t page = ((e & kFrame) >> 12) + (pindex & ((1ull << shift) - 1));
-  if ((page + 1) * kPage > mem->len) return -1;
-  if ((page + 1) * kPage > mem->fileSize) {
-    struct stat st;
-    if (mem->fd < 0 || fstat(mem->fd, &st) != 0) return -1;
-    mem->fileSize = static_cast<uint64_t>(st.st_size);
-    if ((page + 1) * kPage > mem->fileSize) return -1;
-  }
+  if ((page + 1) * kPage > size) return -1;
   *writable = access == 1 || (e & (RW | M)) == (RW | M);
   *executable = !nx;
   return static_cast<int64_t>(page);

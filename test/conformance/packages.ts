@@ -28,6 +28,9 @@ export interface ConformancePackage {
   args?: string[];
   /** Wall-clock limit for the whole package under vkemu, seconds (default 300). */
   timeoutSec?: number;
+  /** The test binary's own -test.timeout, seconds (default 120). Keep it below timeoutSec
+   *  so a hang ends in Go's "panic: test timed out" with every goroutine's stack. */
+  testTimeoutSec?: number;
 }
 
 /** Small, fast, mostly pure-Go packages: the CI set. */
@@ -69,13 +72,14 @@ export const FULL: readonly ConformancePackage[] = [
   { pkg: "text/template" },
   { pkg: "fmt" },
   // Scheduler, timers, synchronisation (threads, umtx sleep/wakeup, kevent timeouts).
-  { pkg: "sync", timeoutSec: 400 },
+  { pkg: "sync", timeoutSec: 400, testTimeoutSec: 300 },
   { pkg: "sync/atomic" },
   { pkg: "context" },
   {
     pkg: "time",
     reason: "reads the host's /usr/share/zoneinfo through the guest's 1:1 path mapping (or $GOROOT/lib/time/zoneinfo.zip)",
     timeoutSec: 400,
+    testTimeoutSec: 300,
   },
   // Files and directories (testdata is read relative to the package directory).
   { pkg: "io" },
@@ -86,6 +90,7 @@ export const FULL: readonly ConformancePackage[] = [
     reason:
       "helper-process tests re-exec the test binary itself (os.Executable via sysctl kern.proc.pathname, then fork+execve of a DragonFly binary)",
     timeoutSec: 400,
+    testTimeoutSec: 300,
   },
   // Processes and signals.
   {
@@ -97,6 +102,7 @@ export const FULL: readonly ConformancePackage[] = [
     reason:
       "most tests re-exec the test binary as a helper; a few run host tools (sh, echo), which are Linux binaries the emulator cannot run as DragonFly guests",
     timeoutSec: 400,
+    testTimeoutSec: 300,
   },
   {
     pkg: "os/signal",
@@ -108,6 +114,7 @@ export const FULL: readonly ConformancePackage[] = [
       },
     ],
     timeoutSec: 400,
+    testTimeoutSec: 300,
   },
   // Networking over loopback (kqueue netpoller, sockets). External-network tests skip
   // themselves under -test.short.
@@ -116,6 +123,7 @@ export const FULL: readonly ConformancePackage[] = [
     reason:
       "loopback only; DNS tests that need /etc/resolv.conf answers or external hosts skip themselves in short mode",
     timeoutSec: 600,
+    testTimeoutSec: 480,
   },
   // The runtime's own tests: signals, stack growth, GC, preemption (SIGURG), timers.
   {
@@ -123,6 +131,7 @@ export const FULL: readonly ConformancePackage[] = [
     reason:
       "tests that build helper programs with the go tool are skipped (GO_GCFLAGS is set, so testenv.HasGoBuild is false); cgo tests skip themselves (CGO_ENABLED=0)",
     timeoutSec: 600,
+    testTimeoutSec: 480,
   },
 ];
 

@@ -21,7 +21,7 @@
 // table to bench/results/conformance.json (conformance-linux.json for --native-linux).
 
 import { spawn, spawnSync } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { cpus, hostname } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,6 +42,8 @@ interface PackageOutcome {
   detail?: string;
   failedTests: string[];
   log: string;
+  /** Arguments given to the test binary. */
+  args: string[];
   reason?: string;
   skippedByList?: string[];
 }
@@ -58,7 +60,7 @@ interface Options {
 }
 
 const DEFAULT_TIMEOUT_SEC = 300;
-const TEST_TIMEOUT = "120s";
+const DEFAULT_TEST_TIMEOUT_SEC = 120;
 
 function findRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -172,10 +174,16 @@ function goEnv(go: string, name: string): string {
   return r.stdout.trim();
 }
 
+/** A path relative to the project root when it lies inside it, else as given. */
+function displayPath(p: string): string {
+  const r = relative(ROOT, p);
+  return r === "" || r.startsWith("..") ? p : r;
+}
+
 const binName = (pkg: string): string => pkg.replaceAll("/", "_");
 
 function testArgs(p: ConformancePackage): string[] {
-  const args = ["-test.v", "-test.short", `-test.timeout=${TEST_TIMEOUT}`];
+  const args = ["-test.v", "-test.short", `-test.timeout=${p.testTimeoutSec ?? DEFAULT_TEST_TIMEOUT_SEC}s`];
   const skip = skipPattern(p);
   if (skip !== undefined) args.push(`-test.skip=${skip}`);
   if (p.args) args.push(...p.args);
@@ -204,11 +212,12 @@ function analyse(out: string): { passed: number; failed: number; skipped: number
     } else if (line === "PASS") sawPass = true;
     else if (line === "FAIL") sawFail = true;
     if (line.startsWith("panic: test timed out")) timedOutInside = true;
+    // Only unindented lines: indented ones are test log output, which may quote anything.
     if (
       detail === undefined &&
-      /^(panic: |fatal error: |unexpected (signal|fault)|SIG[A-Z]+: |vkemu[:\s]|runtime: |signal: )/.test(t)
+      /^(panic: |fatal error: |unexpected (signal|fault)|SIG[A-Z]+: |vkemu[:\s]|runtime: |signal: )/.test(line)
     ) {
-      detail = t.slice(0, 200);
+      detail = line.slice(0, 200);
     }
   }
   return { passed, failed, skipped, failedTests, detail, sawPass, sawFail, timedOutInside };
@@ -239,7 +248,11 @@ function runPackage(ctx: RunContext, p: ConformancePackage): Promise<PackageOutc
   const name = binName(p.pkg);
   const bin = join(ctx.binDir, `${name}.test`);
   const logPath = join(ctx.binDir, `${name}.log`);
-  const cwd = join(ctx.goroot, "src", p.pkg);
+  // GOROOT/src is often reached through a symlink (Debian: /usr/lib/go-1.24/src ->
+  // /usr/share/go-1.24/src); use the real directory and tell the guest via PWD, or
+  // os.Getwd-based tests (os/exec TestImplicitPWD) see a stale $PWD from our parent shell.
+  const srcDir = join(ctx.goroot, "src", p.pkg);
+  const cwd = existsSync(srcDir) ? realpathSync(srcDir) : srcDir;
   const base: PackageOutcome = {
     package: p.pkg,
     result: "CRASH",
@@ -251,6 +264,7 @@ function runPackage(ctx: RunContext, p: ConformancePackage): Promise<PackageOutc
     signal: null,
     failedTests: [],
     log: relative(ROOT, logPath),
+    args: testArgs(p),
     reason: p.reason,
     skippedByList: p.skip?.map((s) => `${s.test}: ${s.reason}`),
   };
@@ -258,9 +272,10 @@ function runPackage(ctx: RunContext, p: ConformancePackage): Promise<PackageOutc
     writeFileSync(logPath, `no test binary ${bin} (build failed or package has no tests)\n`);
     return Promise.resolve({ ...base, result: "FAIL", detail: "test binary was not built" });
   }
-  const args = testArgs(p);
+  const args = base.args;
   const [cmd, argv] = ctx.opts.nativeLinux ? [bin, args] : [ctx.opts.vkemu, [...ctx.opts.vkemuArgs, bin, ...args]];
-  const timeoutSec = ctx.opts.timeoutSec ?? p.timeoutSec ?? DEFAULT_TIMEOUT_SEC;
+  const timeoutSec =
+    ctx.opts.timeoutSec ?? Math.max(p.timeoutSec ?? DEFAULT_TIMEOUT_SEC, (p.testTimeoutSec ?? DEFAULT_TEST_TIMEOUT_SEC) + 30);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     // Makes internal/testenv.HasGoBuild report false, so tests that would run the host's
@@ -268,6 +283,7 @@ function runPackage(ctx: RunContext, p: ConformancePackage): Promise<PackageOutc
     GO_GCFLAGS: "-vkemu-conformance",
     GOTOOLCHAIN: "local",
     GOPROXY: "off",
+    PWD: cwd,
   };
 
   return new Promise((resolve) => {
@@ -387,7 +403,7 @@ async function main(): Promise<number> {
   }
 
   process.stdout.write(
-    `running ${opts.list.length} packages (${opts.listName} list) ${opts.nativeLinux ? "natively on linux" : `under ${relative(ROOT, opts.vkemu) || opts.vkemu}`}, ${opts.jobs} at a time\n`,
+    `running ${opts.list.length} packages (${opts.listName} list) ${opts.nativeLinux ? "natively on linux" : `under ${displayPath(opts.vkemu)}`}, ${opts.jobs} at a time\n`,
   );
   const started = new Date();
   const results = await runAll({ opts, goroot, binDir });
@@ -410,7 +426,7 @@ async function main(): Promise<number> {
         goos,
         host: hostname(),
         cpus: cpus().length,
-        testArgs: ["-test.v", "-test.short", `-test.timeout=${TEST_TIMEOUT}`],
+        vkemu: opts.nativeLinux ? null : [opts.vkemu, ...opts.vkemuArgs].join(" "),
         summary: { packages: results.length, passed, failed },
         packages: results,
       },

@@ -1,6 +1,9 @@
 // panics: runtime panics raised by hardware faults and checks are recovered as runtime.Error.
-// The nil dereference and integer division by zero rely on the emulator delivering SIGSEGV
-// and SIGFPE to the Go signal handler with a correct signal context.
+// The nil dereferences rely on the emulator delivering SIGSEGV (si_code SEGV_MAPERR or
+// SEGV_ACCERR, si_addr < 0x1000) to the Go signal handler with a correct signal context,
+// and letting the handler redirect the thread to runtime.sigpanic. Go itself checks
+// divisors for zero in software; hwdiv (hwdiv_amd64.s) divides with a bare IDIV so the
+// SIGFPE path (si_code FPE_INTDIV) is exercised too.
 package main
 
 import (
@@ -22,6 +25,9 @@ func index(s []int, i int) int { return s[i] }
 
 //go:noinline
 func div(a, b int) int { return a / b }
+
+// hwdiv is a*b/b computed by a bare IDIV instruction (hwdiv_amd64.s).
+func hwdiv(a, b int64) int64
 
 //go:noinline
 func bigDeref(p *[1 << 20]byte) byte { return p[1<<19] }
@@ -52,6 +58,8 @@ func main() {
 
 	zero := 0
 	runtimeErr("integer divide by zero recovered", try(func() { _ = div(10, zero) }), "integer divide by zero")
+	check.OK(hwdiv(84, 2) == 42, "IDIV instruction works", "")
+	runtimeErr("hardware divide fault (SIGFPE) recovered", try(func() { _ = hwdiv(10, int64(zero)) }), "integer divide by zero")
 
 	// Nil map write.
 	var m map[string]int
@@ -80,9 +88,13 @@ func main() {
 	// Faults in another goroutine are recovered there.
 	done := make(chan any)
 	go func() {
-		done <- try(func() { _ = div(1, zero) })
+		done <- try(func() { _ = deref(p) })
 	}()
-	runtimeErr("divide by zero recovered in a goroutine", <-done, "divide by zero")
+	runtimeErr("nil dereference recovered in a goroutine", <-done, "nil pointer dereference")
+	go func() {
+		done <- try(func() { _ = hwdiv(1, int64(zero)) })
+	}()
+	runtimeErr("hardware divide fault recovered in a goroutine", <-done, "divide by zero")
 
 	// Deep recursion grows the goroutine stack (morestack / stack copying).
 	var rec func(int) int

@@ -36,5 +36,7 @@ size_t fwrite(const void *restrict p, size_t size, size_t n, FILE *restrict f);
 int fflush(FILE *f);
 void perror(const char *s);
 int fileno(FILE *f);
+int rename(const char *from, const char *to);
+int remove(const char *path);
 
 #endif

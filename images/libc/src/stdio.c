@@ -430,3 +430,12 @@ void perror(const char *s)
 	else
 		fprintf(stderr, "%s\n", strerror(e));
 }
+
+int remove(const char *path)
+{
+	if (unlink(path) == 0)
+		return 0;
+	if (errno == EISDIR || errno == EPERM)
+		return rmdir(path);
+	return -1;
+}

@@ -1,0 +1,61 @@
+/*
+ * Processes: pipe (second descriptor in rdx), fork through __syscall (child
+ * sees rdx = 1), wait4 exit statuses, a child killed by a signal.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <errno.h>
+#include <unistd.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <vktest.h>
+
+int main(void)
+{
+	int fds[2] = { -1, -1 };
+	CHECK_EQ(pipe(fds), 0, "pipe");
+	CHECK(fds[0] >= 0 && fds[1] >= 0 && fds[0] != fds[1], "two descriptors (%d, %d)", fds[0],
+	      fds[1]);
+	CHECK_EQ(write(fds[1], "ping", 4), 4, "write to the pipe");
+	char b[8] = { 0 };
+	CHECK_EQ(read(fds[0], b, sizeof(b)), 4, "read from the pipe");
+	CHECK(memcmp(b, "ping", 4) == 0, "pipe data");
+
+	pid_t parent = getpid();
+	pid_t c = fork();
+	if (c == 0) {
+		/* child */
+		char msg[16];
+		int n = snprintf(msg, sizeof(msg), "%d", getppid() == parent ? 1 : 0);
+		write(fds[1], msg, (size_t)n);
+		_exit(42);
+	}
+	CHECK(c > 0 && c != parent, "fork returns the child pid in the parent (%d)", c);
+	memset(b, 0, sizeof(b));
+	CHECK_EQ(read(fds[0], b, 1), 1, "child wrote through the inherited pipe");
+	CHECK_EQ(b[0], '1', "child's getppid() is the parent");
+	int st = 0;
+	CHECK_EQ(wait4(c, &st, 0, 0), c, "wait4 returns the child");
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 42, "exit status 42 (raw 0x%x)", st);
+	CHECK_ERRNO(wait4(-1, &st, WNOHANG, 0), ECHILD, "no more children -> ECHILD (10)");
+
+	c = fork();
+	if (c == 0) {
+		kill(getpid(), SIGKILL);
+		_exit(1);
+	}
+	CHECK_EQ(wait4(c, &st, 0, 0), c, "wait4 for the killed child");
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "child killed by SIGKILL (raw 0x%x)", st);
+
+	c = fork();
+	if (c == 0) {
+		volatile int *p = (volatile int *)16;
+		__asm__ volatile("" : "+r"(p));
+		return *p;
+	}
+	CHECK_EQ(wait4(c, &st, 0, 0), c, "wait4 for the faulting child");
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "child killed by SIGSEGV (raw 0x%x)", st);
+	close(fds[0]);
+	close(fds[1]);
+	return vkt_done();
+}

@@ -1,0 +1,114 @@
+// bin/vkemu: run a DragonFly x86-64 program on Linux, qemu-user style.
+import fs from 'node:fs';
+import path from 'node:path';
+import { unicornEngine } from './cpu/unicorn.js';
+import { Machine } from './vm/machine.js';
+import { ExecError } from './vm/exec.js';
+
+const USAGE = `usage: vkemu [OPTIONS] PROGRAM [ARGS...]
+
+Runs a DragonFly BSD x86-64 program (static or dynamic) on this Linux host.
+
+Options:
+  -L DIR             guest root: absolute guest paths resolve under DIR first
+  -E VAR=VALUE       set a variable in the guest environment (repeatable)
+  -U VAR             remove a variable from the guest environment (repeatable)
+  --strace           trace system calls, one line each, ktrace/strace style
+  --deterministic    fixed time slices and a virtual clock, so runs repeat exactly
+  --help             this text
+
+The exit status is the guest's; a guest killed by a signal exits 128+signo.
+`;
+
+export interface CliOptions {
+  root?: string;
+  strace: boolean;
+  deterministic: boolean;
+  env: Map<string, string | undefined>;
+  program: string;
+  args: string[];
+}
+
+export class UsageError extends Error {}
+
+export function parseArgs(argv: string[]): CliOptions | 'help' {
+  const o: CliOptions = { strace: false, deterministic: false, env: new Map(), program: '', args: [] };
+  let i = 0;
+  const need = (opt: string): string => {
+    const v = argv[++i];
+    if (v === undefined) throw new UsageError(`option ${opt} needs an argument`);
+    return v;
+  };
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('-') || a === '-') break;
+    if (a === '--') { i++; break; }
+    switch (a) {
+      case '-h': case '--help': return 'help';
+      case '-L': o.root = path.resolve(need(a)); break;
+      case '--strace': case '-strace': o.strace = true; break;
+      case '--deterministic': o.deterministic = true; break;
+      case '-E': {
+        const kv = need(a);
+        const eq = kv.indexOf('=');
+        if (eq <= 0) throw new UsageError(`option -E wants VAR=VALUE, got '${kv}'`);
+        o.env.set(kv.slice(0, eq), kv.slice(eq + 1));
+        break;
+      }
+      case '-U': o.env.set(need(a), undefined); break;
+      default: throw new UsageError(`unknown option '${a}'`);
+    }
+  }
+  if (i >= argv.length) throw new UsageError('no program given');
+  o.program = argv[i];
+  o.args = argv.slice(i + 1);
+  if (o.root && !fs.existsSync(o.root)) throw new UsageError(`option -L: ${o.root}: no such directory`);
+  return o;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let o: CliOptions | 'help';
+  try {
+    o = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`vkemu: ${e.message}\n${USAGE}`);
+      return 64;
+    }
+    throw e;
+  }
+  if (o === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const env = new Map<string, string>();
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env.set(k, v);
+  for (const [k, v] of o.env) if (v === undefined) env.delete(k); else env.set(k, v);
+  const machine = new Machine(unicornEngine(), { root: o.root, strace: o.strace, deterministic: o.deterministic });
+  try {
+    machine.spawn(o.program, [o.program, ...o.args], [...env].map(([k, v]) => `${k}=${v}`));
+  } catch (e) {
+    if (e instanceof ExecError) {
+      process.stderr.write(`vkemu: ${e.message}\n`);
+      return e.errno === 2 ? 127 : 126;
+    }
+    throw e;
+  }
+  const onSignal = (sig: NodeJS.Signals): void => {
+    const num = sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1;
+    if (machine.init) machine.postSignal(machine.init, num);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  return machine.run();
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+  // Pending host reads (a terminal) would keep Node alive.
+  setImmediate(() => process.exit(code));
+}, (err: unknown) => {
+  process.stderr.write(`vkemu: internal error: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(70);
+});

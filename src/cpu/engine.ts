@@ -1,0 +1,97 @@
+// The engine interface: what the DragonFly host layer needs from a CPU
+// backend. Narrow on purpose, so that a KVM backend can implement it too:
+// address spaces with page-granular mappings, threads whose register file is
+// shared memory, and `run` until an exit.
+
+/** Register slots of a thread's register file (BigUint64Array). */
+export const enum Reg {
+  RAX = 0, RBX, RCX, RDX, RSI, RDI, RBP, RSP,
+  R8, R9, R10, R11, R12, R13, R14, R15,
+  RIP, RFLAGS, FS_BASE, GS_BASE,
+  DIRTY = 20, EXIT_REASON, EXIT_VECTOR, EXIT_ADDR, EXIT_ACCESS, EXIT_PRESENT, EXIT_ERROR, FAST_CALLS,
+}
+export const REG_SLOTS = 32;
+export const REG_NAMES = [
+  'rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp',
+  'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15',
+  'rip', 'rflags', 'fs_base', 'gs_base',
+] as const;
+
+export const enum Exit {
+  Budget = 0,
+  Syscall = 1,
+  Fault = 2,
+  Exception = 3,
+  Halt = 4,
+  EngineError = 5,
+  Stop = 6,
+}
+
+export const enum Access { Read = 0, Write = 1, Fetch = 2 }
+
+export const PROT_READ = 1;
+export const PROT_WRITE = 2;
+export const PROT_EXEC = 4;
+
+/** How a mapping is backed. */
+export const enum MapKind {
+  PrivateAnon = 0,
+  SharedAnon = 1,
+  PrivateFile = 2,
+  SharedFile = 3,
+  VPageTable = 4,
+}
+
+export interface Region { start: number; end: number; prot: number; kind: MapKind }
+
+export interface AddressSpace {
+  /** Map [start, start+len) replacing anything there. 0 or -errno (Linux). */
+  map(start: number, len: number, prot: number, kind: MapKind, hostFd: number, fileOffset: number): number;
+  unmap(start: number, len: number): void;
+  /** 0, or a negative errno when part of the range is unmapped. */
+  protect(start: number, len: number, prot: number): number;
+  /** Lowest free range of `len` at or above `hint` (aligned), or -1. */
+  findFree(hint: number, len: number, align: number, limit?: number): number;
+  isFree(start: number, len: number): boolean;
+  /** Copy in: null when any byte is inaccessible (EFAULT). */
+  read(addr: number, len: number): Buffer | null;
+  /** Copy out: false when any byte is inaccessible (EFAULT); nothing written then. */
+  write(addr: number, data: Uint8Array, off?: number, len?: number): boolean;
+  /** NUL-terminated string: null on EFAULT, false when longer than max. */
+  readCString(addr: number, max: number): Buffer | null | false;
+  check(addr: number, len: number, access: Access): boolean;
+  regions(): Region[];
+  run(thread: CpuThread, budget: number): Exit;
+  flushCode(start: number, end: number): void;
+  /** Become a fork-time copy of parent (private memory copied). 0 or -errno. */
+  copyFrom(parent: AddressSpace): number;
+  /** Serve getpid inside the engine for this pid. */
+  setFast(pid: number, getpid: boolean): void;
+  setMasterPde(start: number, len: number, value: bigint): number;
+  inval(): void;
+  close(): void;
+}
+
+export interface CpuThread {
+  clone(regs: BigUint64Array): CpuThread;
+  moveTo(space: AddressSpace): void;
+  /** 512-byte FXSAVE image. */
+  getFpu(): Buffer;
+  setFpu(img: Uint8Array): void;
+  resetFpu(): void;
+  sync(): void;
+}
+
+export interface Engine {
+  readonly name: string;
+  readonly version: string;
+  createSpace(): AddressSpace;
+  createThread(space: AddressSpace, regs: BigUint64Array): CpuThread;
+  host: HostHelpers;
+}
+
+export interface HostHelpers {
+  flock(fd: number, op: number): number;
+  fcntlFlags(fd: number, set?: number): number;
+  ioctlBuf(fd: number, request: number, buf: Uint8Array): number;
+}

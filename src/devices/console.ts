@@ -1,0 +1,166 @@
+// The guest's console: the user's terminal (or whatever vkemu's stdio is),
+// with DragonFly tty ioctls served on the host descriptor.
+import fs from 'node:fs';
+import { E, fromNodeError } from '../vm/abi/errno.js';
+import type { FileOps, IoResult, OpenFile, StatInfo } from '../vm/files/file.js';
+import { statFromNode } from '../vm/files/hostfile.js';
+import type { GuestThread } from '../vm/thread.js';
+import type { HostHelpers } from '../cpu/engine.js';
+import { dfToLinux, DF_TERMIOS_SIZE, LINUX_TERMIOS_SIZE, linuxToDf } from './termios.js';
+
+export const TIOCGETA = 0x402c7413, TIOCSETA = 0x802c7414, TIOCSETAW = 0x802c7415,
+  TIOCSETAF = 0x802c7416, TIOCGWINSZ = 0x40087468, TIOCSWINSZ = 0x80087467,
+  FIONREAD = 0x4004667f, FIONBIO = 0x8004667e, TIOCGPGRP = 0x40047477, TIOCSCTTY = 0x20007461;
+const L_TCGETS = 0x5401, L_TCSETS = 0x5402, L_TCSETSW = 0x5403, L_TCSETSF = 0x5404,
+  L_TIOCGWINSZ = 0x5413, L_TIOCSWINSZ = 0x5414, L_FIONREAD = 0x541b;
+
+/** A host stream (tty, pipe or file) shared by the guest's fd 0, 1 and 2. */
+export class ConsoleStream implements FileOps {
+  readonly kind: 'tty' | 'pipe' | 'file';
+  readonly isTty: boolean;
+  private buffered: Buffer[] = [];
+  private eof = false;
+  private pending: Promise<void> | undefined;
+  readonly seekable = false;
+  /** Termios as the guest last set it; restored on exit. */
+  private savedTermios: Buffer | undefined;
+
+  constructor(readonly hostFd: number, private host: HostHelpers) {
+    const st = fs.fstatSync(hostFd);
+    this.isTty = st.isCharacterDevice() && this.probeTty();
+    this.kind = this.isTty ? 'tty' : st.isFile() ? 'file' : 'pipe';
+  }
+
+  private probeTty(): boolean {
+    const b = Buffer.alloc(LINUX_TERMIOS_SIZE);
+    return this.host.ioctlBuf(this.hostFd, L_TCGETS, b) === 0;
+  }
+
+  private fill(): Promise<void> {
+    this.pending ??= new Promise<void>((resolve) => {
+      const b = Buffer.alloc(65536);
+      fs.read(this.hostFd, b, 0, b.length, null, (err, n) => {
+        this.pending = undefined;
+        if (err && (err as NodeJS.ErrnoException).code === 'EAGAIN') {
+          setTimeout(resolve, 5);
+          return;
+        }
+        if (err || n === 0) this.eof = true;
+        else this.buffered.push(b.subarray(0, n));
+        resolve();
+      });
+    });
+    return this.pending;
+  }
+
+  private take(buf: Buffer): number {
+    let n = 0;
+    while (n < buf.length && this.buffered.length) {
+      const head = this.buffered[0];
+      const k = Math.min(head.length, buf.length - n);
+      head.copy(buf, n, 0, k);
+      n += k;
+      if (k === head.length) this.buffered.shift();
+      else this.buffered[0] = head.subarray(k);
+    }
+    return n;
+  }
+
+  read(buf: Buffer, _pos: number | null, _desc: OpenFile, nonblock: boolean): IoResult {
+    if (buf.length === 0) return 0;
+    if (this.kind === 'file') {
+      try { return fs.readSync(this.hostFd, buf, 0, buf.length, null); } catch (e) { return -fromNodeError(e); }
+    }
+    if (this.buffered.length) return this.take(buf);
+    if (this.eof) return 0;
+    if (nonblock) {
+      void this.fill();
+      return -E.EAGAIN;
+    }
+    const loop = async (): Promise<number> => {
+      while (!this.buffered.length && !this.eof) await this.fill();
+      return this.take(buf);
+    };
+    return loop();
+  }
+
+  /** Whether a read would not block. */
+  readable(): boolean {
+    if (this.kind === 'file' || this.buffered.length || this.eof) return true;
+    void this.fill();
+    return false;
+  }
+
+  write(buf: Buffer): IoResult {
+    let off = 0;
+    for (let spins = 0; off < buf.length; ) {
+      try {
+        off += fs.writeSync(this.hostFd, buf, off, buf.length - off);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN' && spins++ < 100000) continue;
+        if (off > 0) return off;
+        return -fromNodeError(e);
+      }
+    }
+    return off;
+  }
+
+  stat(): StatInfo | number {
+    try { return statFromNode(fs.fstatSync(this.hostFd, { bigint: true })); } catch (e) { return -fromNodeError(e); }
+  }
+
+  ioctl(cmd: number, arg: number, t: GuestThread): number {
+    const space = t.proc.space;
+    switch (cmd >>> 0) {
+      case TIOCGETA: {
+        if (!this.isTty) return -E.ENOTTY;
+        const lx = Buffer.alloc(LINUX_TERMIOS_SIZE);
+        const r = this.host.ioctlBuf(this.hostFd, L_TCGETS, lx);
+        if (r < 0) return -E.ENOTTY;
+        return space.write(arg, linuxToDf(lx)) ? 0 : -E.EFAULT;
+      }
+      case TIOCSETA: case TIOCSETAW: case TIOCSETAF: {
+        if (!this.isTty) return -E.ENOTTY;
+        const df = space.read(arg, DF_TERMIOS_SIZE);
+        if (!df) return -E.EFAULT;
+        const cur = Buffer.alloc(LINUX_TERMIOS_SIZE);
+        if (this.host.ioctlBuf(this.hostFd, L_TCGETS, cur) < 0) return -E.ENOTTY;
+        this.savedTermios ??= Buffer.from(cur);
+        const req = cmd >>> 0 === TIOCSETA ? L_TCSETS : cmd >>> 0 === TIOCSETAW ? L_TCSETSW : L_TCSETSF;
+        return this.host.ioctlBuf(this.hostFd, req, dfToLinux(df, cur)) < 0 ? -E.EINVAL : 0;
+      }
+      case TIOCGWINSZ: {
+        if (!this.isTty) return -E.ENOTTY;
+        const ws = Buffer.alloc(8);
+        if (this.host.ioctlBuf(this.hostFd, L_TIOCGWINSZ, ws) < 0) return -E.ENOTTY;
+        return space.write(arg, ws) ? 0 : -E.EFAULT;
+      }
+      case TIOCSWINSZ: {
+        if (!this.isTty) return -E.ENOTTY;
+        const ws = space.read(arg, 8);
+        if (!ws) return -E.EFAULT;
+        return this.host.ioctlBuf(this.hostFd, L_TIOCSWINSZ, ws) < 0 ? -E.ENOTTY : 0;
+      }
+      case FIONREAD: {
+        const b = Buffer.alloc(4);
+        let n = this.buffered.reduce((a, x) => a + x.length, 0);
+        if (this.host.ioctlBuf(this.hostFd, L_FIONREAD, b) === 0) n += b.readInt32LE(0);
+        b.writeInt32LE(n, 0);
+        return space.write(arg, b) ? 0 : -E.EFAULT;
+      }
+      case FIONBIO:
+        return 0;
+      default:
+        return -E.ENOTTY;
+    }
+  }
+
+  /** Put the terminal back as vkemu found it. */
+  restore(): void {
+    if (this.savedTermios) this.host.ioctlBuf(this.hostFd, L_TCSETSF, this.savedTermios);
+    this.savedTermios = undefined;
+  }
+
+  close(): void { /* the host's stdio stays open */ }
+}

@@ -1,0 +1,95 @@
+// Open file descriptions and the per-process descriptor table.
+import type { GuestThread } from '../thread.js';
+import { E } from '../abi/errno.js';
+
+export interface StatInfo {
+  ino: bigint; nlink: number; dev: number; mode: number; uid: number; gid: number; rdev: number;
+  atimeNs: bigint; mtimeNs: bigint; ctimeNs: bigint; size: bigint; blocks: bigint; blksize: number;
+}
+
+export type IoResult = number | Promise<number>;
+
+/** What a kind of open file can do; results are byte counts or -errno. */
+export interface FileOps {
+  readonly kind: 'file' | 'dir' | 'tty' | 'pipe' | 'dev' | 'socket' | 'kqueue';
+  /** `pos` is an explicit offset, or null for the description's position. */
+  read(buf: Buffer, pos: number | null, desc: OpenFile, nonblock: boolean): IoResult;
+  write(buf: Buffer, pos: number | null, desc: OpenFile, nonblock: boolean): IoResult;
+  stat(): StatInfo | number;
+  /** Host descriptor behind this file, for mmap and flock. */
+  readonly hostFd?: number;
+  /** Host path, for fchdir and directory reads. */
+  readonly hostPath?: string;
+  seekable?: boolean;
+  ioctl?(cmd: number, arg: number, t: GuestThread): number;
+  truncate?(len: number): number;
+  sync?(): number;
+  close(): void;
+}
+
+export class OpenFile {
+  refs = 1;
+  pos = 0;
+  /** Directory reading: entries not yet returned. */
+  dirCursor = 0;
+  constructor(readonly ops: FileOps, public flags: number) {}
+  ref(): this {
+    this.refs++;
+    return this;
+  }
+  unref(): void {
+    if (--this.refs === 0) this.ops.close();
+  }
+}
+
+export interface FdEntry { file: OpenFile; cloexec: boolean }
+
+export class FdTable {
+  private fds: (FdEntry | undefined)[] = [];
+  constructor(public limit = 4096) {}
+
+  get(fd: number): FdEntry | undefined {
+    return fd >= 0 && fd < this.fds.length ? this.fds[fd] : undefined;
+  }
+  /** Lowest free descriptor >= min, or -EMFILE. */
+  alloc(file: OpenFile, cloexec = false, min = 0): number {
+    for (let fd = min; fd < this.limit; fd++) {
+      if (!this.fds[fd]) {
+        this.fds[fd] = { file, cloexec };
+        return fd;
+      }
+    }
+    return -E.EMFILE;
+  }
+  /** Install at exactly fd, closing what was there. */
+  put(fd: number, file: OpenFile, cloexec = false): number {
+    if (fd < 0 || fd >= this.limit) return -E.EBADF;
+    this.fds[fd]?.file.unref();
+    this.fds[fd] = { file, cloexec };
+    return fd;
+  }
+  close(fd: number): number {
+    const e = this.get(fd);
+    if (!e) return -E.EBADF;
+    this.fds[fd] = undefined;
+    e.file.unref();
+    return 0;
+  }
+  closeFrom(min: number): void {
+    for (let fd = min; fd < this.fds.length; fd++) if (this.fds[fd]) this.close(fd);
+  }
+  closeOnExec(): void {
+    this.fds.forEach((e, fd) => { if (e?.cloexec) this.close(fd); });
+  }
+  clone(): FdTable {
+    const t = new FdTable(this.limit);
+    t.fds = this.fds.map((e) => (e ? { file: e.file.ref(), cloexec: e.cloexec } : undefined));
+    return t;
+  }
+  closeAll(): void {
+    this.closeFrom(0);
+  }
+  count(): number {
+    return this.fds.filter(Boolean).length;
+  }
+}

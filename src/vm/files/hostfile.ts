@@ -1,0 +1,105 @@
+// Files, directories and devices of the Linux host, opened on the guest's behalf.
+import fs from 'node:fs';
+import { E, fromNodeError } from '../abi/errno.js';
+import type { FileOps, IoResult, OpenFile, StatInfo } from './file.js';
+
+export function statFromNode(st: fs.BigIntStats): StatInfo {
+  return {
+    ino: st.ino, nlink: Number(st.nlink), dev: Number(st.dev & 0xffffffffn), mode: Number(st.mode),
+    uid: Number(st.uid), gid: Number(st.gid), rdev: Number(st.rdev & 0xffffffffn),
+    atimeNs: st.atimeNs, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, size: st.size,
+    blocks: st.blocks, blksize: Number(st.blksize),
+  };
+}
+
+function guard(fn: () => number): number {
+  try {
+    return fn();
+  } catch (err) {
+    return -fromNodeError(err);
+  }
+}
+
+/** A regular file or character device of the host, read and written synchronously. */
+export class HostFile implements FileOps {
+  readonly kind: 'file' | 'dev';
+  readonly seekable: boolean;
+  constructor(readonly hostFd: number, readonly hostPath: string, st: fs.BigIntStats) {
+    this.kind = st.isFile() ? 'file' : 'dev';
+    this.seekable = st.isFile() || st.isBlockDevice();
+  }
+  read(buf: Buffer, pos: number | null, desc: OpenFile): IoResult {
+    return guard(() => {
+      const at = pos ?? (this.seekable ? desc.pos : null);
+      const n = fs.readSync(this.hostFd, buf, 0, buf.length, at);
+      if (pos === null && this.seekable) desc.pos += n;
+      return n;
+    });
+  }
+  write(buf: Buffer, pos: number | null, desc: OpenFile): IoResult {
+    return guard(() => {
+      let at = pos ?? (this.seekable ? desc.pos : null);
+      if (pos === null && this.seekable && desc.flags & 0x8 /* O_APPEND */) {
+        at = Number(fs.fstatSync(this.hostFd, { bigint: true }).size);
+      }
+      const n = fs.writeSync(this.hostFd, buf, 0, buf.length, at);
+      if (pos === null && this.seekable && at !== null) desc.pos = at + n;
+      return n;
+    });
+  }
+  stat(): StatInfo | number {
+    try {
+      return statFromNode(fs.fstatSync(this.hostFd, { bigint: true }));
+    } catch (err) {
+      return -fromNodeError(err);
+    }
+  }
+  truncate(len: number): number {
+    return guard(() => { fs.ftruncateSync(this.hostFd, len); return 0; });
+  }
+  sync(): number {
+    return guard(() => { fs.fsyncSync(this.hostFd); return 0; });
+  }
+  close(): void {
+    try { fs.closeSync(this.hostFd); } catch { /* already gone */ }
+  }
+}
+
+/** A host directory: listed by path, held open for fstat and fchdir. */
+export class HostDir implements FileOps {
+  readonly kind = 'dir';
+  readonly seekable = true;
+  entries: { name: string; ino: bigint; type: number }[] | undefined;
+  constructor(readonly hostFd: number, readonly hostPath: string) {}
+  read(): IoResult { return -E.EISDIR; }
+  write(): IoResult { return -E.EISDIR; }
+  stat(): StatInfo | number {
+    try {
+      return statFromNode(fs.fstatSync(this.hostFd, { bigint: true }));
+    } catch (err) {
+      return -fromNodeError(err);
+    }
+  }
+  /** Directory entries including . and .., read once per open. */
+  list(): { name: string; ino: bigint; type: number }[] {
+    if (this.entries) return this.entries;
+    const out: { name: string; ino: bigint; type: number }[] = [];
+    const self = fs.statSync(this.hostPath, { bigint: true });
+    out.push({ name: '.', ino: self.ino, type: 4 });
+    let parentIno = self.ino;
+    try { parentIno = fs.statSync(this.hostPath + '/..', { bigint: true }).ino; } catch { /* root */ }
+    out.push({ name: '..', ino: parentIno, type: 4 });
+    for (const d of fs.readdirSync(this.hostPath, { withFileTypes: true })) {
+      let ino = 0n;
+      try { ino = fs.lstatSync(`${this.hostPath}/${d.name}`, { bigint: true }).ino; } catch { continue; }
+      const type = d.isFile() ? 8 : d.isDirectory() ? 4 : d.isSymbolicLink() ? 10 : d.isFIFO() ? 1
+        : d.isSocket() ? 12 : d.isCharacterDevice() ? 2 : d.isBlockDevice() ? 6 : 0;
+      out.push({ name: d.name, ino, type });
+    }
+    this.entries = out;
+    return out;
+  }
+  close(): void {
+    try { fs.closeSync(this.hostFd); } catch { /* already gone */ }
+  }
+}

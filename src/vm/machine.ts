@@ -1,0 +1,465 @@
+// The emulated DragonFly host: processes, the scheduler that runs their
+// threads on the engine, traps and signal delivery.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Exit, Reg, type Engine } from '../cpu/engine.js';
+import { E } from './abi/errno.js';
+import { sigbit, defaultAction, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART, SA_SIGINFO, SIG, signalName, signalOfVector, T, trapOfVector } from './abi/signals.js';
+import { HostClock, VirtualClock, type Clock } from './clock.js';
+import { ExecError, loadProgram } from './exec.js';
+import { FdTable, OpenFile } from './files/file.js';
+import { Process } from './process.js';
+import { pushSigframe } from './sigframe.js';
+import type { GuestThread, Wait } from './thread.js';
+import { dispatchSyscall, type SyscallResult } from './syscalls/dispatch.js';
+import { ConsoleStream } from '../devices/console.js';
+import { Tracer } from './strace.js';
+
+export interface MachineOptions {
+  /** Guest root (-L): absolute guest paths resolve under it first. */
+  root?: string;
+  strace?: boolean;
+  deterministic?: boolean;
+  /** Where vkemu's own messages go (strace, warnings). */
+  log?: (line: string) => void;
+  /** Instructions per time slice. */
+  slice?: number;
+  env?: string[];
+}
+
+const SLICE = 200_000;
+const BLOCKED = Symbol('blocked');
+
+
+
+interface Timer { at: bigint; fire: () => void; cancelled: boolean }
+
+export class Machine {
+  readonly procs = new Map<number, Process>();
+  private runq: GuestThread[] = [];
+  private nextPid = 100;
+  private wakeLoop: (() => void) | undefined;
+  readonly clock: Clock;
+  private timers: Timer[] = [];
+  readonly log: (line: string) => void;
+  readonly tracer: Tracer | undefined;
+  private readonly warned = new Set<string>();
+  init: Process | undefined;
+  exitStatus: number | undefined;
+  readonly console: ConsoleStream[];
+  readonly slice: number;
+  readonly bootNs: bigint;
+  /** Host I/O still under way (async reads): the loop must wait, not stop. */
+  pendingHostIo = 0;
+
+  constructor(readonly engine: Engine, readonly opts: MachineOptions = {}) {
+    this.clock = opts.deterministic ? new VirtualClock() : new HostClock();
+    this.log = opts.log ?? ((l) => process.stderr.write(l + '\n'));
+    this.tracer = opts.strace ? new Tracer(this.log) : undefined;
+    this.console = [0, 1, 2].map((fd) => new ConsoleStream(fd, engine.host));
+    this.slice = opts.slice ?? SLICE;
+    this.bootNs = this.clock.realtimeNs();
+  }
+
+  /** Log a message once per key (unsupported calls and the like). */
+  warnOnce(key: string, msg: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.log(`vkemu: ${msg}`);
+  }
+
+  /** Guest path -> host path, under the -L root when the file exists there. */
+  resolvePath(p: Process | undefined, guest: string): string {
+    if (guest.startsWith('/')) {
+      const root = this.opts.root;
+      if (root) {
+        const under = path.join(root, guest);
+        if (fs.existsSync(under) || fs.existsSync(path.dirname(under)) && !fs.existsSync(guest)) return under;
+      }
+      return guest;
+    }
+    return path.resolve(p?.cwd ?? process.cwd(), guest);
+  }
+
+  /** Host path -> the guest's view of it (strips the -L root). */
+  guestPath(host: string): string {
+    const root = this.opts.root;
+    if (root) {
+      const r = path.resolve(root);
+      if (host === r) return '/';
+      if (host.startsWith(r + '/')) return host.slice(r.length);
+    }
+    return host;
+  }
+
+  /** Create the first process from a program on the host. */
+  spawn(program: string, argv: string[], envp: string[], cwd = process.cwd()): Process {
+    const space = this.engine.createSpace();
+    const fds = new FdTable();
+    for (let fd = 0; fd < 3; fd++) fds.put(fd, new OpenFile(this.console[fd], fd === 0 ? 0 : 1));
+    const p = new Process(this.allocPid(), undefined, space, fds, cwd);
+    this.procs.set(p.pid, p);
+    const t = p.newThread();
+    t.cpu = this.engine.createThread(space, t.regs);
+    const hostPath = this.resolvePath(p, program);
+    loadProgram(p, t, {
+      hostPath, guestPath: program.startsWith('/') ? program : path.resolve(cwd, program),
+      argv, envp, resolve: (g) => this.resolvePath(p, g),
+      randomGap: this.opts.deterministic ? 0 : Math.floor(Math.random() * 1024),
+    });
+    space.setFast(p.pid, true);
+    this.init ??= p;
+    this.makeRunnable(t);
+    return p;
+  }
+
+  allocPid(): number {
+    for (;;) {
+      const pid = this.nextPid++;
+      if (this.nextPid > 99999) this.nextPid = 100;
+      if (!this.procs.has(pid)) return pid;
+    }
+  }
+
+  makeRunnable(t: GuestThread): void {
+    if (t.state === 'dead') return;
+    t.state = 'runnable';
+    t.wait = undefined;
+    if (!this.runq.includes(t)) this.runq.push(t);
+    this.wakeLoop?.();
+  }
+
+  /** Block t until `start`'s done callback fires; signals cancel interruptible waits. */
+  block(t: GuestThread, what: string, interruptible: boolean,
+    start: (done: (result: number) => void) => (() => void) | void): Promise<number> {
+    return new Promise<number>((resolve) => {
+      let finished = false;
+      let stop: (() => void) | void;
+      const done = (r: number): void => {
+        if (finished) return;
+        finished = true;
+        if (stop) stop();
+        resolve(r);
+      };
+      const w: Wait = { what, interruptible, cancel: done };
+      t.wait = w;
+      stop = start(done);
+      if (finished && stop) stop();
+    });
+  }
+
+  /** Call fire() at monotonic time `at` (ns); returns a canceller. */
+  timer(at: bigint, fire: () => void): () => void {
+    if (this.clock.virtual) {
+      const tm: Timer = { at, fire, cancelled: false };
+      this.timers.push(tm);
+      this.timers.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+      return () => { tm.cancelled = true; };
+    }
+    const ms = Number(at - this.clock.monotonicNs()) / 1e6;
+    const h = setTimeout(fire, Math.max(0, ms));
+    return () => clearTimeout(h);
+  }
+
+  /** Run until the first process exits; resolves to its exit status for the shell. */
+  async run(): Promise<number> {
+    let lastYield = Date.now();
+    let n = 0;
+    while (this.exitStatus === undefined) {
+      const t = this.runq.shift();
+      if (!t) {
+        if (this.clock.virtual && this.pendingHostIo === 0 && this.fireVirtualTimer()) continue;
+        await new Promise<void>((resolve) => {
+          this.wakeLoop = resolve;
+          if (this.runq.length) resolve();
+        });
+        this.wakeLoop = undefined;
+        lastYield = Date.now();
+        continue;
+      }
+      if (t.state !== 'runnable') continue;
+      this.runThread(t);
+      if (++n % 32 === 0 && Date.now() - lastYield >= 4) {
+        await new Promise<void>((r) => setImmediate(r));
+        lastYield = Date.now();
+      }
+    }
+    for (const c of this.console) c.restore();
+    return this.exitStatus;
+  }
+
+  private fireVirtualTimer(): boolean {
+    while (this.timers.length) {
+      const tm = this.timers.shift()!;
+      if (tm.cancelled) continue;
+      (this.clock as VirtualClock).advanceTo(tm.at);
+      tm.fire();
+      return true;
+    }
+    return false;
+  }
+
+  private runThread(t: GuestThread): void {
+    const space = t.proc.space;
+    for (let calls = 0; calls < 4096; calls++) {
+      if (t.state !== 'runnable' || t.proc.state !== 'running') return;
+      this.deliverSignals(t);
+      if (t.state !== 'runnable' || t.proc.state !== 'running') return;
+      const reason = space.run(t.cpu, this.slice);
+      if (this.clock.virtual) this.clock.advance(BigInt(this.slice) / 4n);
+      switch (reason) {
+        case Exit.Syscall: {
+          if (this.clock.virtual) this.clock.advance(1000n);
+          const r = this.syscall(t);
+          if (r === BLOCKED) return;
+          break;
+        }
+        case Exit.Budget:
+          t.slices++;
+          this.runq.push(t);
+          return;
+        case Exit.Fault: {
+          const addr = t.regs[Reg.EXIT_ADDR];
+          const access = Number(t.regs[Reg.EXIT_ACCESS]);
+          const present = t.regs[Reg.EXIT_PRESENT] !== 0n;
+          const err = (present ? 1 : 0) | (access === 1 ? 2 : 0) | 4 | (access === 2 ? 0x10 : 0);
+          this.trapSignal(t, present && access !== 2 && false ? SIG.SIGBUS : SIG.SIGSEGV, present ? 2 : 1, addr, T.PAGEFLT, err);
+          break;
+        }
+        case Exit.Exception: {
+          const vec = Number(t.regs[Reg.EXIT_VECTOR]);
+          const { sig, code } = signalOfVector(vec);
+          this.trapSignal(t, sig, code, vec === 13 ? 0n : t.get(Reg.RIP), trapOfVector(vec), 0);
+          break;
+        }
+        case Exit.Halt:
+          this.trapSignal(t, SIG.SIGBUS, 3, 0n, T.PROTFLT, 0);
+          break;
+        default:
+          this.log(`vkemu: engine error ${t.regs[Reg.EXIT_ERROR]} in ${t.label} at rip 0x${t.get(Reg.RIP).toString(16)}`);
+          this.trapSignal(t, SIG.SIGILL, 0, t.get(Reg.RIP), T.PRIVINFLT, 0);
+      }
+    }
+    if (t.state === 'runnable') this.runq.push(t);
+  }
+
+  private syscall(t: GuestThread): SyscallResult | typeof BLOCKED {
+    const r = dispatchSyscall(this, t);
+    if (r instanceof Promise) {
+      t.state = 'blocked';
+      r.then((v) => {
+        if (t.state === 'dead') return;
+        this.finishSyscall(t, v);
+        this.makeRunnable(t);
+      }, (err: unknown) => {
+        this.log(`vkemu: internal error in a system call of ${t.label}: ${(err as Error).stack ?? err}`);
+        this.finishSyscall(t, -E.EIO);
+        this.makeRunnable(t);
+      });
+      return BLOCKED;
+    }
+    this.finishSyscall(t, r);
+    return r;
+  }
+
+  /** Set the registers for a system call's result (DragonFly convention). */
+  finishSyscall(t: GuestThread, r: SyscallResult): void {
+    const trace = this.tracer?.pending(t);
+    if (r === 'justreturn') {
+      trace?.(r);
+      return;
+    }
+    const fl = t.get(Reg.RFLAGS);
+    if (typeof r === 'number' && r < 0) {
+      t.setNum(Reg.RAX, -r);
+      t.set(Reg.RFLAGS, fl | 1n);
+    } else {
+      if (Array.isArray(r)) {
+        t.setNum(Reg.RAX, r[0]);
+        t.setNum(Reg.RDX, r[1]);
+      } else if (typeof r === 'bigint') {
+        t.set(Reg.RAX, r);
+      } else {
+        t.setNum(Reg.RAX, r);
+      }
+      t.set(Reg.RFLAGS, fl & ~1n);
+    }
+    trace?.(r);
+  }
+
+  /** A synchronous trap: deliver now; kill if blocked, ignored or undeliverable. */
+  trapSignal(t: GuestThread, sig: number, code: number, addr: bigint, trapno: number, err: number): void {
+    const act = t.proc.sigactions[sig];
+    const blocked = (t.sigmask & sigbit(sig)) !== 0n;
+    if (act.handler === 0n || act.handler === 1n || blocked) {
+      this.describeFault(t, sig, addr, trapno);
+      this.killProcess(t.proc, sig);
+      return;
+    }
+    t.siginfo.set(sig, { code, addr, pid: 0, trapno, err });
+    this.deliver(t, sig);
+  }
+
+  private describeFault(t: GuestThread, sig: number, addr: bigint, trapno: number): void {
+    const rip = t.get(Reg.RIP).toString(16);
+    const where = trapno === T.PAGEFLT ? ` accessing 0x${addr.toString(16)}` : '';
+    this.log(`vkemu: ${t.proc.exePath} (pid ${t.proc.pid}, lwp ${t.tid}): ${signalName(sig)} at rip 0x${rip}${where} (trap ${trapno})`);
+  }
+
+  /** Post a signal to a process (kill) or one thread (lwp_kill). */
+  postSignal(p: Process, sig: number, thread?: GuestThread, senderPid = 0): void {
+    if (sig === 0 || p.state !== 'running') return;
+    if (sig === SIG.SIGKILL) {
+      this.killProcess(p, sig);
+      return;
+    }
+    const act = p.sigactions[sig];
+    if (act.handler === 1n || (act.handler === 0n && defaultAction(sig) === 'ignore')) {
+      if (sig !== SIG.SIGCONT) return;
+    }
+    if (sig === SIG.SIGCONT) return;
+    const target = thread ?? [...p.threads.values()].find((x) => x.state !== 'dead' && !(x.sigmask & sigbit(sig)));
+    if (thread) thread.pending |= sigbit(sig);
+    else p.pending |= sigbit(sig);
+    if (senderPid) (target ?? thread)?.siginfo.set(sig, { code: 0, addr: 0n, pid: senderPid, trapno: 0, err: 0 });
+    if (target && !(target.sigmask & sigbit(sig))) this.interrupt(target);
+  }
+
+  /** Wake a blocked thread so that it can take a signal. */
+  interrupt(t: GuestThread): void {
+    if (t.state === 'blocked' && t.wait?.interruptible) {
+      t.wait.cancel(-E.EINTR);
+    }
+  }
+
+  /** Deliver at most one deliverable pending signal to t (before it runs). */
+  deliverSignals(t: GuestThread): void {
+    const p = t.proc;
+    const ready = (t.pending | p.pending) & ~t.sigmask;
+    if (ready === 0n) return;
+    for (let sig = 1; sig <= 128; sig++) {
+      const bit = sigbit(sig);
+      if (!(ready & bit)) continue;
+      if (t.pending & bit) t.pending &= ~bit;
+      else p.pending &= ~bit;
+      const act = p.sigactions[sig];
+      if (act.handler === 1n) continue;
+      if (act.handler === 0n) {
+        const d = defaultAction(sig);
+        if (d === 'ignore' || d === 'cont' || d === 'stop') continue;
+        this.killProcess(p, sig);
+        return;
+      }
+      this.deliver(t, sig);
+      return;
+    }
+  }
+
+  private deliver(t: GuestThread, sig: number): void {
+    const p = t.proc;
+    const act = p.sigactions[sig];
+    const info = t.siginfo.get(sig) ?? { code: 0, addr: 0n, pid: 0, trapno: 0, err: 0 };
+    t.siginfo.delete(sig);
+    const restoreMask = t.suspendMask ?? t.sigmask;
+    t.suspendMask = undefined;
+    const useAlt = (act.flags & SA_ONSTACK) !== 0 && !(t.altstack.flags & 4) && !t.onAltStack && t.altstack.size > 0;
+    const ok = pushSigframe(t, {
+      sig, handler: act.handler, siginfo: (act.flags & SA_SIGINFO) !== 0, code: info.code, addr: info.addr,
+      pid: info.pid, trapno: info.trapno, err: info.err, restoreMask, useAltStack: useAlt,
+    });
+    if (!ok) {
+      this.log(`vkemu: ${p.exePath} (pid ${p.pid}): cannot push a frame for ${signalName(sig)} on the stack at 0x${t.get(Reg.RSP).toString(16)}`);
+      this.killProcess(p, SIG.SIGILL);
+      return;
+    }
+    this.tracer?.signal(t, sig, info.code, info.addr);
+    t.sigmask = restoreMask | act.mask | ((act.flags & SA_NODEFER) ? 0n : sigbit(sig));
+    if (act.flags & SA_RESETHAND) p.sigactions[sig] = { handler: 0n, flags: 0, mask: 0n };
+  }
+
+  /** Whether an interrupted call should restart under sig's disposition. */
+  restarts(p: Process, sig: number): boolean {
+    return (p.sigactions[sig].flags & SA_RESTART) !== 0;
+  }
+
+  killProcess(p: Process, sig: number): void {
+    this.exitProcess(p, sig & 0x7f);
+  }
+
+  /** End a process with a wait status ((code << 8) or a signal number). */
+  exitProcess(p: Process, status: number): void {
+    if (p.state !== 'running') return;
+    p.state = 'zombie';
+    p.status = status;
+    for (const t of p.threads.values()) this.endThread(t);
+    p.fds.closeAll();
+    for (const vs of p.vmspaces.values()) vs.close();
+    p.vmspaces.clear();
+    p.space.close();
+    if (p.parent && p.parent.state === 'running') {
+      this.postSignal(p.parent, SIG.SIGCHLD);
+      this.childEvent(p.parent);
+    } else {
+      this.procs.delete(p.pid);
+      p.state = 'reaped';
+    }
+    for (const c of p.children) c.parent = undefined;
+    if (p === this.init) {
+      const sig = status & 0x7f;
+      this.exitStatus = sig ? 128 + sig : (status >> 8) & 0xff;
+      if (sig) this.log(`vkemu: ${p.exePath} killed by ${signalName(sig)}`);
+      this.wakeLoop?.();
+    }
+  }
+
+  /** Hook for wait4 sleepers. */
+  childWaiters = new Map<Process, Set<() => void>>();
+  childEvent(parent: Process): void {
+    const ws = this.childWaiters.get(parent);
+    if (ws) for (const w of [...ws]) w();
+  }
+
+  endThread(t: GuestThread): void {
+    if (t.state === 'dead') return;
+    if (t.state === 'blocked') t.wait?.cancel(-E.EINTR);
+    t.state = 'dead';
+    const i = this.runq.indexOf(t);
+    if (i >= 0) this.runq.splice(i, 1);
+    if (t.exitStore) {
+      const b = Buffer.alloc(4);
+      b.writeInt32LE(t.exitStore.value, 0);
+      t.proc.space.write(t.exitStore.addr, b);
+    }
+    t.proc.threads.delete(t.tid);
+  }
+
+  /** Load a new program into p (execve). Throws ExecError. */
+  exec(p: Process, t: GuestThread, guestPath: string, argv: string[], envp: string[]): void {
+    const hostPath = this.resolvePath(p, guestPath);
+    const space = this.engine.createSpace();
+    const old = p.space;
+    p.space = space;
+    const cpu = this.engine.createThread(space, t.regs);
+    try {
+      loadProgram(p, t, {
+        hostPath, guestPath, argv, envp, resolve: (g) => this.resolvePath(p, g),
+        randomGap: this.opts.deterministic ? 0 : Math.floor(Math.random() * 1024),
+      });
+    } catch (e) {
+      space.close();
+      p.space = old;
+      throw e;
+    }
+    for (const other of p.threads.values()) if (other !== t) this.endThread(other);
+    t.cpu = cpu;
+    old.close();
+    space.setFast(p.pid, true);
+    p.fds.closeOnExec();
+    for (const a of p.sigactions) if (a.handler > 1n) { a.handler = 0n; a.flags = 0; a.mask = 0n; }
+    t.altstack = { sp: 0, size: 0, flags: 4 };
+    t.onAltStack = false;
+    t.tls = [{ base: 0n, size: 0n }, { base: 0n, size: 0n }];
+  }
+}
+
+export { ExecError, BLOCKED };

@@ -1,0 +1,70 @@
+// A guest process: its address space, threads, descriptors and signal
+// dispositions. Every guest process lives inside the one vkemu host process.
+import type { AddressSpace } from '../cpu/engine.js';
+import { FdTable } from './files/file.js';
+import { GuestThread } from './thread.js';
+import { NSIG } from './abi/signals.js';
+
+export interface SigAction { handler: bigint; flags: number; mask: bigint }
+
+export interface Rlimit { cur: bigint; max: bigint }
+export const RLIM_INFINITY = 0x7fffffffffffffffn;
+
+export type ProcState = 'running' | 'zombie' | 'reaped';
+
+export class Process {
+  threads = new Map<number, GuestThread>();
+  private nextTid = 1;
+  sigactions: SigAction[] = Array.from({ length: NSIG + 1 }, () => ({ handler: 0n, flags: 0, mask: 0n }));
+  /** Process-directed pending signals. */
+  pending = 0n;
+  state: ProcState = 'running';
+  /** wait4 status word once a zombie. */
+  status = 0;
+  children: Process[] = [];
+  pgid: number;
+  sid: number;
+  umask = 0o022;
+  /** Program break (start of the heap after the data segment). */
+  brkBase = 0;
+  brk = 0;
+  /** Where non-fixed mmaps start looking (data segment + maxdsiz). */
+  mmapBase = 0;
+  exePath = '';
+  args: string[] = [];
+  rlimits = new Map<number, Rlimit>();
+  vmspaces = new Map<bigint, AddressSpace>();
+  /** Files with SIGIO owner set to this process. */
+  osrel = 500901;
+
+  constructor(
+    readonly pid: number,
+    public parent: Process | undefined,
+    public space: AddressSpace,
+    public fds: FdTable,
+    /** Host directory of the current working directory. */
+    public cwd: string,
+  ) {
+    this.pgid = parent?.pgid ?? pid;
+    this.sid = parent?.sid ?? pid;
+  }
+
+  newThread(tid?: number): GuestThread {
+    const id = tid ?? this.allocTid();
+    const t = new GuestThread(this, id);
+    this.threads.set(id, t);
+    return t;
+  }
+
+  private allocTid(): number {
+    for (;;) {
+      const tid = this.nextTid++;
+      if (this.nextTid >= 0x3fffffff) this.nextTid = 1;
+      if (!this.threads.has(tid)) return tid;
+    }
+  }
+
+  liveThreads(): GuestThread[] {
+    return [...this.threads.values()].filter((t) => t.state !== 'dead');
+  }
+}

@@ -1,0 +1,414 @@
+// Files and directories: open, read, write, stat, directory operations.
+import fs from 'node:fs';
+import path from 'node:path';
+import { E, fromNodeError } from '../abi/errno.js';
+import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, F, O, toLinuxOpenFlags } from '../abi/flags.js';
+import { OpenFile, type FileOps } from '../files/file.js';
+import { HostDir, HostFile, statFromNode } from '../files/hostfile.js';
+import { atPath, copyout, cstring, encodeStat, fdArg, pathArg } from './util.js';
+import type { Sys, SyscallDef, SyscallResult } from './types.js';
+
+function guard(fn: () => SyscallResult): SyscallResult {
+  try {
+    return fn();
+  } catch (e) {
+    return -fromNodeError(e);
+  }
+}
+
+const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
+
+/** Open a host path for the guest; returns the new fd or -errno. */
+export function openHost(s: Sys, host: string, flags: number, mode: number): number {
+  if ((flags & O.ACCMODE) === 3) return -E.EINVAL;
+  let hostFd: number;
+  try {
+    hostFd = fs.openSync(host, toLinuxOpenFlags(flags), mode & ~s.p.umask & 0o7777);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    // Linux refuses O_WRONLY/O_RDWR on directories with EISDIR, as DragonFly does.
+    return -fromNodeError(err);
+  }
+  const st = fs.fstatSync(hostFd, { bigint: true });
+  let ops: FileOps;
+  if (st.isDirectory()) {
+    ops = new HostDir(hostFd, host);
+  } else {
+    if (flags & O.DIRECTORY) {
+      fs.closeSync(hostFd);
+      return -E.ENOTDIR;
+    }
+    ops = new HostFile(hostFd, host, st);
+  }
+  if (flags & (O.EXLOCK | O.SHLOCK)) {
+    const op = (flags & O.EXLOCK ? LOCK_EX : LOCK_SH) | (flags & O.NONBLOCK ? LOCK_NB : 0);
+    const r = s.m.engine.host.flock(hostFd, op);
+    if (r < 0) {
+      fs.closeSync(hostFd);
+      return -E.EAGAIN;
+    }
+  }
+  const file = new OpenFile(ops, flags & ~(O.CREAT | O.TRUNC | O.EXCL | O.CLOEXEC));
+  const fd = s.p.fds.alloc(file, (flags & O.CLOEXEC) !== 0);
+  if (fd < 0) file.unref();
+  return fd;
+}
+
+function doRead(s: Sys, fdi: number, addr: number, len: number, pos: number | null, nonblockFlag: boolean): SyscallResult | Promise<SyscallResult> {
+  const e = s.p.fds.get(fdi);
+  if (!e) return -E.EBADF;
+  if ((e.file.flags & O.ACCMODE) === O.WRONLY) return -E.EBADF;
+  if (len < 0 || len > 0x7fffffff) return -E.EINVAL;
+  if (len > 0 && !s.p.space.check(addr, len, 1)) return -E.EFAULT;
+  const buf = Buffer.alloc(Math.min(len, 1 << 24));
+  const nonblock = nonblockFlag || (e.file.flags & O.NONBLOCK) !== 0;
+  const finish = (n: number): number => {
+    if (n > 0 && !s.p.space.write(addr, buf, 0, n)) return -E.EFAULT;
+    return n;
+  };
+  const r = e.file.ops.read(buf, pos, e.file, nonblock);
+  if (typeof r === 'number') return finish(r);
+  const t = s.t;
+  return s.m.block(t, 'read', true, (done) => {
+    s.m.pendingHostIo++;
+    r.then((n) => { s.m.pendingHostIo--; done(finish(n)); });
+  });
+}
+
+function doWrite(s: Sys, fdi: number, addr: number, len: number, pos: number | null): SyscallResult | Promise<SyscallResult> {
+  const e = s.p.fds.get(fdi);
+  if (!e) return -E.EBADF;
+  if ((e.file.flags & O.ACCMODE) === O.RDONLY && e.file.ops.kind !== 'tty') return -E.EBADF;
+  if (len < 0 || len > 0x7fffffff) return -E.EINVAL;
+  const data = len === 0 ? Buffer.alloc(0) : s.p.space.read(addr, len);
+  if (!data) return -E.EFAULT;
+  const r = e.file.ops.write(data, pos, e.file, false);
+  return r;
+}
+
+/** extpread/extpwrite: offset -1 means "the file position" (§7.4). */
+function extOffset(s: Sys, flagsArg: number, offArg: number): number | null {
+  const off = s.long(offArg);
+  const flags = s.int(flagsArg);
+  if (off === -1 && !(flags & O.FOFFSET)) return null;
+  return off;
+}
+
+function readv(s: Sys, write: boolean): SyscallResult | Promise<SyscallResult> {
+  const fd = s.int(0), iov = s.ptr(1), cnt = s.int(2);
+  if (cnt < 0 || cnt > 1024) return -E.EINVAL;
+  const vec = s.p.space.read(iov, cnt * 16);
+  if (!vec) return -E.EFAULT;
+  const parts: [number, number][] = [];
+  let total = 0;
+  for (let i = 0; i < cnt; i++) {
+    const base = Number(vec.readBigUInt64LE(i * 16)), len = Number(vec.readBigUInt64LE(i * 16 + 8));
+    parts.push([base, len]);
+    total += len;
+  }
+  if (total > 0x7fffffff) return -E.EINVAL;
+  if (write) {
+    const chunks: Buffer[] = [];
+    for (const [b, l] of parts) {
+      const d = l ? s.p.space.read(b, l) : Buffer.alloc(0);
+      if (!d) return -E.EFAULT;
+      chunks.push(d);
+    }
+    const e = s.p.fds.get(fd);
+    if (!e) return -E.EBADF;
+    return e.file.ops.write(Buffer.concat(chunks), null, e.file, false);
+  }
+  const e = s.p.fds.get(fd);
+  if (!e) return -E.EBADF;
+  const buf = Buffer.alloc(total);
+  const scatter = (n: number): number => {
+    if (n <= 0) return n;
+    let off = 0;
+    for (const [b, l] of parts) {
+      const k = Math.min(l, n - off);
+      if (k <= 0) break;
+      if (!s.p.space.write(b, buf, off, k)) return -E.EFAULT;
+      off += k;
+    }
+    return n;
+  };
+  const r = e.file.ops.read(buf, null, e.file, (e.file.flags & O.NONBLOCK) !== 0);
+  if (typeof r === 'number') return scatter(r);
+  return s.m.block(s.t, 'readv', true, (done) => { r.then((n) => done(scatter(n))); });
+}
+
+function statPath(s: Sys, host: string, follow: boolean, out: number): SyscallResult {
+  return guard(() => {
+    const st = follow ? fs.statSync(host, { bigint: true }) : fs.lstatSync(host, { bigint: true });
+    return copyout(s, out, encodeStat(statFromNode(st)));
+  });
+}
+
+function lseek(s: Sys): SyscallResult {
+  // lseek(fd, pad, offset, whence) through __syscall; lseek(fd, offset, whence) directly.
+  const direct = s.shift === 0;
+  const fd = s.int(0), off = s.long(direct ? 1 : 2), whence = s.int(direct ? 2 : 3);
+  const e = s.p.fds.get(fd);
+  if (!e) return -E.EBADF;
+  const f = e.file;
+  if (!f.ops.seekable) return -E.ESPIPE;
+  let base: number;
+  if (whence === 0) base = 0;
+  else if (whence === 1) base = f.ops.kind === 'dir' ? f.dirCursor : f.pos;
+  else if (whence === 2) {
+    const st = f.ops.stat();
+    if (typeof st === 'number') return st;
+    base = Number(st.size);
+  } else return -E.EINVAL;
+  const n = base + off;
+  if (n < 0) return -E.EINVAL;
+  if (f.ops.kind === 'dir') f.dirCursor = n;
+  else f.pos = n;
+  return n;
+}
+
+function getdirentries(s: Sys, withBase: boolean): SyscallResult {
+  const e = s.p.fds.get(s.int(0));
+  if (!e) return -E.EBADF;
+  const ops = e.file.ops;
+  if (!(ops instanceof HostDir)) return -E.ENOTDIR;
+  const bufAddr = s.ptr(1), nbytes = s.uint(2);
+  let entries;
+  try { entries = ops.list(); } catch (err) { return -fromNodeError(err); }
+  const out = Buffer.alloc(Math.min(nbytes, 1 << 20));
+  let off = 0;
+  let i = e.file.dirCursor;
+  for (; i < entries.length; i++) {
+    const name = Buffer.from(entries[i].name);
+    const reclen = (16 + name.length + 1 + 7) & ~7;
+    if (off + reclen > out.length) break;
+    out.writeBigUInt64LE(entries[i].ino, off);
+    out.writeUInt16LE(name.length, off + 8);
+    out[off + 10] = entries[i].type;
+    name.copy(out, off + 16);
+    off += reclen;
+  }
+  if (off === 0 && i < entries.length) return -E.EINVAL;
+  if (off > 0 && !s.p.space.write(bufAddr, out, 0, off)) return -E.EFAULT;
+  if (withBase && s.ptr(3)) {
+    const b = Buffer.alloc(8);
+    b.writeBigInt64LE(BigInt(e.file.dirCursor), 0);
+    if (!s.p.space.write(s.ptr(3), b)) return -E.EFAULT;
+  }
+  e.file.dirCursor = i;
+  return off;
+}
+
+function fcntl(s: Sys): SyscallResult {
+  const fd = s.int(0), cmd = s.int(1), arg = s.long(2);
+  const e = s.p.fds.get(fd);
+  if (!e) return -E.EBADF;
+  switch (cmd) {
+    case F.DUPFD: case F.DUPFD_CLOEXEC:
+      if (arg < 0 || arg >= s.p.fds.limit) return -E.EINVAL;
+      return s.p.fds.alloc(e.file.ref(), cmd === F.DUPFD_CLOEXEC, arg);
+    case F.DUP2FD: case F.DUP2FD_CLOEXEC:
+      if (arg < 0 || arg >= s.p.fds.limit) return -E.EBADF;
+      if (arg === fd) return fd;
+      return s.p.fds.put(arg, e.file.ref(), cmd === F.DUP2FD_CLOEXEC);
+    case F.GETFD: return e.cloexec ? 1 : 0;
+    case F.SETFD: e.cloexec = (arg & 1) !== 0; return 0;
+    case F.GETFL: return e.file.flags;
+    case F.SETFL: {
+      const settable = O.NONBLOCK | O.APPEND | O.ASYNC | O.FSYNC | O.DIRECT;
+      e.file.flags = (e.file.flags & ~settable) | (arg & settable);
+      return 0;
+    }
+    case F.GETOWN: return 0;
+    case F.SETOWN: return 0;
+    case F.GETLK: case F.SETLK: case F.SETLKW: return 0;
+    default: return -E.EINVAL;
+  }
+}
+
+export const fsSyscalls: SyscallDef[] = [
+  { num: 3, name: 'read', args: ['fd', 'obuf', 'size'], support: 'full', fn: (s) => doRead(s, s.int(0), s.ptr(1), s.ptr(2), null, false) },
+  { num: 4, name: 'write', args: ['fd', 'buf', 'size'], support: 'full', fn: (s) => doWrite(s, s.int(0), s.ptr(1), s.ptr(2), null) },
+  {
+    num: 5, name: 'open', args: ['path', 'oflags', 'mode'], support: 'full',
+    fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : openHost(s, h, s.int(1), s.int(2)); },
+  },
+  {
+    num: 504, name: 'openat', args: ['at', 'path', 'oflags', 'mode'], support: 'full',
+    fn: (s) => { const h = pathArg(s, 1, s.int(0)); return typeof h === 'number' ? h : openHost(s, h, s.int(2), s.int(3)); },
+  },
+  { num: 6, name: 'close', args: ['fd'], support: 'full', fn: (s) => s.p.fds.close(s.int(0)) },
+  { num: 474, name: 'closefrom', args: ['fd'], support: 'full', fn: (s) => { if (s.int(0) < 0) return -E.EINVAL; s.p.fds.closeFrom(s.int(0)); return 0; } },
+  { num: 120, name: 'readv', args: ['fd', 'ptr', 'int'], support: 'full', fn: (s) => readv(s, false) },
+  { num: 121, name: 'writev', args: ['fd', 'ptr', 'int'], support: 'full', fn: (s) => readv(s, true) },
+  { num: 173, name: 'extpread', args: ['fd', 'obuf', 'size', 'oflags', 'off'], support: 'full', fn: (s) => doRead(s, s.int(0), s.ptr(1), s.ptr(2), extOffset(s, 3, 4), (s.int(3) & O.FNONBLOCKING) !== 0) },
+  { num: 174, name: 'extpwrite', args: ['fd', 'buf', 'size', 'oflags', 'off'], support: 'full', fn: (s) => doWrite(s, s.int(0), s.ptr(1), s.ptr(2), extOffset(s, 3, 4)) },
+  { num: 199, name: 'lseek', args: ['fd', 'off', 'off', 'whence'], support: 'full', fn: lseek },
+  { num: 41, name: 'dup', args: ['fd'], support: 'full', fn: (s) => { const e = fdArg(s, 0); return typeof e === 'number' ? e : s.p.fds.alloc(e.file.ref()); } },
+  {
+    num: 90, name: 'dup2', args: ['fd', 'fd'], support: 'full',
+    fn: (s) => {
+      const e = fdArg(s, 0);
+      if (typeof e === 'number') return e;
+      if (s.int(1) === s.int(0)) return s.int(1);
+      return s.p.fds.put(s.int(1), e.file.ref());
+    },
+  },
+  { num: 92, name: 'fcntl', args: ['fd', 'fcntl', 'hex'], support: 'partial', note: 'record locks are accepted but not enforced', fn: fcntl },
+  {
+    num: 476, name: 'fstat', args: ['fd', 'ptr'], support: 'full',
+    fn: (s) => {
+      const e = fdArg(s, 0);
+      if (typeof e === 'number') return e;
+      const st = e.file.ops.stat();
+      return typeof st === 'number' ? st : copyout(s, s.ptr(1), encodeStat(st));
+    },
+  },
+  { num: 475, name: 'stat', args: ['path', 'ptr'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : statPath(s, h, true, s.ptr(1)); } },
+  { num: 477, name: 'lstat', args: ['path', 'ptr'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : statPath(s, h, false, s.ptr(1)); } },
+  {
+    num: 505, name: 'fstatat', args: ['at', 'path', 'ptr', 'hex'], support: 'full',
+    fn: (s) => { const h = pathArg(s, 1, s.int(0)); return typeof h === 'number' ? h : statPath(s, h, !(s.int(3) & AT_SYMLINK_NOFOLLOW), s.ptr(2)); },
+  },
+  { num: 479, name: 'getdirentries', args: ['fd', 'ptr', 'size', 'ptr'], support: 'full', fn: (s) => getdirentries(s, true) },
+  { num: 480, name: 'getdents', args: ['fd', 'ptr', 'size'], support: 'full', fn: (s) => getdirentries(s, false) },
+  {
+    num: 33, name: 'access', args: ['path', 'int'], support: 'full',
+    fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.accessSync(h, s.int(1) & 7); return 0; }); },
+  },
+  {
+    num: 509, name: 'faccessat', args: ['at', 'path', 'int', 'hex'], support: 'full',
+    fn: (s) => { const h = pathArg(s, 1, s.int(0)); return typeof h === 'number' ? h : guard(() => { fs.accessSync(h, s.int(2) & 7); return 0; }); },
+  },
+  { num: 532, name: 'eaccess', args: ['path', 'int'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.accessSync(h, s.int(1) & 7); return 0; }); } },
+  { num: 136, name: 'mkdir', args: ['path', 'mode'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.mkdirSync(h, s.int(1) & ~s.p.umask & 0o7777); return 0; }); } },
+  { num: 524, name: 'mkdirat', args: ['at', 'path', 'mode'], support: 'full', fn: (s) => { const h = pathArg(s, 1, s.int(0)); return typeof h === 'number' ? h : guard(() => { fs.mkdirSync(h, s.int(2) & ~s.p.umask & 0o7777); return 0; }); } },
+  { num: 137, name: 'rmdir', args: ['path'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.rmdirSync(h); return 0; }); } },
+  { num: 10, name: 'unlink', args: ['path'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.unlinkSync(h); return 0; }); } },
+  {
+    num: 508, name: 'unlinkat', args: ['at', 'path', 'hex'], support: 'full',
+    fn: (s) => { const h = pathArg(s, 1, s.int(0)); return typeof h === 'number' ? h : guard(() => { if (s.int(2) & AT_REMOVEDIR) fs.rmdirSync(h); else fs.unlinkSync(h); return 0; }); },
+  },
+  {
+    num: 128, name: 'rename', args: ['path', 'path'], support: 'full',
+    fn: (s) => { const a = pathArg(s, 0), b = pathArg(s, 1); if (typeof a === 'number') return a; if (typeof b === 'number') return b; return guard(() => { fs.renameSync(a, b); return 0; }); },
+  },
+  {
+    num: 523, name: 'renameat', args: ['at', 'path', 'at', 'path'], support: 'full',
+    fn: (s) => { const a = pathArg(s, 1, s.int(0)), b = pathArg(s, 3, s.int(2)); if (typeof a === 'number') return a; if (typeof b === 'number') return b; return guard(() => { fs.renameSync(a, b); return 0; }); },
+  },
+  {
+    num: 58, name: 'readlink', args: ['path', 'ptr', 'size'], support: 'full',
+    fn: (s) => {
+      const h = pathArg(s, 0);
+      if (typeof h === 'number') return h;
+      return guard(() => { const t = Buffer.from(fs.readlinkSync(h)); const n = Math.min(t.length, s.ptr(2)); return s.p.space.write(s.ptr(1), t, 0, n) ? n : -E.EFAULT; });
+    },
+  },
+  {
+    num: 527, name: 'readlinkat', args: ['at', 'path', 'ptr', 'size'], support: 'full',
+    fn: (s) => {
+      const h = pathArg(s, 1, s.int(0));
+      if (typeof h === 'number') return h;
+      return guard(() => { const t = Buffer.from(fs.readlinkSync(h)); const n = Math.min(t.length, s.ptr(3)); return s.p.space.write(s.ptr(2), t, 0, n) ? n : -E.EFAULT; });
+    },
+  },
+  {
+    num: 57, name: 'symlink', args: ['str', 'path'], support: 'full',
+    fn: (s) => { const target = cstring(s, s.ptr(0)); const h = pathArg(s, 1); if (typeof target === 'number') return target; if (typeof h === 'number') return h; return guard(() => { fs.symlinkSync(target, h); return 0; }); },
+  },
+  {
+    num: 528, name: 'symlinkat', args: ['str', 'at', 'path'], support: 'full',
+    fn: (s) => { const target = cstring(s, s.ptr(0)); const h = pathArg(s, 2, s.int(1)); if (typeof target === 'number') return target; if (typeof h === 'number') return h; return guard(() => { fs.symlinkSync(target, h); return 0; }); },
+  },
+  {
+    num: 9, name: 'link', args: ['path', 'path'], support: 'full',
+    fn: (s) => { const a = pathArg(s, 0), b = pathArg(s, 1); if (typeof a === 'number') return a; if (typeof b === 'number') return b; return guard(() => { fs.linkSync(a, b); return 0; }); },
+  },
+  {
+    num: 12, name: 'chdir', args: ['path'], support: 'full',
+    fn: (s) => {
+      const h = pathArg(s, 0);
+      if (typeof h === 'number') return h;
+      return guard(() => { if (!fs.statSync(h).isDirectory()) return -E.ENOTDIR; s.p.cwd = path.resolve(h); return 0; });
+    },
+  },
+  {
+    num: 13, name: 'fchdir', args: ['fd'], support: 'full',
+    fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; if (e.file.ops.kind !== 'dir' || !e.file.ops.hostPath) return -E.ENOTDIR; s.p.cwd = e.file.ops.hostPath; return 0; },
+  },
+  {
+    num: 326, name: '__getcwd', args: ['ptr', 'size'], support: 'full',
+    fn: (s) => {
+      const g = Buffer.from(s.m.guestPath(s.p.cwd) + '\0');
+      if (g.length > s.ptr(1)) return -E.ERANGE;
+      return copyout(s, s.ptr(0), g);
+    },
+  },
+  {
+    num: 551, name: '__realpath', args: ['path', 'ptr', 'size'], support: 'full',
+    fn: (s) => {
+      const h = pathArg(s, 0);
+      if (typeof h === 'number') return h;
+      return guard(() => {
+        const g = Buffer.from(s.m.guestPath(fs.realpathSync(h)) + '\0');
+        if (g.length > s.ptr(2)) return -E.ENAMETOOLONG;
+        return copyout(s, s.ptr(1), g) || g.length - 1;
+      });
+    },
+  },
+  {
+    num: 201, name: 'ftruncate', args: ['fd', 'off', 'off'], support: 'full',
+    fn: (s) => {
+      const e = fdArg(s, 0);
+      if (typeof e === 'number') return e;
+      const len = s.long(s.shift ? 2 : 1);
+      if (len < 0) return -E.EINVAL;
+      if ((e.file.flags & O.ACCMODE) === O.RDONLY) return -E.EINVAL;
+      return e.file.ops.truncate ? e.file.ops.truncate(len) : -E.EINVAL;
+    },
+  },
+  {
+    num: 200, name: 'truncate', args: ['path', 'off', 'off'], support: 'full',
+    fn: (s) => { const h = pathArg(s, 0); if (typeof h === 'number') return h; const len = s.long(s.shift ? 2 : 1); if (len < 0) return -E.EINVAL; return guard(() => { fs.truncateSync(h, len); return 0; }); },
+  },
+  { num: 95, name: 'fsync', args: ['fd'], support: 'full', fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; return e.file.ops.sync ? e.file.ops.sync() : 0; } },
+  { num: 36, name: 'sync', args: [], support: 'full', fn: () => 0 },
+  {
+    num: 54, name: 'ioctl', args: ['fd', 'hex', 'ptr'], support: 'partial', note: 'tty ioctls; others ENOTTY',
+    fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; return e.file.ops.ioctl ? e.file.ops.ioctl(s.uint(1), s.ptr(2), s.t) : -E.ENOTTY; },
+  },
+  {
+    num: 131, name: 'flock', args: ['fd', 'int'], support: 'full',
+    fn: (s) => {
+      const e = fdArg(s, 0);
+      if (typeof e === 'number') return e;
+      const fd = e.file.ops.hostFd;
+      if (fd === undefined) return -E.EOPNOTSUPP;
+      const r = s.m.engine.host.flock(fd, s.int(1) & (LOCK_SH | LOCK_EX | LOCK_NB | LOCK_UN));
+      return r < 0 ? -E.EAGAIN : 0;
+    },
+  },
+  { num: 15, name: 'chmod', args: ['path', 'mode'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.chmodSync(h, s.int(1) & 0o7777); return 0; }); } },
+  { num: 124, name: 'fchmod', args: ['fd', 'mode'], support: 'full', fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; const fd = e.file.ops.hostFd; return fd === undefined ? -E.EINVAL : guard(() => { fs.fchmodSync(fd, s.int(1) & 0o7777); return 0; }); } },
+  { num: 60, name: 'umask', args: ['mode'], support: 'full', fn: (s) => { const old = s.p.umask; s.p.umask = s.int(0) & 0o777; return old; } },
+  {
+    num: 138, name: 'utimes', args: ['path', 'ptr'], support: 'full',
+    fn: (s) => {
+      const h = pathArg(s, 0);
+      if (typeof h === 'number') return h;
+      const tv = s.ptr(1);
+      if (!tv) return guard(() => { const now = new Date(); fs.utimesSync(h, now, now); return 0; });
+      const b = s.p.space.read(tv, 32);
+      if (!b) return -E.EFAULT;
+      const t = (o: number): number => Number(b.readBigInt64LE(o)) + Number(b.readBigInt64LE(o + 8)) / 1e6;
+      return guard(() => { fs.utimesSync(h, t(0), t(16)); return 0; });
+    },
+  },
+  { num: 16, name: 'chown', args: ['path', 'int', 'int'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.chownSync(h, s.int(1), s.int(2)); return 0; }); } },
+  { num: 123, name: 'fchown', args: ['fd', 'int', 'int'], support: 'full', fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; const fd = e.file.ops.hostFd; return fd === undefined ? -E.EINVAL : guard(() => { fs.fchownSync(fd, s.int(1), s.int(2)); return 0; }); } },
+  { num: 191, name: 'pathconf', args: ['path', 'int'], support: 'partial', fn: (s) => (s.int(1) === 1 ? 32767 : s.int(1) === 3 ? 255 : s.int(1) === 4 ? 1024 : -E.EINVAL) },
+  { num: 192, name: 'fpathconf', args: ['fd', 'int'], support: 'partial', fn: (s) => (s.int(1) === 1 ? 32767 : s.int(1) === 3 ? 255 : s.int(1) === 4 ? 1024 : -E.EINVAL) },
+];
+
+export { AT_FDCWD, atPath };

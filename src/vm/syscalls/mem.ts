@@ -1,0 +1,67 @@
+// Memory: mmap, munmap, mprotect, madvise, mcontrol, break.
+import { E } from '../abi/errno.js';
+import { MAP } from '../abi/flags.js';
+import { guestBrk, guestMmap, guestMprotect, guestMunmap, PAGE, pageUp, USER_TOP } from '../memory.js';
+import type { Sys, SyscallDef } from './types.js';
+
+function mmap(s: Sys): number {
+  // mmap(addr, len, prot, flags, fd, pad, pos) through __syscall; (…, fd, pos) directly.
+  const addr = s.ptr(0), len = s.ptr(1), prot = s.int(2), flags = s.int(3), fd = s.int(4);
+  const off = s.long(s.shift ? 6 : 5);
+  const anon = (flags & MAP.ANON) !== 0;
+  let file;
+  if (!anon) {
+    const e = s.p.fds.get(fd);
+    if (!e) return -E.EBADF;
+    file = e.file;
+  } else if (fd !== -1) {
+    return -E.EINVAL;
+  }
+  return guestMmap(s.p, addr, len, prot, flags, file, off);
+}
+
+const MADV_INVAL = 10, MADV_SETMAP = 11;
+
+function madvise(s: Sys, control: boolean): number {
+  const addr = s.ptr(0), len = s.ptr(1), behav = s.int(2);
+  if (behav < 0 || behav > (control ? MADV_SETMAP : MADV_INVAL)) return -E.EINVAL;
+  if (addr + len < addr || addr + len > USER_TOP + 0x10000000000) return -E.EINVAL;
+  if (behav === MADV_INVAL) {
+    s.p.space.inval();
+    return 0;
+  }
+  if (behav === MADV_SETMAP) {
+    const start = addr - (addr % PAGE);
+    return s.p.space.setMasterPde(start, pageUp(addr + len) - start, s.raw(3)) < 0 ? -E.EINVAL : 0;
+  }
+  if (behav === 4 /* DONTNEED */ || behav === 5 /* FREE */) return 0;
+  return 0;
+}
+
+export const memSyscalls: SyscallDef[] = [
+  { num: 197, name: 'mmap', args: ['ptr', 'size', 'prot', 'mflags', 'fd', 'off', 'off'], ret: 'hex', support: 'full', fn: mmap },
+  { num: 73, name: 'munmap', args: ['ptr', 'size'], support: 'full', fn: (s) => guestMunmap(s.p, s.ptr(0), s.ptr(1)) },
+  { num: 74, name: 'mprotect', args: ['ptr', 'size', 'prot'], support: 'full', fn: (s) => guestMprotect(s.p, s.ptr(0), s.ptr(1), s.int(2)) },
+  { num: 75, name: 'madvise', args: ['ptr', 'size', 'int'], support: 'full', note: 'MADV_INVAL flushes the translation cache', fn: (s) => madvise(s, false) },
+  { num: 485, name: 'mcontrol', args: ['ptr', 'size', 'int', 'hex'], support: 'partial', note: 'MADV_SETMAP/MADV_INVAL for MAP_VPAGETABLE', fn: (s) => madvise(s, true) },
+  { num: 250, name: 'minherit', args: ['ptr', 'size', 'int'], support: 'partial', note: 'accepted; fork copies or shares as mapped', fn: () => 0 },
+  { num: 65, name: 'msync', args: ['ptr', 'size', 'hex'], support: 'full', fn: () => 0 },
+  { num: 203, name: 'mlock', args: ['ptr', 'size'], support: 'full', fn: () => 0 },
+  { num: 204, name: 'munlock', args: ['ptr', 'size'], support: 'full', fn: () => 0 },
+  {
+    num: 78, name: 'mincore', args: ['ptr', 'size', 'ptr'], support: 'partial',
+    fn: (s) => {
+      const n = Math.ceil(s.ptr(1) / PAGE);
+      if (!s.p.space.check(s.ptr(0), s.ptr(1), 0)) return -E.ENOMEM;
+      return s.p.space.write(s.ptr(2), Buffer.alloc(n, 1)) ? 0 : -E.EFAULT;
+    },
+  },
+  {
+    num: 17, name: 'break', args: ['ptr'], ret: 'int', support: 'full',
+    fn: (s) => guestBrk(s.p, s.ptr(0)),
+  },
+  {
+    num: 69, name: 'sbrk', args: ['int'], ret: 'hex', support: 'full',
+    fn: (s) => { const old = s.p.brk; const r = guestBrk(s.p, old + s.long(0)); return r < 0 ? r : old; },
+  },
+];

@@ -1,0 +1,117 @@
+// Signals: sigaction, masks, sigsuspend, sigreturn, kill (§4).
+import { E } from '../abi/errno.js';
+import { SIG, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, sigbit } from '../abi/signals.js';
+
+import { popSigframe, readSigset, writeSigset } from '../sigframe.js';
+import type { Sys, SyscallDef, SyscallResult } from './types.js';
+
+const UNBLOCKABLE = sigbit(SIG.SIGKILL) | sigbit(SIG.SIGSTOP);
+
+function sigaction(s: Sys): SyscallResult {
+  const sig = s.int(0), act = s.ptr(1), oact = s.ptr(2);
+  if (sig < 1 || sig > 128) return -E.EINVAL;
+  const cur = s.p.sigactions[sig];
+  let next;
+  if (act) {
+    if (sig === SIG.SIGKILL || sig === SIG.SIGSTOP) return -E.EINVAL;
+    const b = s.p.space.read(act, 28);
+    if (!b) return -E.EFAULT;
+    next = { handler: b.readBigUInt64LE(0), flags: b.readInt32LE(8), mask: readSigset(b, 12) & ~UNBLOCKABLE };
+  }
+  if (oact) {
+    const o = Buffer.alloc(32);
+    o.writeBigUInt64LE(cur.handler, 0);
+    o.writeInt32LE(cur.flags, 8);
+    writeSigset(o, 12, cur.mask);
+    if (!s.p.space.write(oact, o)) return -E.EFAULT;
+  }
+  if (next) {
+    s.p.sigactions[sig] = next;
+    if (next.handler === 1n) {
+      s.p.pending &= ~sigbit(sig);
+      for (const t of s.p.threads.values()) t.pending &= ~sigbit(sig);
+    }
+  }
+  return 0;
+}
+
+function sigprocmask(s: Sys): SyscallResult {
+  const how = s.int(0), set = s.ptr(1), oset = s.ptr(2);
+  const old = s.t.sigmask;
+  if (set) {
+    const b = s.p.space.read(set, 16);
+    if (!b) return -E.EFAULT;
+    const m = readSigset(b, 0);
+    if (how === SIG_BLOCK) s.t.sigmask |= m;
+    else if (how === SIG_UNBLOCK) s.t.sigmask &= ~m;
+    else if (how === SIG_SETMASK) s.t.sigmask = m;
+    else return -E.EINVAL;
+    s.t.sigmask &= ~UNBLOCKABLE;
+  }
+  if (oset) {
+    const o = Buffer.alloc(16);
+    writeSigset(o, 0, old);
+    if (!s.p.space.write(oset, o)) return -E.EFAULT;
+  }
+  return 0;
+}
+
+function sigsuspend(s: Sys): SyscallResult | Promise<SyscallResult> {
+  const b = s.p.space.read(s.ptr(0), 16);
+  if (!b) return -E.EFAULT;
+  s.t.suspendMask = s.t.sigmask;
+  s.t.sigmask = readSigset(b, 0) & ~UNBLOCKABLE;
+  if ((s.t.pending | s.p.pending) & ~s.t.sigmask) return -E.EINTR;
+  return s.m.block(s.t, 'sigsuspend', true, () => undefined);
+}
+
+function kill(s: Sys): SyscallResult {
+  const pid = s.int(0), sig = s.int(1);
+  if (sig < 0 || sig > 128) return -E.EINVAL;
+  const targets = pid > 0 ? [s.m.procs.get(pid)].filter((x) => x !== undefined)
+    : [...s.m.procs.values()].filter((p) => p.state === 'running' &&
+      (pid === -1 ? p.pid !== 1 : p.pgid === (pid === 0 ? s.p.pgid : -pid)));
+  const live = targets.filter((p) => p!.state === 'running');
+  if (live.length === 0) return -E.ESRCH;
+  for (const p of live) s.m.postSignal(p!, sig, undefined, s.p.pid);
+  return 0;
+}
+
+export const signalSyscalls: SyscallDef[] = [
+  { num: 342, name: 'sigaction', args: ['sig', 'ptr', 'ptr'], support: 'full', fn: sigaction },
+  { num: 340, name: 'sigprocmask', args: ['how', 'ptr', 'ptr'], support: 'full', fn: sigprocmask },
+  { num: 341, name: 'sigsuspend', args: ['ptr'], support: 'full', fn: sigsuspend },
+  {
+    num: 343, name: 'sigpending', args: ['ptr'], support: 'full',
+    fn: (s) => { const o = Buffer.alloc(16); writeSigset(o, 0, (s.t.pending | s.p.pending) & s.t.sigmask); return s.p.space.write(s.ptr(0), o) ? 0 : -E.EFAULT; },
+  },
+  {
+    num: 344, name: 'sigreturn', args: ['ptr'], ret: 'void', support: 'full',
+    fn: (s) => { const e = popSigframe(s.t, s.ptr(0)); return e ? -e : 'justreturn'; },
+  },
+  {
+    num: 53, name: 'sigaltstack', args: ['ptr', 'ptr'], support: 'full',
+    fn: (s) => {
+      const ss = s.ptr(0), oss = s.ptr(1);
+      if (oss) {
+        const o = Buffer.alloc(24);
+        o.writeBigUInt64LE(BigInt(s.t.altstack.sp), 0);
+        o.writeBigUInt64LE(BigInt(s.t.altstack.size), 8);
+        o.writeInt32LE(s.t.altstack.flags | (s.t.onAltStack ? 1 : 0), 16);
+        if (!s.p.space.write(oss, o)) return -E.EFAULT;
+      }
+      if (ss) {
+        const b = s.p.space.read(ss, 24);
+        if (!b) return -E.EFAULT;
+        if (s.t.onAltStack) return -E.EPERM;
+        const flags = b.readInt32LE(16);
+        if (flags & ~4) return -E.EINVAL;
+        const size = Number(b.readBigUInt64LE(8));
+        if (!(flags & 4) && size < 8192) return -E.ENOMEM;
+        s.t.altstack = { sp: Number(b.readBigUInt64LE(0)), size, flags };
+      }
+      return 0;
+    },
+  },
+  { num: 37, name: 'kill', args: ['int', 'sig'], support: 'full', fn: kill },
+];

@@ -1,0 +1,70 @@
+// Clocks and sleeping.
+import { E } from '../abi/errno.js';
+import { copyout, timespec } from './util.js';
+import type { Sys, SyscallDef, SyscallResult } from './types.js';
+
+// DragonFly clock ids (vkernel-host-abi.md §5.6).
+const REALTIME = new Set([0, 9, 10, 13]);
+const MONOTONIC = new Set([4, 5, 7, 8, 11, 12]);
+const CPUTIME = new Set([1, 2, 14, 15]);
+
+export function clockNs(s: Sys, id: number): bigint | undefined {
+  if (REALTIME.has(id)) {
+    const ns = s.m.clock.realtimeNs();
+    return id === 13 ? (ns / 1_000_000_000n) * 1_000_000_000n : ns;
+  }
+  if (MONOTONIC.has(id)) return s.m.clock.monotonicNs();
+  if (CPUTIME.has(id)) return s.m.clock.virtual ? s.m.clock.monotonicNs() : process.hrtime.bigint();
+  return undefined;
+}
+
+/** Sleep for ns (interruptible); resolves to 0 or -EINTR with the remaining time. */
+export function sleepNs(s: Sys, ns: bigint, what: string): Promise<{ r: number; left: bigint }> {
+  const end = s.m.clock.monotonicNs() + ns;
+  return s.m.block(s.t, what, true, (done) => s.m.timer(end, () => done(0))).then((r) => ({
+    r, left: r < 0 ? (() => { const l = end - s.m.clock.monotonicNs(); return l > 0n ? l : 0n; })() : 0n,
+  }));
+}
+
+function nanosleep(s: Sys): SyscallResult | Promise<SyscallResult> {
+  const rq = s.p.space.read(s.ptr(0), 16);
+  if (!rq) return -E.EFAULT;
+  const sec = rq.readBigInt64LE(0), nsec = rq.readBigInt64LE(8);
+  if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) return -E.EINVAL;
+  const rm = s.ptr(1);
+  return sleepNs(s, sec * 1_000_000_000n + nsec, 'nanosleep').then(({ r, left }) => {
+    if (r < 0 && rm && !s.p.space.write(rm, timespec(left))) return -E.EFAULT;
+    return r;
+  });
+}
+
+export const timeSyscalls: SyscallDef[] = [
+  {
+    num: 232, name: 'clock_gettime', args: ['clock', 'ptr'], support: 'full',
+    fn: (s) => { const ns = clockNs(s, s.int(0)); return ns === undefined ? -E.EINVAL : copyout(s, s.ptr(1), timespec(ns)); },
+  },
+  {
+    num: 234, name: 'clock_getres', args: ['clock', 'ptr'], support: 'full',
+    fn: (s) => {
+      const id = s.int(0);
+      if (clockNs(s, id) === undefined) return -E.EINVAL;
+      if (!s.ptr(1)) return 0;
+      return copyout(s, s.ptr(1), timespec(id === 13 ? 1_000_000_000n : 1n));
+    },
+  },
+  {
+    num: 116, name: 'gettimeofday', args: ['ptr', 'ptr'], support: 'full',
+    fn: (s) => {
+      const ns = s.m.clock.realtimeNs();
+      if (s.ptr(0)) {
+        const b = Buffer.alloc(16);
+        b.writeBigInt64LE(ns / 1_000_000_000n, 0);
+        b.writeBigInt64LE((ns % 1_000_000_000n) / 1000n, 8);
+        if (copyout(s, s.ptr(0), b)) return -E.EFAULT;
+      }
+      if (s.ptr(1) && copyout(s, s.ptr(1), Buffer.alloc(8))) return -E.EFAULT;
+      return 0;
+    },
+  },
+  { num: 240, name: 'nanosleep', args: ['ptr', 'ptr'], support: 'full', fn: nanosleep },
+];

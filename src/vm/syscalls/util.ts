@@ -1,0 +1,73 @@
+// Helpers shared by system-call handlers: guest strings, paths, structs.
+import path from 'node:path';
+import { E } from '../abi/errno.js';
+import { AT_FDCWD } from '../abi/flags.js';
+import type { StatInfo, FdEntry } from '../files/file.js';
+import type { Sys } from './types.js';
+
+export const PATH_MAX = 1024;
+
+/** A NUL-terminated guest string, or -EFAULT / -ENAMETOOLONG. */
+export function cstring(s: Sys, addr: number, max = PATH_MAX): string | number {
+  const b = s.p.space.readCString(addr, max);
+  if (b === null) return -E.EFAULT;
+  if (b === false) return -E.ENAMETOOLONG;
+  return b.toString('utf8');
+}
+
+/** Host path for a guest path relative to dirfd (AT_FDCWD or a directory fd). */
+export function atPath(s: Sys, dirfd: number, guest: string): string | number {
+  if (guest === '') return -E.ENOENT;
+  if (guest.startsWith('/') || dirfd === AT_FDCWD) return s.m.resolvePath(s.p, guest);
+  const e = s.p.fds.get(dirfd);
+  if (!e) return -E.EBADF;
+  if (e.file.ops.kind !== 'dir' || !e.file.ops.hostPath) return -E.ENOTDIR;
+  return path.resolve(e.file.ops.hostPath, guest);
+}
+
+/** Path argument i resolved against dirfd (default: cwd). */
+export function pathArg(s: Sys, i: number, dirfd = AT_FDCWD): string | number {
+  const g = cstring(s, s.ptr(i));
+  if (typeof g === 'number') return g;
+  return atPath(s, dirfd, g);
+}
+
+export function fdArg(s: Sys, i: number): FdEntry | number {
+  return s.p.fds.get(s.int(i)) ?? -E.EBADF;
+}
+
+/** DragonFly struct stat (128 bytes). */
+export function encodeStat(st: StatInfo): Buffer {
+  const b = Buffer.alloc(128);
+  b.writeBigUInt64LE(st.ino, 0);
+  b.writeUInt32LE(st.nlink >>> 0, 8);
+  b.writeUInt32LE(st.dev >>> 0, 12);
+  b.writeUInt16LE(st.mode & 0xffff, 16);
+  b.writeUInt32LE(st.uid >>> 0, 20);
+  b.writeUInt32LE(st.gid >>> 0, 24);
+  b.writeUInt32LE(st.rdev >>> 0, 28);
+  const ts = (ns: bigint, off: number): void => {
+    b.writeBigInt64LE(ns / 1_000_000_000n, off);
+    b.writeBigInt64LE(ns % 1_000_000_000n, off + 8);
+  };
+  ts(st.atimeNs, 32);
+  ts(st.mtimeNs, 48);
+  ts(st.ctimeNs, 64);
+  b.writeBigInt64LE(st.size, 80);
+  b.writeBigInt64LE(st.blocks, 88);
+  b.writeUInt32LE(st.blksize >>> 0, 96);
+  b.writeBigInt64LE(BigInt(st.blksize), 112);
+  return b;
+}
+
+/** Write bytes to guest memory: 0 or -EFAULT. */
+export function copyout(s: Sys, addr: number, data: Uint8Array): number {
+  return s.p.space.write(addr, data) ? 0 : -E.EFAULT;
+}
+
+export function timespec(ns: bigint): Buffer {
+  const b = Buffer.alloc(16);
+  b.writeBigInt64LE(ns / 1_000_000_000n, 0);
+  b.writeBigInt64LE(ns % 1_000_000_000n, 8);
+  return b;
+}
