@@ -706,6 +706,10 @@ Napi::Value Space::Run(const Napi::CallbackInfo& info) {
       reason = kExitException;
       t->regs[kExitVector] = 13;
     }
+    // The fill callback sees only the page; CR2 holds the exact address.
+    uint64_t cr2 = 0;
+    uc_reg_read(uc_, UC_X86_REG_CR2, &cr2);
+    if ((cr2 & ~(kPage - 1)) == (lastFaultAddr & ~(kPage - 1))) lastFaultAddr = cr2;
     t->regs[kExitAddr] = lastFaultAddr;
     t->regs[kExitAccess] = static_cast<uint64_t>(lastFaultAccess);
     t->regs[kExitPresent] = lastFaultPresent ? 1 : 0;

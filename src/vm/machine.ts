@@ -54,7 +54,8 @@ export class Machine {
 
   constructor(readonly engine: Engine, readonly opts: MachineOptions = {}) {
     this.clock = opts.deterministic ? new VirtualClock() : new HostClock();
-    this.log = opts.log ?? ((l) => process.stderr.write(l + '\n'));
+    // Synchronous: vkemu exits right after the guest, and pipes must not lose the tail.
+    this.log = opts.log ?? ((l) => writeStderr(l + '\n'));
     this.tracer = opts.strace ? new Tracer(this.log) : undefined;
     this.console = [0, 1, 2].map((fd) => new ConsoleStream(fd, engine.host));
     this.slice = opts.slice ?? SLICE;
@@ -463,3 +464,14 @@ export class Machine {
 }
 
 export { ExecError, BLOCKED };
+
+function writeStderr(s: string): void {
+  const b = Buffer.from(s);
+  for (let off = 0; off < b.length;) {
+    try {
+      off += fs.writeSync(2, b, off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return;
+    }
+  }
+}

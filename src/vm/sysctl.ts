@@ -25,7 +25,7 @@ const FIXED: Record<string, number> = {
   'kern.ostype': 1, 'kern.osrelease': 2, 'kern.osrevision': 3, 'kern.version': 4, 'kern.maxvnodes': 5,
   'kern.maxproc': 6, 'kern.maxfiles': 7, 'kern.argmax': 8, 'kern.securelevel': 9, 'kern.hostname': 10,
   'kern.hostid': 11, 'kern.clockrate': 12, 'kern.proc': 14, 'kern.boottime': 21, 'kern.domainname': 22,
-  'kern.osreldate': 24, 'kern.ngroups': 18, 'kern.usrstack': 33, 'kern.tls_extra': 37,
+  'kern.osreldate': 24, 'kern.ngroups': 18, 'kern.usrstack': 33, 'kern.tls_extra': 37, 'kern.proc.pathname': 9,
   'hw.machine': 1, 'hw.model': 2, 'hw.ncpu': 3, 'hw.byteorder': 4, 'hw.physmem': 5, 'hw.usermem': 6,
   'hw.pagesize': 7, 'hw.machine_arch': 11,
   'user.cs_path': 1, 'user.posix2_version': 3,

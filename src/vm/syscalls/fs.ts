@@ -145,9 +145,8 @@ function statPath(s: Sys, host: string, follow: boolean, out: number): SyscallRe
 }
 
 function lseek(s: Sys): SyscallResult {
-  // lseek(fd, pad, offset, whence) through __syscall; lseek(fd, offset, whence) directly.
-  const direct = s.shift === 0;
-  const fd = s.int(0), off = s.long(direct ? 1 : 2), whence = s.int(direct ? 2 : 3);
+  // lseek(fd, pad, offset, whence): DragonFly's prototype keeps the pad.
+  const fd = s.int(0), off = s.long(2), whence = s.int(3);
   const e = s.p.fds.get(fd);
   if (!e) return -E.EBADF;
   const f = e.file;
@@ -362,7 +361,7 @@ export const fsSyscalls: SyscallDef[] = [
     fn: (s) => {
       const e = fdArg(s, 0);
       if (typeof e === 'number') return e;
-      const len = s.long(s.shift ? 2 : 1);
+      const len = s.long(2);
       if (len < 0) return -E.EINVAL;
       if ((e.file.flags & O.ACCMODE) === O.RDONLY) return -E.EINVAL;
       return e.file.ops.truncate ? e.file.ops.truncate(len) : -E.EINVAL;
@@ -370,7 +369,7 @@ export const fsSyscalls: SyscallDef[] = [
   },
   {
     num: 200, name: 'truncate', args: ['path', 'off', 'off'], support: 'full',
-    fn: (s) => { const h = pathArg(s, 0); if (typeof h === 'number') return h; const len = s.long(s.shift ? 2 : 1); if (len < 0) return -E.EINVAL; return guard(() => { fs.truncateSync(h, len); return 0; }); },
+    fn: (s) => { const h = pathArg(s, 0); if (typeof h === 'number') return h; const len = s.long(2); if (len < 0) return -E.EINVAL; return guard(() => { fs.truncateSync(h, len); return 0; }); },
   },
   { num: 95, name: 'fsync', args: ['fd'], support: 'full', fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; return e.file.ops.sync ? e.file.ops.sync() : 0; } },
   { num: 36, name: 'sync', args: [], support: 'full', fn: () => 0 },

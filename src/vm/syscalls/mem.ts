@@ -5,9 +5,9 @@ import { guestBrk, guestMmap, guestMprotect, guestMunmap, PAGE, pageUp, USER_TOP
 import type { Sys, SyscallDef } from './types.js';
 
 function mmap(s: Sys): number {
-  // mmap(addr, len, prot, flags, fd, pad, pos) through __syscall; (…, fd, pos) directly.
+  // mmap(addr, len, prot, flags, fd, pad, pos): pos is the 7th argument (on the stack).
   const addr = s.ptr(0), len = s.ptr(1), prot = s.int(2), flags = s.int(3), fd = s.int(4);
-  const off = s.long(s.shift ? 6 : 5);
+  const off = s.long(6);
   const anon = (flags & MAP.ANON) !== 0;
   let file;
   if (!anon) {

@@ -1,0 +1,57 @@
+// Bad input gets clear errors naming what is wrong; nothing crashes.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { image, scratch, vkemu } from './helpers.js';
+
+describe('bin/vkemu', () => {
+  it('--help', () => {
+    const r = vkemu(['--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/usage: vkemu/);
+  });
+  it('an unknown option is a usage error naming it', () => {
+    const r = vkemu(['--bogus', image('c', 'hello')]);
+    expect(r.status).toBe(64);
+    expect(r.stderr).toContain("unknown option '--bogus'");
+  });
+  it('a missing program', () => {
+    const r = vkemu(['/nonexistent/prog']);
+    expect(r.status).toBe(127);
+    expect(r.stderr).toContain('/nonexistent/prog');
+  });
+  it('a non-ELF file is refused with its name', () => {
+    const f = path.join(scratch(), 'notelf');
+    fs.writeFileSync(f, 'just some text\n');
+    const r = vkemu([f]);
+    expect(r.status).toBe(126);
+    expect(r.stderr).toContain(`${f}: not an ELF file`);
+  });
+  it('a truncated ELF file is refused', () => {
+    const f = path.join(scratch(), 'trunc');
+    fs.writeFileSync(f, fs.readFileSync(image('c', 'hello')).subarray(0, 100));
+    const r = vkemu([f]);
+    expect(r.status).toBe(126);
+    expect(r.stderr).toMatch(/truncated/);
+  });
+  it('a program for another machine is refused', () => {
+    const f = path.join(scratch(), 'arm');
+    const b = Buffer.from(fs.readFileSync(image('c', 'hello')));
+    b.writeUInt16LE(183, 18); // EM_AARCH64
+    fs.writeFileSync(f, b);
+    const r = vkemu([f]);
+    expect(r.stderr).toMatch(/wrong machine 183/);
+  });
+  it('--strace prints DragonFly names and decoded arguments', () => {
+    const r = vkemu(['--strace', image('c', 'hello')]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/\[\d+:1\] write\(1, "hello, dragonfly\\n", 17\) = 17/);
+    expect(r.stderr).toMatch(/exit\(0\)/);
+  });
+  it('--deterministic runs repeat exactly', () => {
+    const a = vkemu(['--deterministic', '--strace', image('c', 'time')]);
+    const b = vkemu(['--deterministic', '--strace', image('c', 'time')]);
+    const strip = (s: string): string => s.replace(/\[\d+:/g, '[');
+    expect(strip(a.stderr)).toBe(strip(b.stderr));
+  });
+});
