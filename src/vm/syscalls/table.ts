@@ -1,4 +1,5 @@
 // The system-call table: every DragonFly call vkemu serves, as data.
+import { eventSyscalls } from './event.js';
 import { fsSyscalls } from './fs.js';
 import { lwpSyscalls } from './lwp.js';
 import { memSyscalls } from './mem.js';
@@ -12,7 +13,7 @@ export const SYS_MAX = 552;
 
 export const ALL_SYSCALLS: SyscallDef[] = [
   ...fsSyscalls, ...memSyscalls, ...procSyscalls, ...signalSyscalls, ...lwpSyscalls, ...timeSyscalls,
-  ...sysctlSyscalls,
+  ...sysctlSyscalls, ...eventSyscalls,
 ];
 
 export const TABLE: (SyscallDef | undefined)[] = new Array(SYS_MAX);
@@ -25,16 +26,16 @@ for (const d of ALL_SYSCALLS) {
 export const KNOWN_NAMES: Record<number, string> = {
   2: 'fork', 7: 'wait4', 14: 'mknod', 18: 'getfsstat', 21: 'mount', 22: 'unmount', 26: 'ptrace',
   27: 'recvmsg', 28: 'sendmsg', 29: 'recvfrom', 30: 'accept', 31: 'getpeername', 32: 'getsockname',
-  34: 'chflags', 35: 'fchflags', 42: 'pipe', 55: 'reboot', 56: 'revoke', 59: 'execve', 61: 'chroot',
+  34: 'chflags', 35: 'fchflags', 55: 'reboot', 56: 'revoke', 59: 'execve', 61: 'chroot',
   66: 'vfork', 83: 'setitimer', 86: 'getitimer', 93: 'select', 97: 'socket', 98: 'connect',
   104: 'bind', 105: 'setsockopt', 106: 'listen', 118: 'getsockopt', 132: 'mkfifo', 133: 'sendto',
   134: 'shutdown', 135: 'socketpair', 157: 'statfs', 158: 'fstatfs', 164: 'uname', 206: 'futimes',
-  209: 'poll', 251: 'rfork', 345: 'sigtimedwait', 346: 'sigwaitinfo', 362: 'kqueue', 363: 'kevent',
+  209: 'poll', 251: 'rfork', 345: 'sigtimedwait', 346: 'sigwaitinfo', 
   486: 'vmspace_create', 487: 'vmspace_destroy', 488: 'vmspace_ctl', 489: 'vmspace_mmap',
   490: 'vmspace_munmap', 491: 'vmspace_mcontrol', 492: 'vmspace_pread', 493: 'vmspace_pwrite',
   499: 'pselect', 500: 'statvfs', 501: 'fstatvfs', 503: 'getvfsstat', 506: 'fchmodat',
   507: 'fchownat', 525: 'mkfifoat', 526: 'mknodat', 531: 'linkat', 534: 'vmm_guest_ctl',
-  535: 'vmm_guest_sync_addr', 538: 'pipe2', 539: 'utimensat', 541: 'accept4', 543: 'procctl',
+  535: 'vmm_guest_sync_addr', 539: 'utimensat', 541: 'accept4', 543: 'procctl',
   544: 'lwp_setaffinity', 545: 'lwp_getaffinity', 547: 'getcpuclock', 548: 'wait6', 549: 'clock_nanosleep',
 };
 

@@ -1,0 +1,78 @@
+// In-process pipes between guest threads and processes.
+import { E } from '../abi/errno.js';
+import type { FileOps, IoResult, StatInfo } from './file.js';
+
+let nextIno = 1n;
+
+export class PipeBuffer {
+  chunks: Buffer[] = [];
+  readers = 0;
+  writers = 0;
+  private waiters = new Set<() => void>();
+  readonly ino = nextIno++;
+  size(): number {
+    return this.chunks.reduce((a, c) => a + c.length, 0);
+  }
+  notify(): void {
+    for (const w of [...this.waiters]) w();
+  }
+  onChange(w: () => void): () => void {
+    this.waiters.add(w);
+    return () => this.waiters.delete(w);
+  }
+}
+
+export class PipeEnd implements FileOps {
+  readonly kind = 'pipe';
+  constructor(readonly pipe: PipeBuffer, readonly writable: boolean) {
+    if (writable) pipe.writers++;
+    else pipe.readers++;
+  }
+  readable(): boolean {
+    return this.pipe.chunks.length > 0 || this.pipe.writers === 0;
+  }
+  private take(buf: Buffer): number {
+    let n = 0;
+    const p = this.pipe;
+    while (n < buf.length && p.chunks.length) {
+      const h = p.chunks[0];
+      const k = Math.min(h.length, buf.length - n);
+      h.copy(buf, n, 0, k);
+      n += k;
+      if (k === h.length) p.chunks.shift();
+      else p.chunks[0] = h.subarray(k);
+    }
+    p.notify();
+    return n;
+  }
+  read(buf: Buffer, _pos: number | null, _d: unknown, nonblock: boolean): IoResult {
+    if (this.writable) return -E.EBADF;
+    if (this.pipe.chunks.length) return this.take(buf);
+    if (this.pipe.writers === 0) return 0;
+    if (nonblock) return -E.EAGAIN;
+    return new Promise<number>((resolve) => {
+      const off = this.pipe.onChange(() => {
+        if (this.pipe.chunks.length || this.pipe.writers === 0) {
+          off();
+          resolve(this.pipe.chunks.length ? this.take(buf) : 0);
+        }
+      });
+    });
+  }
+  write(buf: Buffer): IoResult {
+    if (!this.writable) return -E.EBADF;
+    if (this.pipe.readers === 0) return -E.EPIPE;
+    if (buf.length) this.pipe.chunks.push(Buffer.from(buf));
+    this.pipe.notify();
+    return buf.length;
+  }
+  stat(): StatInfo {
+    return { ino: this.pipe.ino, nlink: 1, dev: 0, mode: 0o10600, uid: 0, gid: 0, rdev: 0, atimeNs: 0n,
+      mtimeNs: 0n, ctimeNs: 0n, size: BigInt(this.pipe.size()), blocks: 0n, blksize: 4096 };
+  }
+  close(): void {
+    if (this.writable) this.pipe.writers--;
+    else this.pipe.readers--;
+    this.pipe.notify();
+  }
+}

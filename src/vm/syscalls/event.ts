@@ -1,0 +1,130 @@
+// pipe, pipe2, kqueue and kevent.
+import { E } from '../abi/errno.js';
+import { O } from '../abi/flags.js';
+import { OpenFile } from '../files/file.js';
+import { KQueue, EV_ADD, EV_CLEAR, EV_DELETE, EV_DISABLE, EV_ENABLE, EV_EOF, EV_ERROR, EV_ONESHOT, EV_RECEIPT, EVFILT_READ, EVFILT_USER, EVFILT_WRITE, NOTE_TRIGGER, type Knote } from '../files/kqueue.js';
+import { PipeBuffer, PipeEnd } from '../files/pipe.js';
+import type { Sys, SyscallDef, SyscallResult } from './types.js';
+
+function makePipe(s: Sys, flags: number): [number, number] | number {
+  const p = new PipeBuffer();
+  const r = new OpenFile(new PipeEnd(p, false), O.RDONLY | (flags & O.NONBLOCK));
+  const w = new OpenFile(new PipeEnd(p, true), O.WRONLY | (flags & O.NONBLOCK));
+  const cloexec = (flags & O.CLOEXEC) !== 0;
+  const a = s.p.fds.alloc(r, cloexec);
+  if (a < 0) { r.unref(); w.unref(); return a; }
+  const b = s.p.fds.alloc(w, cloexec);
+  if (b < 0) { s.p.fds.close(a); w.unref(); return b; }
+  return [a, b];
+}
+
+function ready(s: Sys, kn: Knote): { ok: boolean; data: bigint; eof: boolean } {
+  if (!kn.enabled) return { ok: false, data: 0n, eof: false };
+  if (kn.filter === EVFILT_USER) return { ok: kn.triggered, data: 0n, eof: false };
+  const e = s.p.fds.get(Number(kn.ident));
+  if (!e) return { ok: false, data: 0n, eof: false };
+  const ops = e.file.ops as { readable?: () => boolean; pipe?: PipeBuffer };
+  if (kn.filter === EVFILT_READ) {
+    if (ops instanceof PipeEnd) return { ok: ops.readable(), data: BigInt(ops.pipe.size()), eof: ops.pipe.writers === 0 };
+    if (ops.readable) return { ok: ops.readable(), data: 1n, eof: false };
+    return { ok: true, data: 0n, eof: false };
+  }
+  if (kn.filter === EVFILT_WRITE) {
+    if (ops instanceof PipeEnd) return { ok: true, data: 65536n, eof: ops.pipe.readers === 0 };
+    return { ok: true, data: 65536n, eof: false };
+  }
+  return { ok: false, data: 0n, eof: false };
+}
+
+function kevent(s: Sys): SyscallResult | Promise<SyscallResult> {
+  const e = s.p.fds.get(s.int(0));
+  if (!e) return -E.EBADF;
+  const kq = e.file.ops;
+  if (!(kq instanceof KQueue)) return -E.EBADF;
+  const changes = s.ptr(1), nch = s.int(2), events = s.ptr(3), nev = s.int(4), tsp = s.ptr(5);
+  if (nch < 0 || nev < 0) return -E.EINVAL;
+  const receipts: Buffer[] = [];
+  if (nch > 0) {
+    const cb = s.p.space.read(changes, nch * 32);
+    if (!cb) return -E.EFAULT;
+    for (let i = 0; i < nch; i++) {
+      const o = i * 32;
+      const ident = cb.readBigUInt64LE(o), filter = cb.readInt16LE(o + 8), flags = cb.readUInt16LE(o + 10);
+      const fflags = cb.readUInt32LE(o + 12), udata = cb.readBigUInt64LE(o + 24);
+      const key = `${filter}:${ident}`;
+      let err = 0;
+      if (filter !== EVFILT_USER && filter !== EVFILT_READ && filter !== EVFILT_WRITE) err = E.EINVAL;
+      else if (filter !== EVFILT_USER && !s.p.fds.get(Number(ident))) err = E.EBADF;
+      else if (flags & EV_DELETE) {
+        if (!kq.knotes.delete(key)) err = E.ENOENT;
+      } else {
+        let kn = kq.knotes.get(key);
+        if (!kn && !(flags & EV_ADD)) err = E.ENOENT;
+        else {
+          kn ??= { ident, filter, flags, fflags: 0, data: 0n, udata, triggered: false, enabled: true };
+          kn.flags = flags;
+          kn.udata = udata;
+          if (flags & EV_DISABLE) kn.enabled = false;
+          if (flags & EV_ENABLE || flags & EV_ADD) kn.enabled = !(flags & EV_DISABLE);
+          if (filter === EVFILT_USER && fflags & NOTE_TRIGGER) kn.triggered = true;
+          kq.knotes.set(key, kn);
+        }
+      }
+      if (err || flags & EV_RECEIPT) {
+        const r = Buffer.from(cb.subarray(o, o + 32));
+        r.writeUInt16LE(flags | EV_ERROR, 10);
+        r.writeBigInt64LE(BigInt(err), 16);
+        receipts.push(r);
+      }
+    }
+    kq.notify();
+  }
+  let timeoutNs: bigint | undefined;
+  if (tsp) {
+    const t = s.p.space.read(tsp, 16);
+    if (!t) return -E.EFAULT;
+    const sec = t.readBigInt64LE(0), nsec = t.readBigInt64LE(8);
+    if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) return -E.EINVAL;
+    timeoutNs = sec * 1_000_000_000n + nsec;
+  }
+  const collect = (): number => {
+    const out: Buffer[] = [...receipts.splice(0, nev)];
+    for (const [key, kn] of kq.knotes) {
+      if (out.length >= nev) break;
+      const r = ready(s, kn);
+      if (!r.ok) continue;
+      const b = Buffer.alloc(32);
+      b.writeBigUInt64LE(kn.ident, 0);
+      b.writeInt16LE(kn.filter, 8);
+      b.writeUInt16LE((kn.flags & (EV_ONESHOT | EV_CLEAR)) | (r.eof ? EV_EOF : 0), 10);
+      b.writeBigInt64LE(r.data, 16);
+      b.writeBigUInt64LE(kn.udata, 24);
+      out.push(b);
+      if (kn.flags & EV_ONESHOT) kq.knotes.delete(key);
+      else if (kn.filter === EVFILT_USER && kn.flags & EV_CLEAR) kn.triggered = false;
+    }
+    if (out.length && !s.p.space.write(events, Buffer.concat(out))) return -E.EFAULT;
+    return out.length;
+  };
+  const n = nev > 0 || receipts.length ? collect() : 0;
+  if (n !== 0 || nev === 0 || timeoutNs === 0n) return n;
+  return s.m.block(s.t, 'kevent', true, (done) => {
+    const check = (): void => { const k = collect(); if (k !== 0) done(k); };
+    const offs = [kq.onChange(check)];
+    for (const kn of kq.knotes.values()) {
+      const f = s.p.fds.get(Number(kn.ident))?.file.ops;
+      if (kn.filter !== EVFILT_USER && f instanceof PipeEnd) offs.push(f.pipe.onChange(check));
+    }
+    // Host streams (the terminal) change readiness on their own: look again now and then.
+    const poll = setInterval(check, 10);
+    const stopTimer = timeoutNs !== undefined ? s.m.timer(s.m.clock.monotonicNs() + timeoutNs, () => done(0)) : undefined;
+    return () => { offs.forEach((o) => o()); clearInterval(poll); stopTimer?.(); };
+  });
+}
+
+export const eventSyscalls: SyscallDef[] = [
+  { num: 42, name: 'pipe', args: [], support: 'full', fn: (s) => makePipe(s, 0) },
+  { num: 538, name: 'pipe2', args: ['oflags'], support: 'full', fn: (s) => { const r = makePipe(s, s.int(0)); if (typeof r === 'number') return r; const b = Buffer.alloc(8); b.writeInt32LE(r[0], 0); b.writeInt32LE(r[1], 4); return s.p.space.write(s.ptr(0), b) ? 0 : -E.EFAULT; } },
+  { num: 362, name: 'kqueue', args: [], support: 'partial', note: 'EVFILT_READ, EVFILT_WRITE, EVFILT_USER', fn: (s) => { const f = new OpenFile(new KQueue(), O.RDWR); const fd = s.p.fds.alloc(f); if (fd < 0) f.unref(); return fd; } },
+  { num: 363, name: 'kevent', args: ['fd', 'ptr', 'int', 'ptr', 'int', 'ptr'], support: 'partial', fn: kevent },
+];
