@@ -58,7 +58,7 @@ export class Machine {
     this.log = opts.log ?? ((l) => writeStderr(l + '\n'));
     this.tracer = opts.strace ? new Tracer(this.log) : undefined;
     this.console = [0, 1, 2].map((fd) => new ConsoleStream(fd, engine.host));
-    this.slice = opts.slice ?? SLICE;
+    this.slice = opts.slice ?? (process.env.VKEMU_SLICE !== undefined ? Number(process.env.VKEMU_SLICE) : SLICE);
     this.bootNs = this.clock.realtimeNs();
   }
 
