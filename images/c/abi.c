@@ -77,8 +77,9 @@ static void on_sigsys(int sig)
 	sigsys_hits++;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	const char *dir = argc > 1 ? argv[1] : "/tmp";
 	/* success: CF clear, value in rax */
 	long rax = SYS_getpid;
 	unsigned char cf = 1;
@@ -126,8 +127,8 @@ int main(void)
 	CHECK(m2 > 0 && (m2 & 4095) == 0, "mmap through syscall(0) (0x%lx)", m2);
 	long m3 = __dfly_mmap_direct(0, 8192, PROT_READ | PROT_WRITE, MAP_ANON | MAP_PRIVATE, -1, 0);
 	CHECK(m3 > 0 && (m3 & 4095) == 0, "direct mmap (197) with pos at [rsp+8] (0x%lx)", m3);
-	char path[64];
-	snprintf(path, sizeof(path), "/tmp/vkemu-abi-%d", getpid());
+	char path[600];
+	snprintf(path, sizeof(path), "%s/vkemu-abi-%d", dir, getpid());
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	if (fd >= 0) {
 		static char page[8192];

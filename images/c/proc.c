@@ -31,6 +31,8 @@ int main(void)
 		_exit(42);
 	}
 	CHECK(c > 0 && c != parent, "fork returns the child pid in the parent (%d)", c);
+	if (c < 0)
+		return vkt_done();	/* nothing else can be tested without fork */
 	memset(b, 0, sizeof(b));
 	CHECK_EQ(read(fds[0], b, 1), 1, "child wrote through the inherited pipe");
 	CHECK_EQ(b[0], '1', "child's getppid() is the parent");
