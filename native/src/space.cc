@@ -64,6 +64,17 @@ static bool onInvalid(uc_engine* uc, void* user) {
   return false;
 }
 
+// At the start of every translated block: the watchdog's request to end the
+// slice is honoured here, where Unicorn keeps the guest PC exact (a stop from
+// another thread would leave it stale).
+static void onBlock(uc_engine* uc, uint64_t address, uint32_t size, void* user) {
+  Space* s = static_cast<Space*>(user);
+  if (s->preempt.load(std::memory_order_relaxed)) {
+    s->preempt.store(false, std::memory_order_relaxed);
+    uc_emu_stop(uc);
+  }
+}
+
 static void onSyscall(uc_engine* uc, void* user) {
   Space* s = static_cast<Space*>(user);
   if (s->fastGetpid && s->running) {
@@ -123,6 +134,7 @@ Space::Space(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Space>(info) {
   uc_hook_add(uc_, &hookFill_, UC_HOOK_TLB_FILL, (void*)tlbFill, this, 1, 0);
   uc_hook_add(uc_, &hookIntr_, UC_HOOK_INTR, (void*)onIntr, this, 1, 0);
   uc_hook_add(uc_, &hookInvalid_, UC_HOOK_INSN_INVALID, (void*)onInvalid, this, 1, 0);
+  uc_hook_add(uc_, &hookBlock_, UC_HOOK_BLOCK, (void*)onBlock, this, 1, 0);
   uc_hook_add(uc_, &hookSyscall_, UC_HOOK_INSN, (void*)onSyscall, this, 1, 0, UC_X86_INS_SYSCALL);
   // DragonFly's initial FPU state: x87 control word 0x37F, MXCSR 0x1F80.
   uint64_t fpcw = 0x37F, mxcsr = 0x1F80;
@@ -227,6 +239,7 @@ void Space::clearOldException() {
 }
 
 Space::~Space() {
+  if (watched_) watchdogRemove(this);
   vmas_.clear();
   cache_ = nullptr;
   closed_ = true;
@@ -691,7 +704,15 @@ Napi::Value Space::Run(const Napi::CallbackInfo& info) {
   running = t;
   t->regs[kFastCalls] = 0;
   uint64_t rip = t->regs[kRip];
+  // count 0: the watchdog ends the slice after sliceTicks milliseconds.
+  if (count == 0 && !watched_) {
+    watchdogAdd(this);
+    watched_ = true;
+  }
+  runGen.fetch_add(1, std::memory_order_acq_rel);
   uc_err err = uc_emu_start(uc_, rip, kUntil, 0, count);
+  runGen.fetch_add(1, std::memory_order_acq_rel);
+  preempt.store(false, std::memory_order_relaxed);
   running = nullptr;
   t->pullRegs();
   int reason;
@@ -719,16 +740,11 @@ Napi::Value Space::Run(const Napi::CallbackInfo& info) {
   } else if (err == UC_ERR_OK) {
     reason = kExitBudget;
   } else if (err == UC_ERR_EXCEPTION) {
-    // hlt and other instructions Unicorn refuses: privileged in user mode.
-    uint8_t b = 0;
-    uint64_t avail;
-    uint8_t* p = t->regs[kRip] > 0 ? translate(t->regs[kRip] - 1, 2, &avail) : nullptr;
-    if (p) b = *p;
-    reason = kExitHalt;
-    if (b == 0xF4) {
-      t->regs[kRip] -= 1;  // report the hlt itself
-      t->regs[kDirty] |= 1ull << kRip;
-    }
+    // Guest code runs at CPL 3, so hlt and friends arrive as #GP through the
+    // interrupt hook. What is left is a stop from the watchdog racing with
+    // the end of a block: nothing happened to the guest.
+    reason = kExitBudget;
+    if (getenv("VKEMU_DEBUG_STOP")) fprintf(stderr, "EXCEPTION exit rip %lx (start %lx) fault %d vec %d\n", (unsigned long)t->regs[kRip], (unsigned long)rip, faultPending, pendingVector);
   } else {
     reason = kExitEngineError;
     t->regs[kExitError] = static_cast<uint64_t>(err);
@@ -811,6 +827,10 @@ Napi::Value Space::Inval(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Space::Close(const Napi::CallbackInfo& info) {
+  if (watched_) {
+    watchdogRemove(this);
+    watched_ = false;
+  }
   unload();
   vmas_.clear();
   cache_ = nullptr;

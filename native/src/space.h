@@ -4,6 +4,7 @@
 #include <napi.h>
 #include <unicorn/unicorn.h>
 #include <cstdint>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <unordered_map>
@@ -109,6 +110,13 @@ class Space : public Napi::ObjectWrap<Space> {
   bool faultPending = false;
   bool loadingSegments = false;
 
+  // watchdog (watchdog.cc): odd while inside uc_emu_start
+  std::atomic<uint64_t> runGen{0};
+  std::atomic<bool> preempt{false};
+  uint64_t watchSeen = 0;
+  int watchTicks = 0;
+  int sliceTicks = 5;
+
   // fast-path state
   int64_t pid = 0;
   bool fastGetpid = false;
@@ -148,7 +156,7 @@ class Space : public Napi::ObjectWrap<Space> {
 
   uc_engine* uc_ = nullptr;
   uc_context* pristine_ = nullptr;
-  uc_hook hookInvalid_ = 0, hookFill_ = 0, hookSyscall_ = 0, hookIntr_ = 0;
+  uc_hook hookBlock_ = 0, hookInvalid_ = 0, hookFill_ = 0, hookSyscall_ = 0, hookIntr_ = 0;
   std::map<uint64_t, Vma> vmas_;  // keyed by start
   Vma* cache_ = nullptr;
   uint8_t* window_ = nullptr;
@@ -156,6 +164,7 @@ class Space : public Napi::ObjectWrap<Space> {
   std::map<uint64_t, uint64_t> free_;  // offset -> length of freed window pieces
   bool flushCode_ = false;
   bool closed_ = false;
+  bool watched_ = false;
  public:
   void freeSlice(uint64_t off, uint64_t len);
   uint8_t* window() const { return window_; }
@@ -195,5 +204,7 @@ int64_t vptWalk(uint8_t* base, uint64_t size, uint64_t masterPde, uint64_t pinde
                 bool* executable);
 
 Napi::Object InitHost(Napi::Env env, Napi::Object exports);
+void watchdogAdd(Space* s);
+void watchdogRemove(Space* s);
 
 }  // namespace vkemu

@@ -58,7 +58,10 @@ export class Machine {
     this.log = opts.log ?? ((l) => writeStderr(l + '\n'));
     this.tracer = opts.strace ? new Tracer(this.log) : undefined;
     this.console = [0, 1, 2].map((fd) => new ConsoleStream(fd, engine.host));
-    this.slice = opts.slice ?? (process.env.VKEMU_SLICE !== undefined ? Number(process.env.VKEMU_SLICE) : SLICE);
+    // Deterministic runs slice by instruction count (exact, but Unicorn's count costs
+    // ~40x); others run unbounded and the native watchdog ends a slice after ~5 ms.
+    this.slice = opts.slice ?? (process.env.VKEMU_SLICE !== undefined ? Number(process.env.VKEMU_SLICE)
+      : opts.deterministic ? SLICE : 0);
     this.bootNs = this.clock.realtimeNs();
   }
 

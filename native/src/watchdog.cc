@@ -1,0 +1,60 @@
+// Time slices without Unicorn's instruction count (which installs a hook on
+// every instruction and costs ~40x): a host thread that asks an engine whose
+// run has gone on for more than a few milliseconds to stop at its next block.
+// It never calls uc_emu_stop itself: a stop from another thread leaves the
+// guest PC stale, because Unicorn skips the PC sync when stop_request is set.
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "space.h"
+
+namespace vkemu {
+
+namespace {
+std::mutex gMutex;
+std::set<Space*> gSpaces;
+bool gStarted = false;
+constexpr int kTickUs = 1000;
+
+void loop() {
+  for (;;) {
+    std::this_thread::sleep_for(std::chrono::microseconds(kTickUs));
+    std::lock_guard<std::mutex> lock(gMutex);
+    for (Space* s : gSpaces) {
+      uint64_t gen = s->runGen.load(std::memory_order_acquire);
+      if (!(gen & 1)) {  // even: not inside uc_emu_start
+        s->watchSeen = gen;
+        s->watchTicks = 0;
+        continue;
+      }
+      if (gen != s->watchSeen) {
+        s->watchSeen = gen;
+        s->watchTicks = 0;
+        continue;
+      }
+      if (++s->watchTicks >= s->sliceTicks) {
+        s->watchTicks = 0;
+        s->preempt.store(true, std::memory_order_relaxed);
+      }
+    }
+  }
+}
+}  // namespace
+
+void watchdogAdd(Space* s) {
+  std::lock_guard<std::mutex> lock(gMutex);
+  gSpaces.insert(s);
+  if (!gStarted) {
+    gStarted = true;
+    std::thread(loop).detach();
+  }
+}
+
+void watchdogRemove(Space* s) {
+  std::lock_guard<std::mutex> lock(gMutex);
+  gSpaces.erase(s);
+}
+
+}  // namespace vkemu
