@@ -727,10 +727,11 @@ Napi::Value Space::Run(const Napi::CallbackInfo& info) {
       reason = kExitException;
       t->regs[kExitVector] = 13;
     }
-    // The fill callback sees only the page; CR2 holds the exact address.
-    uint64_t cr2 = 0;
-    uc_reg_read(uc_, UC_X86_REG_CR2, &cr2);
-    if ((cr2 & ~(kPage - 1)) == (lastFaultAddr & ~(kPage - 1))) lastFaultAddr = cr2;
+    // The fill callback sees only the page (CR2 is not set in this mode, and
+    // memory hooks do not fire before a failed fill): data faults are
+    // reported at page granularity; fetch faults are exact when rip is there.
+    uint64_t r = t->regs[kRip];
+    if (lastFaultAccess == 2 && (r & ~(kPage - 1)) == (lastFaultAddr & ~(kPage - 1))) lastFaultAddr = r;
     t->regs[kExitAddr] = lastFaultAddr;
     t->regs[kExitAccess] = static_cast<uint64_t>(lastFaultAccess);
     t->regs[kExitPresent] = lastFaultPresent ? 1 : 0;
