@@ -15,6 +15,11 @@ describe('Go guest programs', () => {
       expect(r.status, r.stderr).toBe(0);
     });
   }
+  it('fileio works in a scratch directory', () => {
+    const r = vkemu([image('go', 'fileio'), scratch()]);
+    expect(failures(r.stdout), r.stdout + r.stderr).toEqual([]);
+    expect(r.status).toBe(0);
+  });
   it('argsenv sees argv and the environment', () => {
     const r = vkemu([image('go', 'argsenv'), 'a', 'b', 'c'], { env: { VKEMU_TEST: 'hello' } });
     expect(failures(r.stdout), r.stdout + r.stderr).toEqual([]);
