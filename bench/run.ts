@@ -1,0 +1,89 @@
+// Benchmarks: the same programs natively, under qemu-x86_64 (built for linux)
+// and under vkemu (built for dragonfly). Writes bench/results/latest.json and
+// latest.svg, and prints a table of ratios. Figures, never pass/fail.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const B = (p: string): string => path.join(ROOT, 'images/build', p);
+
+interface Bench { name: string; df: string; linux: string; args: string[]; metrics: string[] }
+const BENCHES: Bench[] = [
+  { name: 'c compute', df: B('c/bench_compute'), linux: B('linux/c/bench_compute'), args: [], metrics: ['ms', 'sieve_ms', 'mix_ms'] },
+  { name: 'c memory', df: B('c/bench_memory'), linux: B('linux/c/bench_memory'), args: [], metrics: ['ms', 'fill_ms', 'random_ms'] },
+  { name: 'c getpid', df: B('c/bench_getpid'), linux: B('linux/c/bench_getpid'), args: [], metrics: ['ns_per_call'] },
+  { name: 'c page fault', df: B('c/bench_fault'), linux: B('linux/c/bench_fault'), args: [], metrics: ['ns_per_fault'] },
+  { name: 'c threads', df: B('c/bench_threads'), linux: B('linux/c/bench_threads'), args: [], metrics: ['create_join_us', 'pingpong_ns'] },
+  { name: 'go compute', df: B('go/bench_compute'), linux: B('linux/go/bench_compute'), args: [], metrics: ['ms'] },
+  { name: 'go memory', df: B('go/bench_memory'), linux: B('linux/go/bench_memory'), args: [], metrics: ['ms'] },
+  { name: 'go syscall', df: B('go/bench_syscall'), linux: B('linux/go/bench_syscall'), args: [], metrics: ['getpid_ns', 'write_ns'] },
+  { name: 'go threads', df: B('go/bench_threads'), linux: B('linux/go/bench_threads'), args: [], metrics: ['roundtrip_ns'] },
+];
+
+type Target = 'native' | 'qemu' | 'vkemu';
+const TARGETS: Record<Target, (b: Bench) => [string, string[]]> = {
+  native: (b) => [b.linux, b.args],
+  qemu: (b) => ['qemu-x86_64', [b.linux, ...b.args]],
+  vkemu: (b) => [path.join(ROOT, 'bin/vkemu'), [b.df, ...b.args]],
+};
+
+function runOnce(cmd: string, args: string[]): Record<string, number | string> | string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 300_000 });
+  const line = (r.stdout ?? '').split('\n').reverse().find((l) => l.startsWith('{'));
+  if (r.status !== 0 || !line) return `failed (status ${r.status}): ${(r.stderr ?? '').trim().split('\n').pop() ?? ''}`;
+  return JSON.parse(line) as Record<string, number | string>;
+}
+
+const only = process.argv.slice(2);
+const results: { bench: string; metric: string; native?: number; qemu?: number; vkemu?: number; errors: string[] }[] = [];
+for (const b of BENCHES) {
+  if (only.length && !only.some((o) => b.name.includes(o))) continue;
+  const got: Partial<Record<Target, Record<string, number | string>>> = {};
+  const errors: string[] = [];
+  for (const t of Object.keys(TARGETS) as Target[]) {
+    process.stderr.write(`bench: ${b.name} on ${t}...\n`);
+    const [cmd, args] = TARGETS[t](b);
+    const r = runOnce(cmd, args);
+    if (typeof r === 'string') errors.push(`${t}: ${r}`);
+    else got[t] = r;
+  }
+  for (const m of b.metrics) {
+    const v = (t: Target): number | undefined => (typeof got[t]?.[m] === 'number' ? (got[t]![m] as number) : undefined);
+    results.push({ bench: b.name, metric: m, native: v('native'), qemu: v('qemu'), vkemu: v('vkemu'), errors });
+  }
+}
+
+const fmt = (n: number | undefined): string => (n === undefined ? '-' : n >= 100 ? n.toFixed(0) : n.toFixed(1));
+const ratio = (a?: number, b?: number): string => (a !== undefined && b ? (a / b).toFixed(2) + 'x' : '-');
+const rows = [['benchmark', 'metric', 'native', 'qemu-user', 'vkemu', 'vkemu/qemu', 'vkemu/native']];
+for (const r of results) rows.push([r.bench, r.metric, fmt(r.native), fmt(r.qemu), fmt(r.vkemu), ratio(r.vkemu, r.qemu), ratio(r.vkemu, r.native)]);
+const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  '));
+for (const r of results) for (const e of r.errors) console.log(`note: ${r.bench}: ${e}`);
+
+fs.mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
+const meta = { date: new Date().toISOString(), host: `${process.platform} ${process.arch}`, lowerIsBetter: true };
+fs.writeFileSync(path.join(ROOT, 'bench/results/latest.json'), JSON.stringify({ ...meta, results }, null, 2) + '\n');
+
+// A bar chart of vkemu/qemu and vkemu/native per metric, log scale.
+const bars = results.filter((r) => r.vkemu !== undefined);
+const W = 900, rowH = 26, left = 230, H = 60 + bars.length * rowH;
+const x = (v: number): number => left + (Math.log10(v) + 1) / 3 * (W - left - 20); // 0.1x .. 100x
+const svg: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
+  `<text x="10" y="20" font-size="14">vkemu time relative to qemu-user (blue) and native (grey); 1x line; lower is better</text>`];
+for (const tick of [0.1, 1, 10, 100]) svg.push(`<line x1="${x(tick)}" y1="30" x2="${x(tick)}" y2="${H - 10}" stroke="${tick === 1 ? '#000' : '#ddd'}"/><text x="${x(tick) + 2}" y="42">${tick}x</text>`);
+bars.forEach((r, i) => {
+  const y = 50 + i * rowH;
+  svg.push(`<text x="10" y="${y + 14}">${r.bench}: ${r.metric}</text>`);
+  const draw = (v: number | undefined, color: string, dy: number): void => {
+    if (!v || !r.vkemu) return;
+    const q = r.vkemu / v;
+    svg.push(`<rect x="${x(0.1)}" y="${y + dy}" width="${Math.max(1, x(Math.min(Math.max(q, 0.1), 100)) - x(0.1))}" height="9" fill="${color}"/><text x="${x(Math.min(Math.max(q, 0.1), 100)) + 4}" y="${y + dy + 9}">${q.toFixed(2)}x</text>`);
+  };
+  draw(r.qemu, '#3c78d8', 2);
+  draw(r.native, '#999', 12);
+});
+svg.push('</svg>');
+fs.writeFileSync(path.join(ROOT, 'bench/results/latest.svg'), svg.join('\n') + '\n');
+console.log('results: bench/results/latest.json, bench/results/latest.svg');
