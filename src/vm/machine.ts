@@ -14,6 +14,7 @@ import type { GuestThread, Wait } from './thread.js';
 import { dispatchSyscall, type SyscallResult } from './syscalls/dispatch.js';
 import { ConsoleStream } from '../devices/console.js';
 import { Tracer } from './strace.js';
+import { autoReaps } from './syscalls/procctl.js';
 
 export interface MachineOptions {
   /** Guest root (-L): absolute guest paths resolve under it first. */
@@ -400,10 +401,12 @@ export class Machine {
     for (const vs of p.vmspaces.values()) vs.close();
     p.vmspaces.clear();
     p.space.close();
-    if (p.parent && p.parent.state === 'running') {
-      this.postSignal(p.parent, SIG.SIGCHLD);
-      this.childEvent(p.parent);
+    const parent = p.parent;
+    if (parent && parent.state === 'running' && !autoReaps(parent)) {
+      this.postSignal(parent, SIG.SIGCHLD);
+      this.childEvent(parent);
     } else {
+      if (parent) parent.children = parent.children.filter((c) => c !== p);
       this.procs.delete(p.pid);
       p.state = 'reaped';
     }

@@ -4,6 +4,7 @@ import { fsSyscalls } from './fs.js';
 import { lwpSyscalls } from './lwp.js';
 import { memSyscalls } from './mem.js';
 import { procSyscalls } from './proc.js';
+import { procctlSyscalls } from './procctl.js';
 import { signalSyscalls } from './signal.js';
 import { sysctlSyscalls } from './sysctl.js';
 import { timeSyscalls } from './time.js';
@@ -13,7 +14,7 @@ export const SYS_MAX = 552;
 
 export const ALL_SYSCALLS: SyscallDef[] = [
   ...fsSyscalls, ...memSyscalls, ...procSyscalls, ...signalSyscalls, ...lwpSyscalls, ...timeSyscalls,
-  ...sysctlSyscalls, ...eventSyscalls,
+  ...sysctlSyscalls, ...eventSyscalls, ...procctlSyscalls,
 ];
 
 export const TABLE: (SyscallDef | undefined)[] = new Array(SYS_MAX);
@@ -24,10 +25,10 @@ for (const d of ALL_SYSCALLS) {
 
 /** Names of DragonFly calls we do not serve, for the log and the coverage table. */
 export const KNOWN_NAMES: Record<number, string> = {
-  2: 'fork', 7: 'wait4', 14: 'mknod', 18: 'getfsstat', 21: 'mount', 22: 'unmount', 26: 'ptrace',
+  14: 'mknod', 18: 'getfsstat', 21: 'mount', 22: 'unmount', 26: 'ptrace',
   27: 'recvmsg', 28: 'sendmsg', 29: 'recvfrom', 30: 'accept', 31: 'getpeername', 32: 'getsockname',
-  34: 'chflags', 35: 'fchflags', 55: 'reboot', 56: 'revoke', 59: 'execve', 61: 'chroot',
-  66: 'vfork', 83: 'setitimer', 86: 'getitimer', 93: 'select', 97: 'socket', 98: 'connect',
+  34: 'chflags', 35: 'fchflags', 55: 'reboot', 56: 'revoke', 61: 'chroot',
+  83: 'setitimer', 86: 'getitimer', 93: 'select', 97: 'socket', 98: 'connect',
   104: 'bind', 105: 'setsockopt', 106: 'listen', 118: 'getsockopt', 132: 'mkfifo', 133: 'sendto',
   134: 'shutdown', 135: 'socketpair', 157: 'statfs', 158: 'fstatfs', 164: 'uname', 206: 'futimes',
   209: 'poll', 251: 'rfork', 345: 'sigtimedwait', 346: 'sigwaitinfo', 

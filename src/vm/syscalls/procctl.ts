@@ -1,0 +1,195 @@
+// Process control: fork, vfork, execve, wait4.
+import fs from 'node:fs';
+import { Reg } from '../../cpu/engine.js';
+import { E } from '../abi/errno.js';
+import { SA_NOCLDWAIT, SIG } from '../abi/signals.js';
+import { ExecError } from '../exec.js';
+import { Process } from '../process.js';
+import { cstring } from './util.js';
+import type { Sys, SyscallDef, SyscallResult } from './types.js';
+
+const MAX_PROCS = 2000;
+const ARG_MAX = 262144;
+
+function fork(s: Sys): SyscallResult {
+  const m = s.m, p = s.p, t = s.t;
+  if ([...m.procs.values()].filter((x) => x.state === 'running').length >= MAX_PROCS) return -E.EAGAIN;
+  let space;
+  try {
+    space = m.engine.createSpace();
+  } catch {
+    return -E.EAGAIN;
+  }
+  if (space.copyFrom(p.space) < 0) {
+    space.close();
+    return -E.ENOMEM;
+  }
+  const c = new Process(m.allocPid(), p, space, p.fds.clone(), p.cwd);
+  c.sigactions = p.sigactions.map((a) => ({ ...a }));
+  c.umask = p.umask;
+  c.rlimits = new Map([...p.rlimits].map(([k, v]) => [k, { ...v }]));
+  c.brkBase = p.brkBase;
+  c.brk = p.brk;
+  c.mmapBase = p.mmapBase;
+  c.exePath = p.exePath;
+  c.args = p.args;
+  c.osrel = p.osrel;
+  c.pgid = p.pgid;
+  c.sid = p.sid;
+  const ct = c.newThread(t.tid);
+  const cpu = t.cpu.clone(ct.regs);
+  cpu.moveTo(space);
+  ct.cpu = cpu;
+  ct.sigmask = t.sigmask;
+  ct.tls = [{ ...t.tls[0] }, { ...t.tls[1] }];
+  ct.altstack = { ...t.altstack };
+  // The child returns 0 with rdx = 1 (DragonFly's fork convention).
+  ct.setNum(Reg.RAX, 0);
+  ct.setNum(Reg.RDX, 1);
+  ct.set(Reg.RFLAGS, ct.get(Reg.RFLAGS) & ~1n);
+  p.children.push(c);
+  m.procs.set(c.pid, c);
+  space.setFast(c.pid, true);
+  m.makeRunnable(ct);
+  return [c.pid, 0];
+}
+
+/** argv/envp vectors: strings until a NULL pointer. */
+function stringVector(s: Sys, addr: number, budget: { left: number }): string[] | number {
+  const out: string[] = [];
+  if (addr === 0) return out;
+  for (let i = 0; ; i++) {
+    const pb = s.p.space.read(addr + i * 8, 8);
+    if (!pb) return -E.EFAULT;
+    const ptr = Number(pb.readBigUInt64LE(0));
+    if (ptr === 0) return out;
+    const str = cstring(s, ptr, budget.left);
+    if (typeof str === 'number') return str === -E.ENAMETOOLONG ? -E.E2BIG : str;
+    budget.left -= str.length + 1;
+    if (budget.left <= 0) return -E.E2BIG;
+    out.push(str);
+  }
+}
+
+/** Why a file is not a DragonFly program we can run, or undefined. */
+function foreignReason(host: string): string | undefined {
+  let data: Buffer;
+  try {
+    const fd = fs.openSync(host, 'r');
+    data = Buffer.alloc(Math.min(fs.fstatSync(fd).size, 8 << 20));
+    fs.readSync(fd, data, 0, data.length, 0);
+    fs.closeSync(fd);
+  } catch {
+    return undefined;
+  }
+  if (data.readUInt32BE(0) !== 0x7f454c46) return undefined;
+  if (data.includes('/lib64/ld-linux') || data.includes('/lib/ld-linux')) return 'a Linux program (ld-linux interpreter)';
+  if (data.includes('\tGOOS=linux\n')) return 'a Go program built for linux';
+  return undefined;
+}
+
+function execve(s: Sys): SyscallResult {
+  const path = cstring(s, s.ptr(0));
+  if (typeof path === 'number') return path;
+  const budget = { left: ARG_MAX };
+  const argv = stringVector(s, s.ptr(1), budget);
+  if (typeof argv === 'number') return argv;
+  const envp = stringVector(s, s.ptr(2), budget);
+  if (typeof envp === 'number') return envp;
+  let prog = path;
+  let args = argv;
+  for (let depth = 0; ; depth++) {
+    const host = s.m.resolvePath(s.p, prog);
+    let head: Buffer;
+    try {
+      const fd = fs.openSync(host, 'r');
+      head = Buffer.alloc(256);
+      const n = fs.readSync(fd, head, 0, 256, 0);
+      head = head.subarray(0, n);
+      const st = fs.fstatSync(fd);
+      fs.closeSync(fd);
+      if (st.isDirectory()) return -E.EACCES;
+      if (!(st.mode & 0o111)) return -E.EACCES;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      return code === 'ENOENT' ? -E.ENOENT : code === 'ENOTDIR' ? -E.ENOTDIR : -E.EACCES;
+    }
+    if (head.subarray(0, 2).toString() === '#!' && depth < 4) {
+      const line = head.toString('latin1').split('\n')[0].slice(2).trim();
+      if (!line) return -E.ENOEXEC;
+      const sp = line.search(/\s/);
+      const interp = sp < 0 ? line : line.slice(0, sp);
+      const opt = sp < 0 ? '' : line.slice(sp).trim();
+      args = [interp, ...(opt ? [opt] : []), prog, ...args.slice(1)];
+      prog = interp;
+      continue;
+    }
+    const foreign = foreignReason(host);
+    if (foreign) {
+      s.m.warnOnce(`exec:${host}`, `execve ${prog}: ${foreign}, not a DragonFly program: ENOEXEC`);
+      return -E.ENOEXEC;
+    }
+    break;
+  }
+  try {
+    s.m.exec(s.p, s.t, prog, args, envp);
+  } catch (e) {
+    if (e instanceof ExecError) {
+      s.m.warnOnce(`exec:${prog}`, `execve ${prog}: ${e.message}`);
+      return -e.errno;
+    }
+    throw e;
+  }
+  return 'justreturn';
+}
+
+const WNOHANG = 1;
+
+function wait4(s: Sys): SyscallResult | Promise<SyscallResult> {
+  const pid = s.int(0), statusp = s.ptr(1), options = s.int(2), rusagep = s.ptr(3);
+  const p = s.p;
+  const matches = (c: Process): boolean =>
+    pid === -1 || (pid > 0 && c.pid === pid) || (pid === 0 && c.pgid === p.pgid) || (pid < -1 && c.pgid === -pid);
+  const attempt = (): number | undefined => {
+    const mine = p.children.filter(matches);
+    if (mine.length === 0) return -E.ECHILD;
+    const z = mine.find((c) => c.state === 'zombie');
+    if (!z) return options & WNOHANG ? 0 : undefined;
+    if (statusp) {
+      const b = Buffer.alloc(4);
+      b.writeInt32LE(z.status, 0);
+      if (!p.space.write(statusp, b)) return -E.EFAULT;
+    }
+    if (rusagep && !p.space.write(rusagep, Buffer.alloc(144))) return -E.EFAULT;
+    reap(s, z);
+    return z.pid;
+  };
+  const now = attempt();
+  if (now !== undefined) return now;
+  return s.m.block(s.t, 'wait4', true, (done) => {
+    let set = s.m.childWaiters.get(p);
+    if (!set) s.m.childWaiters.set(p, (set = new Set()));
+    const check = (): void => { const r = attempt(); if (r !== undefined) done(r); };
+    set.add(check);
+    return () => set!.delete(check);
+  });
+}
+
+export function reap(s: Sys, z: Process): void {
+  z.state = 'reaped';
+  s.p.children = s.p.children.filter((c) => c !== z);
+  s.m.procs.delete(z.pid);
+}
+
+/** Children of a parent that ignores SIGCHLD (or asked SA_NOCLDWAIT) leave no zombie. */
+export function autoReaps(parent: Process): boolean {
+  const a = parent.sigactions[SIG.SIGCHLD];
+  return a.handler === 1n || (a.flags & SA_NOCLDWAIT) !== 0;
+}
+
+export const procctlSyscalls: SyscallDef[] = [
+  { num: 2, name: 'fork', args: [], support: 'full', fn: fork },
+  { num: 66, name: 'vfork', args: [], support: 'partial', note: 'a full copy, like fork; the parent is not suspended', fn: fork },
+  { num: 59, name: 'execve', args: ['path', 'ptr', 'ptr'], support: 'full', note: 'DragonFly ELF and #! scripts; Linux programs get ENOEXEC', fn: execve },
+  { num: 7, name: 'wait4', args: ['int', 'ptr', 'hex', 'ptr'], support: 'full', fn: wait4 },
+];
