@@ -205,12 +205,12 @@ export class Machine {
   }
 
   private runThread(t: GuestThread): void {
-    const space = t.proc.space;
     for (let calls = 0; calls < 4096; calls++) {
       if (t.state !== 'runnable' || t.proc.state !== 'running') return;
       this.deliverSignals(t);
       if (t.state !== 'runnable' || t.proc.state !== 'running') return;
-      const reason = space.run(t.cpu, this.slice);
+      // Looked up each time: execve replaces the address space under us.
+      const reason = t.proc.space.run(t.cpu, this.slice);
       if (this.clock.virtual) this.clock.advance(BigInt(this.slice) / 4n);
       switch (reason) {
         case Exit.Syscall: {
@@ -249,7 +249,14 @@ export class Machine {
   }
 
   private syscall(t: GuestThread): SyscallResult | typeof BLOCKED {
-    const r = dispatchSyscall(this, t);
+    let r: SyscallResult | Promise<SyscallResult>;
+    try {
+      r = dispatchSyscall(this, t);
+    } catch (err) {
+      // A bug of ours must not take the guest (or vkemu) down: the call fails.
+      this.log(`vkemu: internal error in system call ${t.u32[0]} of ${t.label}: ${(err as Error).stack ?? err}`);
+      r = -E.EIO;
+    }
     if (r instanceof Promise) {
       t.state = 'blocked';
       r.then((v) => {

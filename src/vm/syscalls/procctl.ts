@@ -76,15 +76,18 @@ function foreignReason(host: string): string | undefined {
   let data: Buffer;
   try {
     const fd = fs.openSync(host, 'r');
-    data = Buffer.alloc(Math.min(fs.fstatSync(fd).size, 8 << 20));
+    data = Buffer.alloc(Math.min(fs.fstatSync(fd).size, 256 << 20));
     fs.readSync(fd, data, 0, data.length, 0);
     fs.closeSync(fd);
   } catch {
     return undefined;
   }
-  if (data.readUInt32BE(0) !== 0x7f454c46) return undefined;
+  if (data.length < 4 || data.readUInt32BE(0) !== 0x7f454c46) return undefined;
   if (data.includes('/lib64/ld-linux') || data.includes('/lib/ld-linux')) return 'a Linux program (ld-linux interpreter)';
+  if (data[7] === 3) return 'a Linux program (ELF OS/ABI 3)';
   if (data.includes('\tGOOS=linux\n')) return 'a Go program built for linux';
+  // Go embeds runtime.GOOS; a Go program for DragonFly always names it.
+  if (data.includes('\xff Go buildinf:', 0, 'latin1') && !data.includes('dragonfly')) return 'a Go program for another OS';
   return undefined;
 }
 
@@ -143,36 +146,73 @@ function execve(s: Sys): SyscallResult {
   return 'justreturn';
 }
 
-const WNOHANG = 1;
+const WNOHANG = 1, WNOWAIT = 8;
 
-function wait4(s: Sys): SyscallResult | Promise<SyscallResult> {
-  const pid = s.int(0), statusp = s.ptr(1), options = s.int(2), rusagep = s.ptr(3);
+interface WaitRequest {
+  matches: (c: Process) => boolean;
+  statusp: number;
+  options: number;
+  rusagep: number;
+  infop: number;
+}
+
+/** wait4 and wait6: report (and unless WNOWAIT, reap) a zombie child. */
+function waitFor(s: Sys, w: WaitRequest): SyscallResult | Promise<SyscallResult> {
   const p = s.p;
-  const matches = (c: Process): boolean =>
-    pid === -1 || (pid > 0 && c.pid === pid) || (pid === 0 && c.pgid === p.pgid) || (pid < -1 && c.pgid === -pid);
   const attempt = (): number | undefined => {
-    const mine = p.children.filter(matches);
+    const mine = p.children.filter(w.matches);
     if (mine.length === 0) return -E.ECHILD;
     const z = mine.find((c) => c.state === 'zombie');
-    if (!z) return options & WNOHANG ? 0 : undefined;
-    if (statusp) {
+    if (!z) return w.options & WNOHANG ? 0 : undefined;
+    if (w.statusp) {
       const b = Buffer.alloc(4);
       b.writeInt32LE(z.status, 0);
-      if (!p.space.write(statusp, b)) return -E.EFAULT;
+      if (!p.space.write(w.statusp, b)) return -E.EFAULT;
     }
-    if (rusagep && !p.space.write(rusagep, Buffer.alloc(144))) return -E.EFAULT;
-    reap(s, z);
+    if (w.rusagep && !p.space.write(w.rusagep, Buffer.alloc(144))) return -E.EFAULT;
+    if (w.infop) {
+      const si = Buffer.alloc(80);
+      const sig = z.status & 0x7f;
+      si.writeInt32LE(SIG.SIGCHLD, 0);
+      si.writeInt32LE(sig ? 2 : 1, 8); // CLD_KILLED / CLD_EXITED
+      si.writeInt32LE(z.pid, 12);
+      si.writeInt32LE(sig || (z.status >> 8) & 0xff, 20);
+      if (!p.space.write(w.infop, si)) return -E.EFAULT;
+    }
+    if (!(w.options & WNOWAIT)) reap(s, z);
     return z.pid;
   };
   const now = attempt();
   if (now !== undefined) return now;
-  return s.m.block(s.t, 'wait4', true, (done) => {
+  return s.m.block(s.t, 'wait', true, (done) => {
     let set = s.m.childWaiters.get(p);
     if (!set) s.m.childWaiters.set(p, (set = new Set()));
     const check = (): void => { const r = attempt(); if (r !== undefined) done(r); };
     set.add(check);
     return () => set!.delete(check);
   });
+}
+
+function wait4(s: Sys): SyscallResult | Promise<SyscallResult> {
+  const pid = s.int(0), pgid = s.p.pgid;
+  return waitFor(s, {
+    matches: (c) => pid === -1 || (pid > 0 && c.pid === pid) || (pid === 0 && c.pgid === pgid) || (pid < -1 && c.pgid === -pid),
+    statusp: s.ptr(1), options: s.int(2), rusagep: s.ptr(3), infop: 0,
+  });
+}
+
+const P_PID = 0, P_PGID = 2, P_ALL = 7;
+
+function wait6(s: Sys): SyscallResult | Promise<SyscallResult> {
+  const idtype = s.int(0), id = s.long(1);
+  let matches: (c: Process) => boolean;
+  if (idtype === P_PID) matches = (c) => c.pid === id;
+  else if (idtype === P_PGID) matches = (c) => c.pgid === (id || s.p.pgid);
+  else if (idtype === P_ALL) matches = () => true;
+  else return -E.EINVAL;
+  const options = s.int(3);
+  if (!(options & 0x10 /* WEXITED */) && !(options & 0x7e)) return -E.EINVAL;
+  return waitFor(s, { matches, statusp: s.ptr(2), options, rusagep: s.ptr(4), infop: s.ptr(5) });
 }
 
 export function reap(s: Sys, z: Process): void {
@@ -192,4 +232,5 @@ export const procctlSyscalls: SyscallDef[] = [
   { num: 66, name: 'vfork', args: [], support: 'partial', note: 'a full copy, like fork; the parent is not suspended', fn: fork },
   { num: 59, name: 'execve', args: ['path', 'ptr', 'ptr'], support: 'full', note: 'DragonFly ELF and #! scripts; Linux programs get ENOEXEC', fn: execve },
   { num: 7, name: 'wait4', args: ['int', 'ptr', 'hex', 'ptr'], support: 'full', fn: wait4 },
+  { num: 548, name: 'wait6', args: ['int', 'int', 'ptr', 'hex', 'ptr', 'ptr'], support: 'partial', note: 'P_PID, P_PGID, P_ALL; exits only', fn: wait6 },
 ];

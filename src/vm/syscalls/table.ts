@@ -37,7 +37,7 @@ export const KNOWN_NAMES: Record<number, string> = {
   499: 'pselect', 500: 'statvfs', 501: 'fstatvfs', 503: 'getvfsstat', 506: 'fchmodat',
   507: 'fchownat', 525: 'mkfifoat', 526: 'mknodat', 531: 'linkat', 534: 'vmm_guest_ctl',
   535: 'vmm_guest_sync_addr', 539: 'utimensat', 541: 'accept4', 543: 'procctl',
-  544: 'lwp_setaffinity', 545: 'lwp_getaffinity', 547: 'getcpuclock', 548: 'wait6', 549: 'clock_nanosleep',
+  544: 'lwp_setaffinity', 545: 'lwp_getaffinity', 547: 'getcpuclock', 549: 'clock_nanosleep',
 };
 
 export function syscallName(num: number): string {
