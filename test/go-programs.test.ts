@@ -8,7 +8,7 @@ describe('Go guest programs', () => {
     expect(r.stdout).toContain('hello from Go on DragonFly');
     expect(r.status).toBe(0);
   });
-  for (const name of ['jsonprog', 'panics', 'goroutines', 'timers']) {
+  for (const name of ['jsonprog', 'panics', 'goroutines', 'timers', 'netloop']) {
     it(name, () => {
       const r = vkemu([image('go', name)]);
       expect(failures(r.stdout), r.stdout + r.stderr).toEqual([]);

@@ -42,6 +42,7 @@ Napi::Object InitHost(Napi::Env env, Napi::Object exports) {
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("fcntlFlags", Napi::Function::New(env, FcntlFlags));
   exports.Set("ioctlBuf", Napi::Function::New(env, IoctlBuf));
+  InitSockets(env, exports);
   return exports;
 }
 

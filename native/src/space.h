@@ -204,6 +204,7 @@ int64_t vptWalk(uint8_t* base, uint64_t size, uint64_t masterPde, uint64_t pinde
                 bool* executable);
 
 Napi::Object InitHost(Napi::Env env, Napi::Object exports);
+void InitSockets(Napi::Env env, Napi::Object exports);
 void watchdogAdd(Space* s);
 void watchdogRemove(Space* s);
 

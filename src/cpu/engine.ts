@@ -90,8 +90,24 @@ export interface Engine {
   host: HostHelpers;
 }
 
+/** Host calls that Node does not offer. Addresses are Linux sockaddr bytes; errors are -errno (Linux). */
 export interface HostHelpers {
   flock(fd: number, op: number): number;
   fcntlFlags(fd: number, set?: number): number;
   ioctlBuf(fd: number, request: number, buf: Uint8Array): number;
+  sockSocket(domain: number, type: number, proto: number): number;
+  sockPair(domain: number, type: number, proto: number): [number, number] | number;
+  sockBind(fd: number, addr: Uint8Array): number;
+  sockConnect(fd: number, addr: Uint8Array): number;
+  sockListen(fd: number, backlog: number): number;
+  sockAccept(fd: number): [number, Buffer] | number;
+  sockName(fd: number, peer: boolean): Buffer | number;
+  sockSendTo(fd: number, data: Uint8Array, flags: number, addr: Uint8Array | null): number;
+  sockRecvFrom(fd: number, buf: Uint8Array, flags: number): [number, Buffer] | number;
+  sockSetOpt(fd: number, level: number, name: number, value: Uint8Array): number;
+  sockGetOpt(fd: number, level: number, name: number, len: number): Buffer | number;
+  sockShutdown(fd: number, how: number): number;
+  /** poll(2) with a zero timeout: the ready events, 0, or -errno. */
+  pollFd(fd: number, events: number): number;
+  closeFd(fd: number): number;
 }

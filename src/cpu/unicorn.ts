@@ -41,6 +41,6 @@ export function unicornEngine(): Engine {
     version: n.unicornVersion,
     createSpace: () => new n.Space(),
     createThread: (space, regs) => new n.Thread(space, regs),
-    host: { flock: n.flock, fcntlFlags: n.fcntlFlags, ioctlBuf: n.ioctlBuf },
+    host: n,
   };
 }

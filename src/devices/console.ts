@@ -84,6 +84,10 @@ export class ConsoleStream implements FileOps {
     return loop();
   }
 
+  ready(dir: 'in' | 'out'): boolean {
+    return dir === 'out' || this.readable();
+  }
+
   /** Whether a read would not block. */
   readable(): boolean {
     if (this.kind === 'file' || this.buffered.length || this.eof) return true;

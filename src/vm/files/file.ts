@@ -23,6 +23,8 @@ export interface FileOps {
   seekable?: boolean;
   ioctl?(cmd: number, arg: number, t: GuestThread): number;
   truncate?(len: number): number;
+  /** Whether a read ('in') or write ('out') would not block; files without it are always ready. */
+  ready?(dir: 'in' | 'out'): boolean;
   sync?(): number;
   close(): void;
 }

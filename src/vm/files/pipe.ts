@@ -31,6 +31,9 @@ export class PipeEnd implements FileOps {
   readable(): boolean {
     return this.pipe.chunks.length > 0 || this.pipe.writers === 0;
   }
+  ready(dir: 'in' | 'out'): boolean {
+    return dir === 'out' ? true : this.readable();
+  }
   private take(buf: Buffer): number {
     let n = 0;
     const p = this.pipe;

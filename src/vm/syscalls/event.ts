@@ -4,6 +4,7 @@ import { O } from '../abi/flags.js';
 import { OpenFile } from '../files/file.js';
 import { KQueue, EV_ADD, EV_CLEAR, EV_DELETE, EV_DISABLE, EV_ENABLE, EV_EOF, EV_ERROR, EV_ONESHOT, EV_RECEIPT, EVFILT_READ, EVFILT_USER, EVFILT_WRITE, NOTE_TRIGGER, type Knote } from '../files/kqueue.js';
 import { PipeBuffer, PipeEnd } from '../files/pipe.js';
+import { HostSocket } from '../files/socket.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
 function makePipe(s: Sys, flags: number): [number, number] | number {
@@ -23,15 +24,16 @@ function ready(s: Sys, kn: Knote): { ok: boolean; data: bigint; eof: boolean } {
   if (kn.filter === EVFILT_USER) return { ok: kn.triggered, data: 0n, eof: false };
   const e = s.p.fds.get(Number(kn.ident));
   if (!e) return { ok: false, data: 0n, eof: false };
-  const ops = e.file.ops as { readable?: () => boolean; pipe?: PipeBuffer };
+  const ops = e.file.ops;
   if (kn.filter === EVFILT_READ) {
     if (ops instanceof PipeEnd) return { ok: ops.readable(), data: BigInt(ops.pipe.size()), eof: ops.pipe.writers === 0 };
-    if (ops.readable) return { ok: ops.readable(), data: 1n, eof: false };
-    return { ok: true, data: 0n, eof: false };
+    if (ops instanceof HostSocket) return { ok: ops.ready('in'), data: 1n, eof: ops.hangup() };
+    return { ok: ops.ready ? ops.ready('in') : true, data: 1n, eof: false };
   }
   if (kn.filter === EVFILT_WRITE) {
     if (ops instanceof PipeEnd) return { ok: true, data: 65536n, eof: ops.pipe.readers === 0 };
-    return { ok: true, data: 65536n, eof: false };
+    if (ops instanceof HostSocket) return { ok: ops.ready('out'), data: 65536n, eof: ops.hangup() };
+    return { ok: ops.ready ? ops.ready('out') : true, data: 65536n, eof: false };
   }
   return { ok: false, data: 0n, eof: false };
 }
@@ -116,7 +118,7 @@ function kevent(s: Sys): SyscallResult | Promise<SyscallResult> {
       if (kn.filter !== EVFILT_USER && f instanceof PipeEnd) offs.push(f.pipe.onChange(check));
     }
     // Host streams (the terminal) change readiness on their own: look again now and then.
-    const poll = setInterval(check, 10);
+    const poll = setInterval(check, 2);
     const stopTimer = timeoutNs !== undefined ? s.m.timer(s.m.clock.monotonicNs() + timeoutNs, () => done(0)) : undefined;
     return () => { offs.forEach((o) => o()); clearInterval(poll); stopTimer?.(); };
   });

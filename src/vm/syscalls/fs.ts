@@ -54,6 +54,25 @@ export function openHost(s: Sys, host: string, flags: number, mode: number): num
   return fd;
 }
 
+/**
+ * Run `attempt` now; if it would block on a descriptor that blocks, wait until
+ * the file is ready and try again (interruptible by signals).
+ */
+export function whenReady(s: Sys, file: OpenFile, dir: 'in' | 'out', nonblock: boolean, what: string,
+  attempt: () => number): number | Promise<number> {
+  const r = attempt();
+  const ops = file.ops;
+  if (r !== -E.EAGAIN || nonblock || (file.flags & O.NONBLOCK) || !ops.ready) return r;
+  return s.m.block(s.t, what, true, (done) => {
+    const iv = setInterval(() => {
+      if (!ops.ready!(dir)) return;
+      const again = attempt();
+      if (again !== -E.EAGAIN) done(again);
+    }, 1);
+    return () => clearInterval(iv);
+  });
+}
+
 function doRead(s: Sys, fdi: number, addr: number, len: number, pos: number | null, nonblockFlag: boolean): SyscallResult | Promise<SyscallResult> {
   const e = s.p.fds.get(fdi);
   if (!e) return -E.EBADF;
@@ -67,7 +86,13 @@ function doRead(s: Sys, fdi: number, addr: number, len: number, pos: number | nu
     return n;
   };
   const r = e.file.ops.read(buf, pos, e.file, nonblock);
-  if (typeof r === 'number') return finish(r);
+  if (typeof r === 'number') {
+    if (r === -E.EAGAIN && !nonblock) return whenReady(s, e.file, 'in', false, 'read', () => {
+      const n = e.file.ops.read(buf, pos, e.file, true);
+      return typeof n === 'number' ? finish(n) : -E.EIO;
+    });
+    return finish(r);
+  }
   const t = s.t;
   return s.m.block(t, 'read', true, (done) => {
     s.m.pendingHostIo++;
@@ -83,6 +108,10 @@ function doWrite(s: Sys, fdi: number, addr: number, len: number, pos: number | n
   const data = len === 0 ? Buffer.alloc(0) : s.p.space.read(addr, len);
   if (!data) return -E.EFAULT;
   const r = e.file.ops.write(data, pos, e.file, false);
+  if (r === -E.EAGAIN) return whenReady(s, e.file, 'out', false, 'write', () => {
+    const n = e.file.ops.write(data, pos, e.file, true);
+    return typeof n === 'number' ? n : -E.EIO;
+  });
   return r;
 }
 

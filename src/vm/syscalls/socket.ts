@@ -1,0 +1,310 @@
+// Sockets: AF_UNIX, AF_INET and AF_INET6 on host sockets, with BSD address
+// layouts (sa_len) and DragonFly constants translated both ways.
+import { E } from '../abi/errno.js';
+import { O } from '../abi/flags.js';
+import {
+  domainToLinux, isTimeOpt, msgFromLinux, msgToLinux, MSG_DONTWAIT, MSG_FNONBLOCKING, optToLinux, SO_ERROR,
+  SO_TYPE, SOCK_CLOEXEC, SOCK_NONBLOCK, SOL_SOCKET, sockaddrFromLinux, sockaddrToLinux,
+} from '../abi/sockets.js';
+import { OpenFile } from '../files/file.js';
+import { HostSocket, hostErr } from '../files/socket.js';
+import { fromLinuxErrno } from '../abi/errno.js';
+import { whenReady } from './fs.js';
+import type { Sys, SyscallDef, SyscallResult } from './types.js';
+
+function sockArg(s: Sys, i: number): { file: OpenFile; sock: HostSocket } | number {
+  const e = s.p.fds.get(s.int(i));
+  if (!e) return -E.EBADF;
+  if (!(e.file.ops instanceof HostSocket)) return -E.ENOTSOCK;
+  return { file: e.file, sock: e.file.ops };
+}
+
+function readAddr(s: Sys, addr: number, len: number): Buffer | number {
+  if (len < 2 || len > 256) return -E.EINVAL;
+  const b = s.p.space.read(addr, len);
+  if (!b) return -E.EFAULT;
+  return sockaddrToLinux(b, s.p.cwd, (g) => s.m.resolvePath(s.p, g));
+}
+
+/** Copy an address out to (addr, *lenp) the BSD way: truncated to the room given. */
+function writeAddr(s: Sys, linux: Buffer, addr: number, lenp: number): number {
+  if (!addr || !lenp) return 0;
+  const lb = s.p.space.read(lenp, 4);
+  if (!lb) return -E.EFAULT;
+  const room = lb.readInt32LE(0);
+  if (room < 0) return -E.EINVAL;
+  const df = sockaddrFromLinux(linux, (h) => s.m.guestPath(h));
+  if (!s.p.space.write(addr, df, 0, Math.min(room, df.length))) return -E.EFAULT;
+  const out = Buffer.alloc(4);
+  out.writeInt32LE(df.length, 0);
+  return s.p.space.write(lenp, out) ? 0 : -E.EFAULT;
+}
+
+function newSocket(s: Sys, hostFd: number, type: number, flags: number): number {
+  const sock = new HostSocket(hostFd, s.m.engine.host, type);
+  const file = new OpenFile(sock, O.RDWR | (flags & SOCK_NONBLOCK ? O.NONBLOCK : 0));
+  const fd = s.p.fds.alloc(file, (flags & SOCK_CLOEXEC) !== 0);
+  if (fd < 0) file.unref();
+  return fd;
+}
+
+function socket(s: Sys): SyscallResult {
+  const dom = domainToLinux(s.int(0));
+  if (dom === undefined) return -E.EAFNOSUPPORT;
+  const type = s.int(1) & 0xffff;
+  if (![1, 2, 3, 5].includes(type)) return -E.EPROTOTYPE;
+  const fd = s.m.engine.host.sockSocket(dom, type, s.int(2));
+  if (fd < 0) return hostErr(fd);
+  return newSocket(s, fd, type, s.int(1));
+}
+
+function socketpair(s: Sys): SyscallResult {
+  const dom = domainToLinux(s.int(0));
+  if (dom === undefined) return -E.EAFNOSUPPORT;
+  const type = s.int(1) & 0xffff;
+  const r = s.m.engine.host.sockPair(dom, type, s.int(2));
+  if (typeof r === 'number') return hostErr(r);
+  const a = newSocket(s, r[0], type, s.int(1));
+  if (a < 0) { s.m.engine.host.closeFd(r[1]); return a; }
+  const b = newSocket(s, r[1], type, s.int(1));
+  if (b < 0) { s.p.fds.close(a); return b; }
+  const out = Buffer.alloc(8);
+  out.writeInt32LE(a, 0);
+  out.writeInt32LE(b, 4);
+  if (!s.p.space.write(s.ptr(3), out)) { s.p.fds.close(a); s.p.fds.close(b); return -E.EFAULT; }
+  return 0;
+}
+
+function bind(s: Sys): SyscallResult {
+  const so = sockArg(s, 0);
+  if (typeof so === 'number') return so;
+  const a = readAddr(s, s.ptr(1), s.int(2));
+  if (typeof a === 'number') return a;
+  const r = s.m.engine.host.sockBind(so.sock.hostFd, a);
+  return r < 0 ? hostErr(r) : 0;
+}
+
+function connect(s: Sys): SyscallResult | Promise<SyscallResult> {
+  const so = sockArg(s, 0);
+  if (typeof so === 'number') return so;
+  const a = readAddr(s, s.ptr(1), s.int(2));
+  if (typeof a === 'number') return a;
+  const host = s.m.engine.host;
+  const r = host.sockConnect(so.sock.hostFd, a);
+  if (r >= 0) return 0;
+  const err = hostErr(r);
+  if (err !== -E.EINPROGRESS || so.file.flags & O.NONBLOCK) return err;
+  // A blocking connect: wait until writable, then the outcome is SO_ERROR.
+  return s.m.block(s.t, 'connect', true, (done) => {
+    const iv = setInterval(() => {
+      if (!so.sock.ready('out')) return;
+      const v = host.sockGetOpt(so.sock.hostFd, 1, 4, 4);
+      const e = typeof v === 'number' ? -v : v.readInt32LE(0);
+      done(e ? -fromLinuxErrno(e) : 0);
+    }, 1);
+    return () => clearInterval(iv);
+  });
+}
+
+function accept(s: Sys, flagsArg: number | undefined): SyscallResult | Promise<SyscallResult> {
+  const so = sockArg(s, 0);
+  if (typeof so === 'number') return so;
+  const flags = flagsArg === undefined ? 0 : s.int(flagsArg);
+  const addr = s.ptr(1), lenp = s.ptr(2);
+  return whenReady(s, so.file, 'in', false, 'accept', () => {
+    const r = s.m.engine.host.sockAccept(so.sock.hostFd);
+    if (typeof r === 'number') return hostErr(r);
+    const fd = newSocket(s, r[0], so.sock.type, flags);
+    if (fd < 0) return fd;
+    const w = writeAddr(s, r[1], addr, lenp);
+    return w < 0 ? w : fd;
+  });
+}
+
+function sockname(s: Sys, peer: boolean): SyscallResult {
+  const so = sockArg(s, 0);
+  if (typeof so === 'number') return so;
+  const r = s.m.engine.host.sockName(so.sock.hostFd, peer);
+  if (typeof r === 'number') return hostErr(r);
+  return writeAddr(s, r, s.ptr(1), s.ptr(2));
+}
+
+function sendto(s: Sys): SyscallResult | Promise<SyscallResult> {
+  const so = sockArg(s, 0);
+  if (typeof so === 'number') return so;
+  const len = s.ptr(2), flags = s.int(3), to = s.ptr(4);
+  if (len > 0x7fffffff) return -E.EINVAL;
+  const data = len ? s.p.space.read(s.ptr(1), len) : Buffer.alloc(0);
+  if (!data) return -E.EFAULT;
+  let addr: Buffer | null = null;
+  if (to) {
+    const a = readAddr(s, to, s.int(5));
+    if (typeof a === 'number') return a;
+    addr = a;
+  }
+  const nb = (flags & (MSG_DONTWAIT | MSG_FNONBLOCKING)) !== 0;
+  return whenReady(s, so.file, 'out', nb, 'sendto', () => {
+    const r = s.m.engine.host.sockSendTo(so.sock.hostFd, data, msgToLinux(flags) | 0x40, addr);
+    return r < 0 ? hostErr(r) : r;
+  });
+}
+
+function recvfrom(s: Sys): SyscallResult | Promise<SyscallResult> {
+  const so = sockArg(s, 0);
+  if (typeof so === 'number') return so;
+  const bufp = s.ptr(1), len = s.ptr(2), flags = s.int(3), from = s.ptr(4), fromlen = s.ptr(5);
+  if (len > 0x7fffffff) return -E.EINVAL;
+  const buf = Buffer.alloc(Math.min(len, 1 << 24));
+  const nb = (flags & (MSG_DONTWAIT | MSG_FNONBLOCKING)) !== 0;
+  return whenReady(s, so.file, 'in', nb, 'recvfrom', () => {
+    const r = s.m.engine.host.sockRecvFrom(so.sock.hostFd, buf, msgToLinux(flags) | 0x40);
+    if (typeof r === 'number') return hostErr(r);
+    const n = Math.min(r[0], buf.length);
+    if (n > 0 && !s.p.space.write(bufp, buf, 0, n)) return -E.EFAULT;
+    if (from && r[1].length >= 2) {
+      const w = writeAddr(s, r[1], from, fromlen);
+      if (w < 0) return w;
+    }
+    return r[0];
+  });
+}
+
+// struct msghdr: name@0 namelen@8 iov@16 iovlen@24 control@32 controllen@40 flags@44.
+function msgIov(s: Sys, hdr: Buffer): [number, number][] | number {
+  const iov = Number(hdr.readBigUInt64LE(16)), cnt = hdr.readInt32LE(24);
+  if (cnt < 0 || cnt > 1024) return -E.EMSGSIZE;
+  const v = cnt ? s.p.space.read(iov, cnt * 16) : Buffer.alloc(0);
+  if (!v) return -E.EFAULT;
+  const parts: [number, number][] = [];
+  for (let i = 0; i < cnt; i++) parts.push([Number(v.readBigUInt64LE(i * 16)), Number(v.readBigUInt64LE(i * 16 + 8))]);
+  return parts;
+}
+
+function sendmsg(s: Sys): SyscallResult | Promise<SyscallResult> {
+  const so = sockArg(s, 0);
+  if (typeof so === 'number') return so;
+  const hdr = s.p.space.read(s.ptr(1), 48);
+  if (!hdr) return -E.EFAULT;
+  if (hdr.readUInt32LE(40) > 0) return -E.EOPNOTSUPP; // ancillary data (SCM_RIGHTS) is not carried yet
+  const parts = msgIov(s, hdr);
+  if (typeof parts === 'number') return parts;
+  const chunks: Buffer[] = [];
+  for (const [b, l] of parts) {
+    const d = l ? s.p.space.read(b, l) : Buffer.alloc(0);
+    if (!d) return -E.EFAULT;
+    chunks.push(d);
+  }
+  const data = Buffer.concat(chunks);
+  let addr: Buffer | null = null;
+  const name = Number(hdr.readBigUInt64LE(0));
+  if (name) {
+    const a = readAddr(s, name, hdr.readUInt32LE(8));
+    if (typeof a === 'number') return a;
+    addr = a;
+  }
+  const flags = s.int(2);
+  const nb = (flags & (MSG_DONTWAIT | MSG_FNONBLOCKING)) !== 0;
+  return whenReady(s, so.file, 'out', nb, 'sendmsg', () => {
+    const r = s.m.engine.host.sockSendTo(so.sock.hostFd, data, msgToLinux(flags) | 0x40, addr);
+    return r < 0 ? hostErr(r) : r;
+  });
+}
+
+function recvmsg(s: Sys): SyscallResult | Promise<SyscallResult> {
+  const so = sockArg(s, 0);
+  if (typeof so === 'number') return so;
+  const hdrAddr = s.ptr(1);
+  const hdr = s.p.space.read(hdrAddr, 48);
+  if (!hdr) return -E.EFAULT;
+  const parts = msgIov(s, hdr);
+  if (typeof parts === 'number') return parts;
+  const total = parts.reduce((a, [, l]) => a + l, 0);
+  const buf = Buffer.alloc(Math.min(total, 1 << 24));
+  const flags = s.int(2);
+  const nb = (flags & (MSG_DONTWAIT | MSG_FNONBLOCKING)) !== 0;
+  return whenReady(s, so.file, 'in', nb, 'recvmsg', () => {
+    const r = s.m.engine.host.sockRecvFrom(so.sock.hostFd, buf, msgToLinux(flags) | 0x40);
+    if (typeof r === 'number') return hostErr(r);
+    const n = Math.min(r[0], buf.length);
+    let off = 0;
+    for (const [b, l] of parts) {
+      const k = Math.min(l, n - off);
+      if (k <= 0) break;
+      if (!s.p.space.write(b, buf, off, k)) return -E.EFAULT;
+      off += k;
+    }
+    const name = Number(hdr.readBigUInt64LE(0));
+    const out = Buffer.from(hdr);
+    if (name && r[1].length >= 2) {
+      const df = sockaddrFromLinux(r[1], (h) => s.m.guestPath(h));
+      const room = hdr.readUInt32LE(8);
+      if (!s.p.space.write(name, df, 0, Math.min(room, df.length))) return -E.EFAULT;
+      out.writeUInt32LE(df.length, 8);
+    } else {
+      out.writeUInt32LE(0, 8);
+    }
+    out.writeUInt32LE(0, 40); // no control data
+    out.writeInt32LE(msgFromLinux(r[0] > buf.length ? 0x20 : 0), 44);
+    if (!s.p.space.write(hdrAddr, out)) return -E.EFAULT;
+    return r[0];
+  });
+}
+
+function setsockopt(s: Sys): SyscallResult {
+  const so = sockArg(s, 0);
+  if (typeof so === 'number') return so;
+  const level = s.int(1), name = s.int(2), len = s.int(4);
+  if (len < 0 || len > 256) return -E.EINVAL;
+  const v = s.p.space.read(s.ptr(3), len);
+  if (!v) return -E.EFAULT;
+  const lx = optToLinux(level, name);
+  if (!lx) return level === SOL_SOCKET || level === 6 || level === 0 || level === 41 ? 0 : -E.ENOPROTOOPT;
+  const r = s.m.engine.host.sockSetOpt(so.sock.hostFd, lx[0], lx[1], v);
+  return r < 0 ? hostErr(r) : 0;
+}
+
+function getsockopt(s: Sys): SyscallResult {
+  const so = sockArg(s, 0);
+  if (typeof so === 'number') return so;
+  const level = s.int(1), name = s.int(2), valp = s.ptr(3), lenp = s.ptr(4);
+  const lb = s.p.space.read(lenp, 4);
+  if (!lb) return -E.EFAULT;
+  const room = lb.readInt32LE(0);
+  if (room < 0) return -E.EINVAL;
+  const lx = optToLinux(level, name);
+  if (!lx) return -E.ENOPROTOOPT;
+  const r = s.m.engine.host.sockGetOpt(so.sock.hostFd, lx[0], lx[1], isTimeOpt(level, name) ? 16 : Math.max(room, 4));
+  if (typeof r === 'number') return hostErr(r);
+  let v = r;
+  if (level === SOL_SOCKET && name === SO_ERROR) {
+    v = Buffer.alloc(4);
+    const e = r.readInt32LE(0);
+    v.writeInt32LE(e ? fromLinuxErrno(e) : 0, 0);
+  } else if (level === SOL_SOCKET && name === SO_TYPE) {
+    v = Buffer.alloc(4);
+    v.writeInt32LE(so.sock.type, 0);
+  }
+  if (!s.p.space.write(valp, v, 0, Math.min(room, v.length))) return -E.EFAULT;
+  const out = Buffer.alloc(4);
+  out.writeInt32LE(Math.min(room, v.length), 0);
+  return s.p.space.write(lenp, out) ? 0 : -E.EFAULT;
+}
+
+export const socketSyscalls: SyscallDef[] = [
+  { num: 97, name: 'socket', args: ['int', 'hex', 'int'], support: 'partial', note: 'AF_UNIX, AF_INET, AF_INET6 on host sockets', fn: socket },
+  { num: 135, name: 'socketpair', args: ['int', 'hex', 'int', 'ptr'], support: 'full', fn: socketpair },
+  { num: 104, name: 'bind', args: ['fd', 'ptr', 'int'], support: 'full', fn: bind },
+  { num: 98, name: 'connect', args: ['fd', 'ptr', 'int'], support: 'full', fn: connect },
+  { num: 106, name: 'listen', args: ['fd', 'int'], support: 'full', fn: (s) => { const so = sockArg(s, 0); if (typeof so === 'number') return so; const r = s.m.engine.host.sockListen(so.sock.hostFd, s.int(1)); return r < 0 ? hostErr(r) : 0; } },
+  { num: 30, name: 'accept', args: ['fd', 'ptr', 'ptr'], support: 'full', fn: (s) => accept(s, undefined) },
+  { num: 541, name: 'accept4', args: ['fd', 'ptr', 'ptr', 'hex'], support: 'full', fn: (s) => accept(s, 3) },
+  { num: 32, name: 'getsockname', args: ['fd', 'ptr', 'ptr'], support: 'full', fn: (s) => sockname(s, false) },
+  { num: 31, name: 'getpeername', args: ['fd', 'ptr', 'ptr'], support: 'full', fn: (s) => sockname(s, true) },
+  { num: 133, name: 'sendto', args: ['fd', 'buf', 'size', 'hex', 'ptr', 'int'], support: 'full', fn: sendto },
+  { num: 29, name: 'recvfrom', args: ['fd', 'obuf', 'size', 'hex', 'ptr', 'ptr'], support: 'full', fn: recvfrom },
+  { num: 28, name: 'sendmsg', args: ['fd', 'ptr', 'hex'], support: 'partial', note: 'no ancillary data (SCM_RIGHTS) yet', fn: sendmsg },
+  { num: 27, name: 'recvmsg', args: ['fd', 'ptr', 'hex'], support: 'partial', note: 'no ancillary data yet', fn: recvmsg },
+  { num: 105, name: 'setsockopt', args: ['fd', 'int', 'hex', 'ptr', 'int'], support: 'partial', note: 'common SOL_SOCKET, TCP, IP, IPv6 options', fn: setsockopt },
+  { num: 118, name: 'getsockopt', args: ['fd', 'int', 'hex', 'ptr', 'ptr'], support: 'partial', fn: getsockopt },
+  { num: 134, name: 'shutdown', args: ['fd', 'int'], support: 'full', fn: (s) => { const so = sockArg(s, 0); if (typeof so === 'number') return so; if (s.int(1) < 0 || s.int(1) > 2) return -E.EINVAL; const r = s.m.engine.host.sockShutdown(so.sock.hostFd, s.int(1)); return r < 0 ? hostErr(r) : 0; } },
+];
