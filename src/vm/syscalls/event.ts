@@ -64,7 +64,8 @@ function kevent(s: Sys): SyscallResult | Promise<SyscallResult> {
         if (!kn && !(flags & EV_ADD)) err = E.ENOENT;
         else {
           kn ??= { ident, filter, flags, fflags: 0, data: 0n, udata, triggered: false, enabled: true };
-          kn.flags = flags;
+          // Only EV_ADD sets the behaviour flags; a later change (a trigger) keeps them.
+          if (flags & EV_ADD) kn.flags = flags;
           kn.udata = udata;
           if (flags & EV_DISABLE) kn.enabled = false;
           if (flags & EV_ENABLE || flags & EV_ADD) kn.enabled = !(flags & EV_DISABLE);
@@ -124,7 +125,108 @@ function kevent(s: Sys): SyscallResult | Promise<SyscallResult> {
   });
 }
 
+/** Readiness of an fd for select/poll: [readable, writable] or undefined if closed. */
+function fdReady(s: Sys, fd: number): [boolean, boolean] | undefined {
+  const e = s.p.fds.get(fd);
+  if (!e) return undefined;
+  const ops = e.file.ops;
+  if (ops instanceof HostSocket) return [ops.ready('in') || ops.hangup(), ops.ready('out')];
+  return [ops.ready ? ops.ready('in') : true, ops.ready ? ops.ready('out') : true];
+}
+
+/** Wait until `scan` finds something (or the timeout passes); interruptible. */
+function waitScan(s: Sys, what: string, timeoutNs: bigint | undefined, scan: () => number): number | Promise<number> {
+  const n = scan();
+  if (n !== 0 || timeoutNs === 0n) return n;
+  return s.m.block(s.t, what, true, (done) => {
+    const iv = setInterval(() => { const k = scan(); if (k !== 0) done(k); }, 2);
+    const stop = timeoutNs !== undefined ? s.m.timer(s.m.clock.monotonicNs() + timeoutNs, () => done(scan())) : undefined;
+    return () => { clearInterval(iv); stop?.(); };
+  });
+}
+
+// select(nd, in, out, ex, timeval): DragonFly never writes the timeout back.
+function select(s: Sys): SyscallResult | Promise<SyscallResult> {
+  const nd = s.int(0);
+  if (nd < 0 || nd > 1024) return -E.EINVAL;
+  const bytes = Math.ceil(nd / 64) * 8;
+  const sets: (Buffer | undefined)[] = [];
+  for (let i = 1; i <= 3; i++) {
+    const a = s.ptr(i);
+    if (!a || bytes === 0) { sets.push(undefined); continue; }
+    const b = s.p.space.read(a, bytes);
+    if (!b) return -E.EFAULT;
+    sets.push(b);
+  }
+  let timeoutNs: bigint | undefined;
+  if (s.ptr(4)) {
+    const tv = s.p.space.read(s.ptr(4), 16);
+    if (!tv) return -E.EFAULT;
+    const sec = tv.readBigInt64LE(0), usec = tv.readBigInt64LE(8);
+    if (sec < 0n || usec < 0n || usec >= 1_000_000n) return -E.EINVAL;
+    timeoutNs = sec * 1_000_000_000n + usec * 1000n;
+  }
+  for (let fd = 0; fd < nd; fd++) {
+    const want = sets.some((b) => b && b[fd >> 3] & (1 << (fd & 7)));
+    if (want && !s.p.fds.get(fd)) return -E.EBADF;
+  }
+  let result: Buffer[] = [];
+  const scan = (): number => {
+    let n = 0;
+    result = sets.map(() => Buffer.alloc(bytes));
+    for (let fd = 0; fd < nd; fd++) {
+      const bit = 1 << (fd & 7), byte = fd >> 3;
+      const r = fdReady(s, fd);
+      if (!r) continue;
+      if (sets[0] && sets[0][byte] & bit && r[0]) { result[0][byte] |= bit; n++; }
+      if (sets[1] && sets[1][byte] & bit && r[1]) { result[1][byte] |= bit; n++; }
+    }
+    return n;
+  };
+  const finish = (n: number): number => {
+    if (n < 0) return n;
+    for (let i = 0; i < 3; i++) if (sets[i] && !s.p.space.write(s.ptr(i + 1), result[i] ?? Buffer.alloc(bytes))) return -E.EFAULT;
+    return n;
+  };
+  const r = waitScan(s, 'select', timeoutNs, scan);
+  return typeof r === 'number' ? finish(r) : r.then(finish);
+}
+
+const POLLIN = 0x1, POLLPRI = 0x2, POLLOUT = 0x4, POLLRDNORM = 0x40, POLLWRNORM = 0x4, POLLNVAL = 0x20, POLLHUP = 0x10;
+
+function poll(s: Sys): SyscallResult | Promise<SyscallResult> {
+  const fdsp = s.ptr(0), nfds = s.uint(1), timeout = s.int(2);
+  if (nfds > s.p.fds.limit) return -E.EINVAL;
+  const b = nfds ? s.p.space.read(fdsp, nfds * 8) : Buffer.alloc(0);
+  if (!b) return -E.EFAULT;
+  const scan = (): number => {
+    let n = 0;
+    for (let i = 0; i < nfds; i++) {
+      const fd = b.readInt32LE(i * 8), ev = b.readInt16LE(i * 8 + 4);
+      let rev = 0;
+      if (fd >= 0) {
+        const r = fdReady(s, fd);
+        if (!r) rev = POLLNVAL;
+        else {
+          if (r[0] && ev & (POLLIN | POLLRDNORM | POLLPRI)) rev |= ev & (POLLIN | POLLRDNORM);
+          if (r[1] && ev & (POLLOUT | POLLWRNORM)) rev |= ev & (POLLOUT | POLLWRNORM);
+          const ops = s.p.fds.get(fd)!.file.ops;
+          if (ops instanceof PipeEnd && ops.pipe.writers === 0 && !ops.writable) rev |= POLLHUP;
+        }
+      }
+      b.writeInt16LE(rev, i * 8 + 6);
+      if (rev) n++;
+    }
+    return n;
+  };
+  const finish = (n: number): number => (n < 0 ? n : s.p.space.write(fdsp, b) ? n : -E.EFAULT);
+  const r = waitScan(s, 'poll', timeout < 0 ? undefined : BigInt(timeout) * 1_000_000n, scan);
+  return typeof r === 'number' ? finish(r) : r.then(finish);
+}
+
 export const eventSyscalls: SyscallDef[] = [
+  { num: 93, name: 'select', args: ['int', 'ptr', 'ptr', 'ptr', 'ptr'], support: 'full', note: 'the timeout is never written back (DragonFly semantics)', fn: select },
+  { num: 209, name: 'poll', args: ['ptr', 'uint', 'int'], support: 'full', fn: poll },
   { num: 42, name: 'pipe', args: [], support: 'full', fn: (s) => makePipe(s, 0) },
   { num: 538, name: 'pipe2', args: ['ptr', 'oflags'], support: 'full', fn: (s) => { const r = makePipe(s, s.int(1)); if (typeof r === 'number') return r; const b = Buffer.alloc(8); b.writeInt32LE(r[0], 0); b.writeInt32LE(r[1], 4); if (!s.p.space.write(s.ptr(0), b)) { s.p.fds.close(r[0]); s.p.fds.close(r[1]); return -E.EFAULT; } return r; }, note: 'fills the array and, as DragonFly does, also returns the descriptors in rax/rdx' },
   { num: 362, name: 'kqueue', args: [], support: 'partial', note: 'EVFILT_READ, EVFILT_WRITE, EVFILT_USER', fn: (s) => { const f = new OpenFile(new KQueue(), O.RDWR); const fd = s.p.fds.alloc(f); if (fd < 0) f.unref(); return fd; } },

@@ -29,10 +29,10 @@ export const KNOWN_NAMES: Record<number, string> = {
   14: 'mknod', 18: 'getfsstat', 21: 'mount', 22: 'unmount', 26: 'ptrace',
 
   34: 'chflags', 35: 'fchflags', 55: 'reboot', 56: 'revoke', 61: 'chroot',
-  83: 'setitimer', 86: 'getitimer', 93: 'select',
+  83: 'setitimer', 86: 'getitimer',
   132: 'mkfifo',
   157: 'statfs', 158: 'fstatfs', 164: 'uname', 206: 'futimes',
-  209: 'poll', 251: 'rfork', 345: 'sigtimedwait', 346: 'sigwaitinfo', 
+  251: 'rfork', 345: 'sigtimedwait', 346: 'sigwaitinfo', 
   486: 'vmspace_create', 487: 'vmspace_destroy', 488: 'vmspace_ctl', 489: 'vmspace_mmap',
   490: 'vmspace_munmap', 491: 'vmspace_mcontrol', 492: 'vmspace_pread', 493: 'vmspace_pwrite',
   499: 'pselect', 500: 'statvfs', 501: 'fstatvfs', 503: 'getvfsstat', 506: 'fchmodat',

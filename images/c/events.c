@@ -1,0 +1,83 @@
+/*
+ * Event waiting: select (never rewrites the timeout), poll, kqueue/kevent on
+ * pipes (EVFILT_READ with the byte count, EV_ONESHOT, udata round trip,
+ * EVFILT_USER triggers).
+ */
+#include <stdio.h>
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <vktest.h>
+
+#define L(x) ((long)(x))
+struct kev { unsigned long ident; short filter; unsigned short flags; unsigned fflags; long data; void *udata; };
+struct pfd { int fd; short events, revents; };
+
+static long now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+int main(void)
+{
+	int p[2];
+	CHECK_EQ(pipe(p), 0, "pipe");
+
+	unsigned long rset[16];
+	struct { long sec, usec; } tv = { 0, 50000 };
+	memset(rset, 0, sizeof(rset));
+	rset[0] = 1UL << p[0];
+	long t0 = now_ms();
+	long r = __dfly_sc5(SYS_select, L(p[0] + 1), L(rset), L(0), L(0), L(&tv));
+	long took = now_ms() - t0;
+	CHECK_EQ(r, 0, "select on an empty pipe times out");
+	CHECK(took >= 40 && took < 2000, "select waited about 50 ms (%ld ms)", took);
+	CHECK(tv.sec == 0 && tv.usec == 50000, "select did not rewrite the timeout");
+	CHECK_EQ(rset[0], 0, "no fd reported");
+
+	write(p[1], "abc", 3);
+	rset[0] = 1UL << p[0];
+	r = __dfly_sc5(SYS_select, L(p[0] + 1), L(rset), L(0), L(0), L(&tv));
+	CHECK_EQ(r, 1, "select sees the readable pipe");
+	CHECK_EQ(rset[0], 1UL << p[0], "and reports its fd");
+
+	struct pfd pf[2] = { { p[0], 1, 0 }, { p[1], 4, 0 } };
+	r = __dfly_sc3(209, L(pf), L(2), L(1000));
+	CHECK_EQ(r, 2, "poll: both ends ready");
+	CHECK(pf[0].revents & 1, "read end has POLLIN");
+	CHECK(pf[1].revents & 4, "write end has POLLOUT");
+
+	int kq = (int)__dfly_sc0(362);
+	CHECK(kq >= 0, "kqueue (%d)", kq);
+	struct kev ch = { (unsigned long)p[0], -1 /* EVFILT_READ */, 0x1 | 0x10 /* ADD|ONESHOT */, 0, 0, (void *)0x1234 };
+	struct kev ev[4];
+	struct timespec zero = { 0, 0 };
+	r = __dfly_sc6(363, L(kq), L(&ch), L(1), L(ev), L(4), L(&zero));
+	CHECK_EQ(r, 1, "kevent reports the readable pipe");
+	CHECK_EQ(ev[0].ident, p[0], "ident");
+	CHECK_EQ(ev[0].data, 3, "data = bytes available");
+	CHECK(ev[0].udata == (void *)0x1234, "udata comes back unchanged");
+	r = __dfly_sc6(363, L(kq), L(0), L(0), L(ev), L(4), L(&zero));
+	CHECK_EQ(r, 0, "EV_ONESHOT: gone after one report");
+
+	struct kev user = { 7, -9 /* EVFILT_USER */, 0x1 | 0x20 /* ADD|CLEAR */, 0, 0, 0 };
+	__dfly_sc6(363, L(kq), L(&user), L(1), L(0), L(0), L(0));
+	struct kev trig = { 7, -9, 0, 0x01000000 /* NOTE_TRIGGER */, 0, 0 };
+	r = __dfly_sc6(363, L(kq), L(&trig), L(1), L(ev), L(4), L(&zero));
+	CHECK_EQ(r, 1, "EVFILT_USER fires after NOTE_TRIGGER");
+	r = __dfly_sc6(363, L(kq), L(0), L(0), L(ev), L(4), L(&zero));
+	CHECK_EQ(r, 0, "and EV_CLEAR resets it");
+
+	struct timespec t50 = { 0, 50000000 };
+	t0 = now_ms();
+	r = __dfly_sc6(363, L(kq), L(0), L(0), L(ev), L(4), L(&t50));
+	took = now_ms() - t0;
+	CHECK(r == 0 && took >= 40, "kevent with a 50 ms timeout waits (%ld ms)", took);
+	CHECK_EQ(__dfly_sc6(363, L(1234), L(0), L(0), L(ev), L(4), L(&zero)), -EBADF, "kevent on a bad kq -> EBADF");
+	CHECK_EQ(__dfly_sc5(SYS_select, L(2000), L(rset), L(0), L(0), L(&tv)), -EINVAL, "select with nd > FD_SETSIZE -> EINVAL");
+	return vkt_done();
+}
