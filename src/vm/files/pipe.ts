@@ -3,6 +3,8 @@ import { E } from '../abi/errno.js';
 import type { FileOps, IoResult, StatInfo } from './file.js';
 
 let nextIno = 1n;
+/** Bytes a pipe holds before writers wait (DragonFly's big-pipe size). */
+export const PIPE_CAPACITY = 65536;
 
 export class PipeBuffer {
   chunks: Buffer[] = [];
@@ -32,7 +34,7 @@ export class PipeEnd implements FileOps {
     return this.pipe.chunks.length > 0 || this.pipe.writers === 0;
   }
   ready(dir: 'in' | 'out'): boolean {
-    return dir === 'out' ? true : this.readable();
+    return dir === 'out' ? this.space() > 0 || this.pipe.readers === 0 : this.readable();
   }
   private take(buf: Buffer): number {
     let n = 0;
@@ -62,12 +64,20 @@ export class PipeEnd implements FileOps {
       });
     });
   }
+  /** Room left; a write that finds none gets EAGAIN (blocking callers then wait). */
+  space(): number {
+    return PIPE_CAPACITY - this.pipe.size();
+  }
   write(buf: Buffer): IoResult {
     if (!this.writable) return -E.EBADF;
     if (this.pipe.readers === 0) return -E.EPIPE;
-    if (buf.length) this.pipe.chunks.push(Buffer.from(buf));
+    if (buf.length === 0) return 0;
+    const room = this.space();
+    if (room <= 0) return -E.EAGAIN;
+    const n = Math.min(room, buf.length);
+    this.pipe.chunks.push(Buffer.from(buf.subarray(0, n)));
     this.pipe.notify();
-    return buf.length;
+    return n;
   }
   stat(): StatInfo {
     return { ino: this.pipe.ino, nlink: 1, dev: 0, mode: 0o10600, uid: 0, gid: 0, rdev: 0, atimeNs: 0n,

@@ -31,7 +31,7 @@ function ready(s: Sys, kn: Knote): { ok: boolean; data: bigint; eof: boolean } {
     return { ok: ops.ready ? ops.ready('in') : true, data: 1n, eof: false };
   }
   if (kn.filter === EVFILT_WRITE) {
-    if (ops instanceof PipeEnd) return { ok: true, data: 65536n, eof: ops.pipe.readers === 0 };
+    if (ops instanceof PipeEnd) return { ok: ops.ready('out'), data: BigInt(Math.max(0, ops.space())), eof: ops.pipe.readers === 0 };
     if (ops instanceof HostSocket) return { ok: ops.ready('out'), data: 65536n, eof: ops.hangup() };
     return { ok: ops.ready ? ops.ready('out') : true, data: 65536n, eof: false };
   }

@@ -290,7 +290,49 @@ function getsockopt(s: Sys): SyscallResult {
   return s.p.space.write(lenp, out) ? 0 : -E.EFAULT;
 }
 
+// sendfile(fd, s, offset, nbytes, hdtr, sbytes*, flags): file -> socket.
+function sendfile(s: Sys): SyscallResult | Promise<SyscallResult> {
+  const fe = s.p.fds.get(s.int(0));
+  if (!fe) return -E.EBADF;
+  if (fe.file.ops.kind !== 'file') return -E.EINVAL;
+  const so = sockArg(s, 1);
+  if (typeof so === 'number') return so;
+  const offset = s.long(2), nbytes = s.ptr(3), hdtr = s.ptr(4), sbytesp = s.ptr(5);
+  if (offset < 0) return -E.EINVAL;
+  if (hdtr) return -E.EOPNOTSUPP; // headers and trailers are not supported yet
+  let sent = 0;
+  const setSbytes = (): number => {
+    if (!sbytesp) return 0;
+    const b = Buffer.alloc(8);
+    b.writeBigInt64LE(BigInt(sent), 0);
+    return s.p.space.write(sbytesp, b) ? 0 : -E.EFAULT;
+  };
+  const step = (): number => {
+    for (;;) {
+      const want = nbytes === 0 ? 1 << 20 : Math.min(1 << 20, nbytes - sent);
+      if (want <= 0) break;
+      const buf = Buffer.alloc(want);
+      const n = fe.file.ops.read(buf, offset + sent, fe.file, true);
+      if (typeof n !== 'number') return -E.EIO;
+      if (n < 0) return n;
+      if (n === 0) break;
+      const w = s.m.engine.host.sockSendTo(so.sock.hostFd, buf.subarray(0, n), 0x40, null);
+      if (w < 0) {
+        const e = hostErr(w);
+        if (e === -E.EAGAIN && sent > 0 && so.file.flags & O.NONBLOCK) break;
+        return e;
+      }
+      sent += w;
+      if (w < n) break;
+    }
+    const e = setSbytes();
+    return e < 0 ? e : 0;
+  };
+  return whenReady(s, so.file, 'out', false, 'sendfile', step);
+}
+
 export const socketSyscalls: SyscallDef[] = [
+  { num: 393, name: 'sendfile', args: ['fd', 'fd', 'off', 'size', 'ptr', 'ptr', 'hex'], support: 'partial', note: 'no headers/trailers', fn: sendfile },
   { num: 97, name: 'socket', args: ['int', 'hex', 'int'], support: 'partial', note: 'AF_UNIX, AF_INET, AF_INET6 on host sockets', fn: socket },
   { num: 135, name: 'socketpair', args: ['int', 'hex', 'int', 'ptr'], support: 'full', fn: socketpair },
   { num: 104, name: 'bind', args: ['fd', 'ptr', 'int'], support: 'full', fn: bind },

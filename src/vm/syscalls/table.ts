@@ -7,6 +7,7 @@ import { procSyscalls } from './proc.js';
 import { procctlSyscalls } from './procctl.js';
 import { signalSyscalls } from './signal.js';
 import { socketSyscalls } from './socket.js';
+import { statfsSyscalls } from './statfs.js';
 import { sysctlSyscalls } from './sysctl.js';
 import { timeSyscalls } from './time.js';
 import type { SyscallDef } from './types.js';
@@ -15,7 +16,7 @@ export const SYS_MAX = 552;
 
 export const ALL_SYSCALLS: SyscallDef[] = [
   ...fsSyscalls, ...memSyscalls, ...procSyscalls, ...signalSyscalls, ...lwpSyscalls, ...timeSyscalls,
-  ...sysctlSyscalls, ...eventSyscalls, ...procctlSyscalls, ...socketSyscalls,
+  ...sysctlSyscalls, ...eventSyscalls, ...procctlSyscalls, ...socketSyscalls, ...statfsSyscalls,
 ];
 
 export const TABLE: (SyscallDef | undefined)[] = new Array(SYS_MAX);
@@ -26,16 +27,16 @@ for (const d of ALL_SYSCALLS) {
 
 /** Names of DragonFly calls we do not serve, for the log and the coverage table. */
 export const KNOWN_NAMES: Record<number, string> = {
-  14: 'mknod', 18: 'getfsstat', 21: 'mount', 22: 'unmount', 26: 'ptrace',
+  14: 'mknod', 21: 'mount', 22: 'unmount', 26: 'ptrace',
 
   34: 'chflags', 35: 'fchflags', 55: 'reboot', 56: 'revoke', 61: 'chroot',
   83: 'setitimer', 86: 'getitimer',
   132: 'mkfifo',
-  157: 'statfs', 158: 'fstatfs', 164: 'uname', 206: 'futimes',
+  164: 'uname', 206: 'futimes',
   251: 'rfork', 345: 'sigtimedwait', 346: 'sigwaitinfo', 
   486: 'vmspace_create', 487: 'vmspace_destroy', 488: 'vmspace_ctl', 489: 'vmspace_mmap',
   490: 'vmspace_munmap', 491: 'vmspace_mcontrol', 492: 'vmspace_pread', 493: 'vmspace_pwrite',
-  499: 'pselect', 500: 'statvfs', 501: 'fstatvfs', 503: 'getvfsstat', 506: 'fchmodat',
+  499: 'pselect', 503: 'getvfsstat', 506: 'fchmodat',
   507: 'fchownat', 525: 'mkfifoat', 526: 'mknodat', 531: 'linkat', 534: 'vmm_guest_ctl',
   535: 'vmm_guest_sync_addr', 539: 'utimensat', 543: 'procctl',
   544: 'lwp_setaffinity', 545: 'lwp_getaffinity', 547: 'getcpuclock', 549: 'clock_nanosleep',

@@ -1,0 +1,84 @@
+// File-system statistics: statfs, fstatfs, getfsstat, statvfs, fstatvfs.
+import fs from 'node:fs';
+import { E, fromNodeError } from '../abi/errno.js';
+import { fdArg, pathArg } from './util.js';
+import type { Sys, SyscallDef, SyscallResult } from './types.js';
+
+const MNT_LOCAL = 0x1000;
+
+function hostStatfs(host: string): fs.StatsFs | number {
+  try {
+    return fs.statfsSync(host);
+  } catch (e) {
+    return -fromNodeError(e);
+  }
+}
+
+/** DragonFly struct statfs (320 bytes, vkernel-host-abi.md §7.3). */
+function encodeStatfs(st: fs.StatsFs, mnton: string): Buffer {
+  const b = Buffer.alloc(320);
+  const n = (v: number | bigint): bigint => BigInt(v);
+  b.writeBigInt64LE(n(st.bsize), 8);
+  b.writeBigInt64LE(n(st.bsize), 16);
+  b.writeBigInt64LE(n(st.blocks), 24);
+  b.writeBigInt64LE(n(st.bfree), 32);
+  b.writeBigInt64LE(n(st.bavail), 40);
+  b.writeBigInt64LE(n(st.files), 48);
+  b.writeBigInt64LE(n(st.ffree), 56);
+  b.writeInt32LE(Number(st.type) | 0, 64);
+  b.writeUInt32LE(process.getuid?.() ?? 0, 72);
+  b.writeInt32LE(MNT_LOCAL, 80);
+  b.write('ufs', 104, 15, 'latin1');
+  b.write(mnton, 120, 79, 'utf8');
+  b.write('/dev/vkemu0', 218, 79, 'latin1');
+  return b;
+}
+
+/** DragonFly struct statvfs (160 bytes). */
+function encodeStatvfs(st: fs.StatsFs): Buffer {
+  const b = Buffer.alloc(160);
+  const n = (v: number | bigint): bigint => BigInt(v);
+  b.writeBigUInt64LE(n(st.bsize), 0);
+  b.writeBigUInt64LE(n(st.bsize), 8);
+  b.writeBigUInt64LE(n(st.blocks), 16);
+  b.writeBigUInt64LE(n(st.bfree), 24);
+  b.writeBigUInt64LE(n(st.bavail), 32);
+  b.writeBigUInt64LE(n(st.files), 40);
+  b.writeBigUInt64LE(n(st.ffree), 48);
+  b.writeBigUInt64LE(n(st.ffree), 56);
+  b.writeBigUInt64LE(255n, 80);
+  return b;
+}
+
+function fdHost(s: Sys, i: number): string | number {
+  const e = fdArg(s, i);
+  if (typeof e === 'number') return e;
+  if (e.file.ops.hostPath) return e.file.ops.hostPath;
+  if (e.file.ops.hostFd !== undefined) return `/proc/self/fd/${e.file.ops.hostFd}`;
+  return -E.EINVAL;
+}
+
+function out(s: Sys, host: string | number, addr: number, enc: (st: fs.StatsFs) => Buffer): SyscallResult {
+  if (typeof host === 'number') return host;
+  const st = hostStatfs(host);
+  if (typeof st === 'number') return st;
+  return s.p.space.write(addr, enc(st)) ? 0 : -E.EFAULT;
+}
+
+export const statfsSyscalls: SyscallDef[] = [
+  { num: 157, name: 'statfs', args: ['path', 'ptr'], support: 'full', fn: (s) => out(s, pathArg(s, 0), s.ptr(1), (st) => encodeStatfs(st, '/')) },
+  { num: 158, name: 'fstatfs', args: ['fd', 'ptr'], support: 'full', fn: (s) => out(s, fdHost(s, 0), s.ptr(1), (st) => encodeStatfs(st, '/')) },
+  { num: 500, name: 'statvfs', args: ['path', 'ptr'], support: 'full', fn: (s) => out(s, pathArg(s, 0), s.ptr(1), encodeStatvfs) },
+  { num: 501, name: 'fstatvfs', args: ['fd', 'ptr'], support: 'full', fn: (s) => out(s, fdHost(s, 0), s.ptr(1), encodeStatvfs) },
+  {
+    num: 18, name: 'getfsstat', args: ['ptr', 'int', 'int'], support: 'partial', note: 'one file system: the guest root',
+    fn: (s) => {
+      const buf = s.ptr(0), size = s.int(1);
+      if (!buf) return 1;
+      if (size < 320) return 0;
+      const st = hostStatfs(s.m.resolvePath(s.p, '/'));
+      if (typeof st === 'number') return st;
+      return s.p.space.write(buf, encodeStatfs(st, '/')) ? 1 : -E.EFAULT;
+    },
+  },
+];
