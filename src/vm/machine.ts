@@ -83,7 +83,9 @@ export class Machine {
       }
       return guest;
     }
-    return path.resolve(p?.cwd ?? process.cwd(), guest);
+    const host = path.resolve(p?.cwd ?? process.cwd(), guest);
+    // A trailing slash means "must be a directory": keep it for the host call.
+    return guest.endsWith('/') && !host.endsWith('/') ? host + '/' : host;
   }
 
   /** Host path -> the guest's view of it (strips the -L root). */

@@ -96,6 +96,12 @@ export const FULL: readonly ConformancePackage[] = [
   {
     pkg: "syscall",
     reason: "several tests re-exec the test binary (fork/execve) and use pipes, rlimits and signals",
+    skip: [
+      { test: "TestZeroSysProcAttr", reason: "runs /usr/bin/cat, which on this host is a Linux program (with a DragonFly userland under -L it would be a guest)" },
+      { test: "TestSetpgid", reason: "runs /usr/bin/cat, a Linux program on this host" },
+      { test: "TestPgid", reason: "runs /usr/bin/cat, a Linux program on this host" },
+      { test: "TestExecPtrace", reason: "ptrace(2) of guests is not provided; debugging goes through vkemu's GDB stub instead" },
+    ],
   },
   {
     pkg: "os/exec",
@@ -130,6 +136,10 @@ export const FULL: readonly ConformancePackage[] = [
     pkg: "runtime",
     reason:
       "tests that build helper programs with the go tool are skipped (GO_GCFLAGS is set, so testenv.HasGoBuild is false); cgo tests skip themselves (CGO_ENABLED=0)",
+    skip: [
+      { test: "TestCoroCgoCallback", reason: "runs `go env CGO_ENABLED`; the host's go command is a Linux program" },
+      { test: "TestGdbPythonCgo", reason: "runs `go env CGO_ENABLED`; the host's go command is a Linux program" },
+    ],
     timeoutSec: 600,
     testTimeoutSec: 480,
   },

@@ -228,7 +228,7 @@ export const eventSyscalls: SyscallDef[] = [
   { num: 93, name: 'select', args: ['int', 'ptr', 'ptr', 'ptr', 'ptr'], support: 'full', note: 'the timeout is never written back (DragonFly semantics)', fn: select },
   { num: 209, name: 'poll', args: ['ptr', 'uint', 'int'], support: 'full', fn: poll },
   { num: 42, name: 'pipe', args: [], support: 'full', fn: (s) => makePipe(s, 0) },
-  { num: 538, name: 'pipe2', args: ['ptr', 'oflags'], support: 'full', fn: (s) => { const r = makePipe(s, s.int(1)); if (typeof r === 'number') return r; const b = Buffer.alloc(8); b.writeInt32LE(r[0], 0); b.writeInt32LE(r[1], 4); if (!s.p.space.write(s.ptr(0), b)) { s.p.fds.close(r[0]); s.p.fds.close(r[1]); return -E.EFAULT; } return r; }, note: 'fills the array and, as DragonFly does, also returns the descriptors in rax/rdx' },
+  { num: 538, name: 'pipe2', args: ['ptr', 'oflags'], support: 'full', fn: (s) => { const r = makePipe(s, s.int(1)); if (typeof r === 'number') return r; const b = Buffer.alloc(8); b.writeInt32LE(r[0], 0); b.writeInt32LE(r[1], 4); if (s.ptr(0) && !s.p.space.write(s.ptr(0), b)) { s.p.fds.close(r[0]); s.p.fds.close(r[1]); return -E.EFAULT; } return r; }, note: 'fills the array (if any) and, as DragonFly does, returns the descriptors in rax/rdx' },
   { num: 362, name: 'kqueue', args: [], support: 'partial', note: 'EVFILT_READ, EVFILT_WRITE, EVFILT_USER', fn: (s) => { const f = new OpenFile(new KQueue(), O.RDWR); const fd = s.p.fds.alloc(f); if (fd < 0) f.unref(); return fd; } },
   { num: 363, name: 'kevent', args: ['fd', 'ptr', 'int', 'ptr', 'int', 'ptr'], support: 'partial', fn: kevent },
 ];

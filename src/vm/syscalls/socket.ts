@@ -3,7 +3,7 @@
 import { E } from '../abi/errno.js';
 import { O } from '../abi/flags.js';
 import {
-  domainToLinux, isTimeOpt, msgFromLinux, msgToLinux, MSG_DONTWAIT, MSG_FNONBLOCKING, optToLinux, SO_ERROR,
+  AF_INET6, domainToLinux, isTimeOpt, msgFromLinux, msgToLinux, MSG_DONTWAIT, MSG_FNONBLOCKING, optToLinux, SO_ERROR,
   SO_TYPE, SOCK_CLOEXEC, SOCK_NONBLOCK, SOL_SOCKET, sockaddrFromLinux, sockaddrToLinux,
 } from '../abi/sockets.js';
 import { OpenFile } from '../files/file.js';
@@ -55,6 +55,8 @@ function socket(s: Sys): SyscallResult {
   if (![1, 2, 3, 5].includes(type)) return -E.EPROTOTYPE;
   const fd = s.m.engine.host.sockSocket(dom, type, s.int(2));
   if (fd < 0) return hostErr(fd);
+  // DragonFly has no dual-stack sockets: IPv6 sockets never carry IPv4.
+  if (s.int(0) === AF_INET6) s.m.engine.host.sockSetOpt(fd, 41, 26, Buffer.from([1, 0, 0, 0]));
   return newSocket(s, fd, type, s.int(1));
 }
 

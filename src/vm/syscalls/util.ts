@@ -22,7 +22,12 @@ export function atPath(s: Sys, dirfd: number, guest: string): string | number {
   const e = s.p.fds.get(dirfd);
   if (!e) return -E.EBADF;
   if (e.file.ops.kind !== 'dir' || !e.file.ops.hostPath) return -E.ENOTDIR;
-  return path.resolve(e.file.ops.hostPath, guest);
+  return keepSlash(guest, path.resolve(e.file.ops.hostPath, guest));
+}
+
+/** path.resolve drops a trailing slash, which means "must be a directory". */
+export function keepSlash(guest: string, host: string): string {
+  return guest.endsWith('/') && !host.endsWith('/') ? host + '/' : host;
 }
 
 /** Path argument i resolved against dirfd (default: cwd). */
