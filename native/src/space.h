@@ -135,6 +135,7 @@ class Space : public Napi::ObjectWrap<Space> {
   Napi::Value ReadCString(const Napi::CallbackInfo& info);
   Napi::Value Check(const Napi::CallbackInfo& info);
   Napi::Value Regions(const Napi::CallbackInfo& info);
+  Napi::Value FdIo(const Napi::CallbackInfo& info);
   Napi::Value Run(const Napi::CallbackInfo& info);
   Napi::Value FlushCode(const Napi::CallbackInfo& info);
   Napi::Value CopyFrom(const Napi::CallbackInfo& info);

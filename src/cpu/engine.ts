@@ -61,6 +61,8 @@ export interface AddressSpace {
   readCString(addr: number, max: number): Buffer | null | false;
   check(addr: number, len: number, access: Access): boolean;
   regions(): Region[];
+  /** I/O between a host descriptor and guest memory: bytes or -errno (Linux). pos -1: file position. */
+  fdIo(write: boolean, hostFd: number, addr: number, len: number, pos: number): number;
   run(thread: CpuThread, budget: number): Exit;
   flushCode(start: number, end: number): void;
   /** Become a fork-time copy of parent (private memory copied). 0 or -errno. */
@@ -110,4 +112,6 @@ export interface HostHelpers {
   /** poll(2) with a zero timeout: the ready events, 0, or -errno. */
   pollFd(fd: number, events: number): number;
   closeFd(fd: number): number;
+  /** read/write (pos -1: at the file position) or pread/pwrite: bytes or -errno. */
+  hostIo(write: boolean, fd: number, buf: Uint8Array, pos: number): number;
 }

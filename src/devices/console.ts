@@ -1,11 +1,12 @@
 // The guest's console: the user's terminal (or whatever vkemu's stdio is),
 // with DragonFly tty ioctls served on the host descriptor.
 import fs from 'node:fs';
-import { E, fromNodeError } from '../vm/abi/errno.js';
+import os from 'node:os';
+import { E, fromLinuxErrno, fromNodeError } from '../vm/abi/errno.js';
 import type { FileOps, IoResult, OpenFile, StatInfo } from '../vm/files/file.js';
 import { statFromNode } from '../vm/files/hostfile.js';
 import type { GuestThread } from '../vm/thread.js';
-import type { HostHelpers } from '../cpu/engine.js';
+import type { AddressSpace, HostHelpers } from '../cpu/engine.js';
 import { dfToLinux, DF_TERMIOS_SIZE, LINUX_TERMIOS_SIZE, linuxToDf } from './termios.js';
 
 export const TIOCGETA = 0x402c7413, TIOCSETA = 0x802c7414, TIOCSETAW = 0x802c7415,
@@ -95,17 +96,25 @@ export class ConsoleStream implements FileOps {
     return false;
   }
 
+  io(write: boolean, space: AddressSpace, addr: number, len: number): number | undefined {
+    if (!write) return undefined; // terminal and pipe reads wait on the event loop
+    for (let spins = 0; ;) {
+      const n = space.fdIo(true, this.hostFd, addr, len, -1);
+      if (n >= 0) return n;
+      if (-n === os.constants.errno.EAGAIN && spins++ < 100000) continue;
+      return -fromLinuxErrno(-n);
+    }
+  }
+
   write(buf: Buffer): IoResult {
     let off = 0;
-    for (let spins = 0; off < buf.length; ) {
-      try {
-        off += fs.writeSync(this.hostFd, buf, off, buf.length - off);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN' && spins++ < 100000) continue;
-        if (off > 0) return off;
-        return -fromNodeError(e);
-      }
+    for (let spins = 0; off < buf.length;) {
+      const n = this.host.hostIo(true, this.hostFd, off ? buf.subarray(off) : buf, -1);
+      if (n >= 0) { off += n; continue; }
+      // The host's stdout may be non-blocking (a pipe Node set up): retry.
+      if (-n === os.constants.errno.EAGAIN && spins++ < 100000) continue;
+      if (off > 0) return off;
+      return -fromLinuxErrno(-n);
     }
     return off;
   }

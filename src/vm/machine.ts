@@ -283,10 +283,11 @@ export class Machine {
       trace?.(r);
       return;
     }
-    const fl = t.get(Reg.RFLAGS);
+    // Carry flag = error, DragonFly style; done on the low word to stay off BigInt.
+    const flags = 2 * Reg.RFLAGS;
     if (typeof r === 'number' && r < 0) {
       t.setNum(Reg.RAX, -r);
-      t.set(Reg.RFLAGS, fl | 1n);
+      t.u32[flags] |= 1;
     } else {
       if (Array.isArray(r)) {
         t.setNum(Reg.RAX, r[0]);
@@ -296,8 +297,9 @@ export class Machine {
       } else {
         t.setNum(Reg.RAX, r);
       }
-      t.set(Reg.RFLAGS, fl & ~1n);
+      t.u32[flags] &= ~1;
     }
+    t.u32[2 * Reg.DIRTY] |= 1 << Reg.RFLAGS;
     trace?.(r);
   }
 

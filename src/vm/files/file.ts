@@ -1,6 +1,7 @@
 // Open file descriptions and the per-process descriptor table.
 import type { GuestThread } from '../thread.js';
 import { E } from '../abi/errno.js';
+import type { AddressSpace } from '../../cpu/engine.js';
 
 export interface StatInfo {
   ino: bigint; nlink: number; dev: number; mode: number; uid: number; gid: number; rdev: number;
@@ -23,6 +24,11 @@ export interface FileOps {
   seekable?: boolean;
   ioctl?(cmd: number, arg: number, t: GuestThread): number;
   truncate?(len: number): number;
+  /**
+   * Zero-copy I/O straight between guest memory and the host (the hot path of
+   * read/write); undefined: use read/write with a buffer instead.
+   */
+  io?(write: boolean, space: AddressSpace, addr: number, len: number, pos: number | null, desc: OpenFile): number | undefined;
   /** Whether a read ('in') or write ('out') would not block; files without it are always ready. */
   ready?(dir: 'in' | 'out'): boolean;
   sync?(): number;

@@ -1,6 +1,7 @@
 // Files, directories and devices of the Linux host, opened on the guest's behalf.
 import fs from 'node:fs';
-import { E, fromNodeError } from '../abi/errno.js';
+import { E, fromLinuxErrno, fromNodeError } from '../abi/errno.js';
+import type { AddressSpace, HostHelpers } from '../../cpu/engine.js';
 import type { FileOps, IoResult, OpenFile, StatInfo } from './file.js';
 
 export function statFromNode(st: fs.BigIntStats): StatInfo {
@@ -24,28 +25,36 @@ function guard(fn: () => number): number {
 export class HostFile implements FileOps {
   readonly kind: 'file' | 'dev';
   readonly seekable: boolean;
-  constructor(readonly hostFd: number, readonly hostPath: string, st: fs.BigIntStats) {
+  constructor(readonly hostFd: number, readonly hostPath: string, st: fs.BigIntStats, private host: HostHelpers) {
     this.kind = st.isFile() ? 'file' : 'dev';
     this.seekable = st.isFile() || st.isBlockDevice();
   }
+  io(write: boolean, space: AddressSpace, addr: number, len: number, pos: number | null, desc: OpenFile): number {
+    let at = pos ?? (this.seekable ? desc.pos : -1);
+    if (write && pos === null && this.seekable && desc.flags & 0x8 /* O_APPEND */) {
+      at = Number(fs.fstatSync(this.hostFd, { bigint: true }).size);
+    }
+    const n = space.fdIo(write, this.hostFd, addr, len, at);
+    if (n < 0) return -fromLinuxErrno(-n);
+    if (pos === null && this.seekable) desc.pos = at + n;
+    return n;
+  }
   read(buf: Buffer, pos: number | null, desc: OpenFile): IoResult {
-    return guard(() => {
-      const at = pos ?? (this.seekable ? desc.pos : null);
-      const n = fs.readSync(this.hostFd, buf, 0, buf.length, at);
-      if (pos === null && this.seekable) desc.pos += n;
-      return n;
-    });
+    const at = pos ?? (this.seekable ? desc.pos : -1);
+    const n = this.host.hostIo(false, this.hostFd, buf, at);
+    if (n < 0) return -fromLinuxErrno(-n);
+    if (pos === null && this.seekable) desc.pos += n;
+    return n;
   }
   write(buf: Buffer, pos: number | null, desc: OpenFile): IoResult {
-    return guard(() => {
-      let at = pos ?? (this.seekable ? desc.pos : null);
-      if (pos === null && this.seekable && desc.flags & 0x8 /* O_APPEND */) {
-        at = Number(fs.fstatSync(this.hostFd, { bigint: true }).size);
-      }
-      const n = fs.writeSync(this.hostFd, buf, 0, buf.length, at);
-      if (pos === null && this.seekable && at !== null) desc.pos = at + n;
-      return n;
-    });
+    let at = pos ?? (this.seekable ? desc.pos : -1);
+    if (pos === null && this.seekable && desc.flags & 0x8 /* O_APPEND */) {
+      at = Number(fs.fstatSync(this.hostFd, { bigint: true }).size);
+    }
+    const n = this.host.hostIo(true, this.hostFd, buf, at);
+    if (n < 0) return -fromLinuxErrno(-n);
+    if (pos === null && this.seekable) desc.pos = at + n;
+    return n;
   }
   stat(): StatInfo | number {
     try {

@@ -38,7 +38,7 @@ export function openHost(s: Sys, host: string, flags: number, mode: number): num
       fs.closeSync(hostFd);
       return -E.ENOTDIR;
     }
-    ops = new HostFile(hostFd, host, st);
+    ops = new HostFile(hostFd, host, st, s.m.engine.host);
   }
   if (flags & (O.EXLOCK | O.SHLOCK)) {
     const op = (flags & O.EXLOCK ? LOCK_EX : LOCK_SH) | (flags & O.NONBLOCK ? LOCK_NB : 0);
@@ -78,9 +78,11 @@ function doRead(s: Sys, fdi: number, addr: number, len: number, pos: number | nu
   if (!e) return -E.EBADF;
   if ((e.file.flags & O.ACCMODE) === O.WRONLY) return -E.EBADF;
   if (len < 0 || len > 0x7fffffff) return -E.EINVAL;
+  const nonblock = nonblockFlag || (e.file.flags & O.NONBLOCK) !== 0;
+  const direct = e.file.ops.io?.(false, s.p.space, addr, len, pos, e.file);
+  if (direct !== undefined) return direct;
   if (len > 0 && !s.p.space.check(addr, len, 1)) return -E.EFAULT;
   const buf = Buffer.alloc(Math.min(len, 1 << 24));
-  const nonblock = nonblockFlag || (e.file.flags & O.NONBLOCK) !== 0;
   const finish = (n: number): number => {
     if (n > 0 && !s.p.space.write(addr, buf, 0, n)) return -E.EFAULT;
     return n;
@@ -105,6 +107,11 @@ function doWrite(s: Sys, fdi: number, addr: number, len: number, pos: number | n
   if (!e) return -E.EBADF;
   if ((e.file.flags & O.ACCMODE) === O.RDONLY && e.file.ops.kind !== 'tty') return -E.EBADF;
   if (len < 0 || len > 0x7fffffff) return -E.EINVAL;
+  const direct = e.file.ops.io?.(true, s.p.space, addr, len, pos, e.file);
+  if (direct !== undefined) {
+    if (direct !== -E.EAGAIN) return direct;
+    return whenReady(s, e.file, 'out', false, 'write', () => e.file.ops.io!(true, s.p.space, addr, len, pos, e.file) ?? -E.EIO);
+  }
   const data = len === 0 ? Buffer.alloc(0) : s.p.space.read(addr, len);
   if (!data) return -E.EFAULT;
   const r = e.file.ops.write(data, pos, e.file, false);
