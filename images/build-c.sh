@@ -75,3 +75,16 @@ for src in c/*.c; do
       ;;
   esac
 done
+
+# The toy interpreter and a program that names it: PT_INTERP, AT_BASE, static
+# PIE and -L roots. The interpreter is installed as ROOT/libexec/ld-elf.so.2.
+LDSO_ROOT=build/ldso-root
+mkdir -p "$LDSO_ROOT/libexec" build/c
+if [ ! -f "$LDSO_ROOT/libexec/ld-elf.so.2" ] || [ ldso/ld-elf.c -nt "$LDSO_ROOT/libexec/ld-elf.so.2" ]; then
+  clang -target x86_64-unknown-dragonfly -ffreestanding -nostdlib -fPIE -fuse-ld=lld -O2 \
+    -Wl,-pie -Wl,--no-dynamic-linker -o "$LDSO_ROOT/libexec/ld-elf.so.2" ldso/ld-elf.c
+fi
+if [ ! -f build/c/dynprog ] || [ ldso/dynprog.c -nt build/c/dynprog ]; then
+  clang -target x86_64-unknown-dragonfly -ffreestanding -nostdlib -fuse-ld=lld -O2 \
+    -Wl,--dynamic-linker=/libexec/ld-elf.so.2 -o build/c/dynprog ldso/dynprog.c
+fi

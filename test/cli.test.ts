@@ -42,6 +42,24 @@ describe('bin/vkemu', () => {
     const r = vkemu([f]);
     expect(r.stderr).toMatch(/wrong machine 183/);
   });
+  it('PT_INTERP: the interpreter comes from the -L root and gets AT_BASE/AT_ENTRY', () => {
+    const root = path.join(path.dirname(image('c', 'hello')), '..', 'ldso-root');
+    const r = vkemu(['-L', root, image('c', 'dynprog')]);
+    expect(r.stdout).toBe('ld-elf: starting the program\nstarted through the interpreter\n');
+    expect(r.status).toBe(0);
+  });
+  it('a static PIE (the interpreter itself) loads at its ET_DYN base', () => {
+    const root = path.join(path.dirname(image('c', 'hello')), '..', 'ldso-root');
+    const r = vkemu([path.join(root, 'libexec/ld-elf.so.2')]);
+    expect(r.stdout).toBe('ld-elf: no program to start\n');
+    expect(r.status).toBe(3);
+  });
+  it('a missing interpreter is named, with a hint about -L', () => {
+    const r = vkemu([image('c', 'dynprog')]);
+    expect(r.status).toBe(127);
+    expect(r.stderr).toContain('interpreter /libexec/ld-elf.so.2 not found');
+    expect(r.stderr).toContain('-L');
+  });
   it('--strace prints DragonFly names and decoded arguments', () => {
     const r = vkemu(['--strace', image('c', 'hello')]);
     expect(r.status).toBe(0);
