@@ -14,6 +14,7 @@ import type { GuestThread, Wait } from './thread.js';
 import { dispatchSyscall, type SyscallResult } from './syscalls/dispatch.js';
 import { ConsoleStream } from '../devices/console.js';
 import { Tracer } from './strace.js';
+import { exitVmspace } from './vmspace.js';
 import { autoReaps } from './syscalls/procctl.js';
 
 export interface MachineOptions {
@@ -209,11 +210,20 @@ export class Machine {
   private runThread(t: GuestThread): void {
     for (let calls = 0; calls < 4096; calls++) {
       if (t.state !== 'runnable' || t.proc.state !== 'running') return;
-      this.deliverSignals(t);
+      if (t.vm) {
+        // A caught signal interrupts the guest context: exit with trapno 0,
+        // then the handler runs in vkernel context (§2.5).
+        if (this.signalWaiting(t)) this.leaveVmspace(t, 0, 0, 0n, false);
+      }
+      if (!t.vm) this.deliverSignals(t);
       if (t.state !== 'runnable' || t.proc.state !== 'running') return;
-      // Looked up each time: execve replaces the address space under us.
-      const reason = t.proc.space.run(t.cpu, this.slice);
+      // Looked up each time: execve and vmspace_ctl change the address space.
+      const reason = (t.vm?.space ?? t.proc.space).run(t.cpu, this.slice);
       if (this.clock.virtual) this.clock.advance(BigInt(this.slice) / 4n);
+      if (t.vm && reason !== Exit.Budget) {
+        this.vmspaceExit(t, reason);
+        continue;
+      }
       switch (reason) {
         case Exit.Syscall: {
           if (this.clock.virtual) this.clock.advance(1000n);
@@ -227,10 +237,8 @@ export class Machine {
           return;
         case Exit.Fault: {
           const addr = t.regs[Reg.EXIT_ADDR];
-          const access = Number(t.regs[Reg.EXIT_ACCESS]);
           const present = t.regs[Reg.EXIT_PRESENT] !== 0n;
-          const err = (present ? 1 : 0) | (access === 1 ? 2 : 0) | 4 | (access === 2 ? 0x10 : 0);
-          this.trapSignal(t, present && access !== 2 && false ? SIG.SIGBUS : SIG.SIGSEGV, present ? 2 : 1, addr, T.PAGEFLT, err);
+          this.trapSignal(t, SIG.SIGSEGV, present ? 2 : 1, addr, T.PAGEFLT, pfErr(t));
           break;
         }
         case Exit.Exception: {
@@ -248,6 +256,38 @@ export class Machine {
       }
     }
     if (t.state === 'runnable') this.runq.push(t);
+  }
+
+  /** Whether a signal would run a handler on t now (it must leave its vmspace first). */
+  private signalWaiting(t: GuestThread): boolean {
+    const ready = (t.pending | t.proc.pending) & ~t.sigmask;
+    return ready !== 0n;
+  }
+
+  /** An exit of a guest context: the trapframe goes back to the vkernel (§2.5). */
+  private vmspaceExit(t: GuestThread, reason: Exit): void {
+    switch (reason) {
+      case Exit.Syscall:
+        this.leaveVmspace(t, T.FAST_SYSCALL, 2, 0n, true);
+        return;
+      case Exit.Fault:
+        this.leaveVmspace(t, T.PAGEFLT, pfErr(t), t.regs[Reg.EXIT_ADDR], false);
+        return;
+      case Exit.Exception: {
+        const vec = Number(t.regs[Reg.EXIT_VECTOR]);
+        if (vec === 1 || vec === 3) t.set(Reg.RFLAGS, t.get(Reg.RFLAGS) & ~0x100n);
+        this.leaveVmspace(t, trapOfVector(vec), 0, 0n, false);
+        return;
+      }
+      default:
+        this.leaveVmspace(t, T.PROTFLT, 0, 0n, false);
+    }
+  }
+
+  private leaveVmspace(t: GuestThread, trapno: number, err: number, addr: bigint, syscall: boolean): void {
+    const r = exitVmspace(t, trapno, err, addr, syscall);
+    this.tracer?.note(t, `vmspace_ctl: exit trapno ${trapno} err ${err} addr 0x${addr.toString(16)}`);
+    this.finishSyscall(t, r);
   }
 
   private syscall(t: GuestThread): SyscallResult | typeof BLOCKED {
@@ -409,7 +449,7 @@ export class Machine {
     p.status = status;
     for (const t of p.threads.values()) this.endThread(t);
     p.fds.closeAll();
-    for (const vs of p.vmspaces.values()) vs.close();
+    for (const vs of p.vmspaces.values()) vs.space.close();
     p.vmspaces.clear();
     p.space.close();
     const parent = p.parent;
@@ -481,6 +521,13 @@ export class Machine {
 }
 
 export { ExecError, BLOCKED };
+
+/** The x86 page-fault error code of a fault exit: P, W, U (always), I. */
+function pfErr(t: GuestThread): number {
+  const access = Number(t.regs[Reg.EXIT_ACCESS]);
+  const present = t.regs[Reg.EXIT_PRESENT] !== 0n;
+  return (present ? 1 : 0) | (access === 1 ? 2 : 0) | 4 | (access === 2 ? 0x10 : 0);
+}
 
 function writeStderr(s: string): void {
   const b = Buffer.from(s);

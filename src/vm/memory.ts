@@ -1,6 +1,6 @@
 // mmap/munmap/mprotect/brk semantics of a DragonFly host on top of an
 // AddressSpace (vkernel-host-abi.md §7.7).
-import { MapKind, PROT_EXEC, PROT_READ, PROT_WRITE } from '../cpu/engine.js';
+import { MapKind, PROT_EXEC, PROT_READ, PROT_WRITE, type AddressSpace } from '../cpu/engine.js';
 import { E } from './abi/errno.js';
 import { MAP } from './abi/flags.js';
 import type { Process } from './process.js';
@@ -19,8 +19,11 @@ export function pageUp(a: number): number {
 }
 
 /** Guest mmap: returns the address, or a negative errno. */
+/** What mmap needs of its target: the process itself, or one of its vmspaces. */
+export interface MmapTarget { space: AddressSpace; mmapBase: number }
+
 export function guestMmap(
-  p: Process, addr: number, len: number, prot: number, flags: number, file: OpenFile | undefined,
+  p: MmapTarget, addr: number, len: number, prot: number, flags: number, file: OpenFile | undefined,
   off: number,
 ): number {
   if (len <= 0) return -E.EINVAL;
@@ -67,7 +70,7 @@ export function guestMmap(
   return at;
 }
 
-export function guestMunmap(p: Process, addr: number, len: number): number {
+export function guestMunmap(p: MmapTarget, addr: number, len: number): number {
   if (addr % PAGE !== 0 || len <= 0) return -E.EINVAL;
   const size = pageUp(len);
   if (addr + size > USER_TOP || addr + size < addr) return -E.EINVAL;

@@ -33,7 +33,10 @@ export class Process {
   exePath = '';
   args: string[] = [];
   rlimits = new Map<number, Rlimit>();
-  vmspaces = new Map<bigint, AddressSpace>();
+  /** vmspace_create'd address spaces, by the vkernel's opaque id. */
+  vmspaces = new Map<bigint, { space: AddressSpace; running: number }>();
+  /** Set by the first vmspace_create: later calls find a (maybe empty) table. */
+  vkernel = false;
   /** Files with SIGIO owner set to this process. */
   osrel = 500901;
 

@@ -97,6 +97,10 @@ export class Tracer {
     };
   }
 
+  note(t: GuestThread, what: string): void {
+    this.out(`[${t.label}] --- ${what} ---`);
+  }
+
   signal(t: GuestThread, sig: number, code: number, addr: bigint): void {
     this.out(`[${t.label}] --- ${signalName(sig)} {si_code=${code}, si_addr=0x${addr.toString(16)}} rip=0x${t.get(Reg.RIP).toString(16)} ---`);
   }

@@ -1,6 +1,6 @@
 // A guest thread (DragonFly LWP): its register file, signal state and what it
 // is waiting for.
-import { Reg, REG_SLOTS, type CpuThread } from '../cpu/engine.js';
+import { Reg, REG_SLOTS, type AddressSpace, type CpuThread } from '../cpu/engine.js';
 import type { Process } from './process.js';
 
 const TWO32 = 4294967296;
@@ -11,6 +11,16 @@ export interface Wait {
   interruptible: boolean;
   /** Ends the wait with this result (negative errno or value). */
   cancel(result: number): void;
+}
+
+/** A thread running guest code in a vmspace (vmspace_ctl VMSPACE_CTL_RUN). */
+export interface VmRun {
+  id: bigint;
+  space: AddressSpace;
+  /** Where the exit trapframe goes (a vkernel address). */
+  tframe: number;
+  /** The caller's registers (rax..gs_base) to restore on exit. */
+  saved: BigUint64Array;
 }
 
 export type ThreadState = 'runnable' | 'blocked' | 'dead';
@@ -40,6 +50,8 @@ export class GuestThread {
   /** Signal information for the next delivery of each pending signal. */
   siginfo = new Map<number, { code: number; addr: bigint; pid: number; trapno: number; err: number }>();
   slices = 0;
+  /** Set while the thread runs in a vmspace on behalf of a virtual kernel. */
+  vm: VmRun | undefined;
 
   constructor(readonly proc: Process, readonly tid: number) {}
 

@@ -8,6 +8,7 @@ import { procctlSyscalls } from './procctl.js';
 import { signalSyscalls } from './signal.js';
 import { socketSyscalls } from './socket.js';
 import { statfsSyscalls } from './statfs.js';
+import { vmspaceSyscalls } from './vmspace.js';
 import { sysctlSyscalls } from './sysctl.js';
 import { timeSyscalls } from './time.js';
 import type { SyscallDef } from './types.js';
@@ -16,7 +17,7 @@ export const SYS_MAX = 552;
 
 export const ALL_SYSCALLS: SyscallDef[] = [
   ...fsSyscalls, ...memSyscalls, ...procSyscalls, ...signalSyscalls, ...lwpSyscalls, ...timeSyscalls,
-  ...sysctlSyscalls, ...eventSyscalls, ...procctlSyscalls, ...socketSyscalls, ...statfsSyscalls,
+  ...sysctlSyscalls, ...eventSyscalls, ...procctlSyscalls, ...socketSyscalls, ...statfsSyscalls, ...vmspaceSyscalls,
 ];
 
 export const TABLE: (SyscallDef | undefined)[] = new Array(SYS_MAX);
@@ -34,8 +35,6 @@ export const KNOWN_NAMES: Record<number, string> = {
   132: 'mkfifo',
   164: 'uname', 206: 'futimes',
   251: 'rfork', 345: 'sigtimedwait', 346: 'sigwaitinfo', 
-  486: 'vmspace_create', 487: 'vmspace_destroy', 488: 'vmspace_ctl', 489: 'vmspace_mmap',
-  490: 'vmspace_munmap', 491: 'vmspace_mcontrol', 492: 'vmspace_pread', 493: 'vmspace_pwrite',
   499: 'pselect', 503: 'getvfsstat', 506: 'fchmodat',
   507: 'fchownat', 525: 'mkfifoat', 526: 'mknodat', 531: 'linkat', 534: 'vmm_guest_ctl',
   535: 'vmm_guest_sync_addr', 539: 'utimensat', 543: 'procctl',

@@ -1,0 +1,93 @@
+// The virtual-kernel extensions: vmspace_create/destroy/mmap/munmap/
+// mcontrol/ctl/pread/pwrite (vkernel-host-abi.md §2.1).
+import { E } from '../abi/errno.js';
+import { MAP } from '../abi/flags.js';
+import { guestMmap, guestMunmap, PAGE, pageUp } from '../memory.js';
+import { enterVmspace, TRAPFRAME_SIZE } from '../vmspace.js';
+import type { Sys, SyscallDef, SyscallResult } from './types.js';
+
+const VMSPACE_CTL_RUN = 1;
+const MADV_INVAL = 10, MADV_SETMAP = 11;
+
+function lookup(s: Sys, i: number): { space: import('../../cpu/engine.js').AddressSpace; running: number } | number {
+  if (!s.p.vkernel) return -E.EINVAL;
+  return s.p.vmspaces.get(s.raw(i)) ?? -E.ENOENT;
+}
+
+function create(s: Sys): SyscallResult {
+  const id = s.raw(0);
+  if (s.p.vmspaces.has(id)) return -E.EEXIST;
+  if (s.p.vmspaces.size >= 4096) return -E.ENOMEM;
+  let space;
+  try {
+    space = s.m.engine.createSpace();
+  } catch {
+    return -E.ENOMEM;
+  }
+  s.p.vmspaces.set(id, { space, running: 0 });
+  s.p.vkernel = true;
+  return 0;
+}
+
+function destroy(s: Sys): SyscallResult {
+  const vs = lookup(s, 0);
+  if (typeof vs === 'number') return vs;
+  if (vs.running > 0) return -E.EBUSY;
+  vs.space.close();
+  s.p.vmspaces.delete(s.raw(0));
+  return 0;
+}
+
+function vmmmap(s: Sys): SyscallResult {
+  const vs = lookup(s, 0);
+  if (typeof vs === 'number') return vs;
+  const addr = s.ptr(1), len = s.ptr(2), prot = s.int(3), flags = s.int(4), fd = s.int(5), off = s.long(6);
+  let file;
+  if (!(flags & MAP.ANON)) {
+    const e = s.p.fds.get(fd);
+    if (!e) return -E.EBADF;
+    file = e.file;
+  }
+  return guestMmap({ space: vs.space, mmapBase: 0x10000 }, addr, len, prot, flags, file, off);
+}
+
+function mcontrol(s: Sys): SyscallResult {
+  const vs = lookup(s, 0);
+  if (typeof vs === 'number') return vs;
+  const addr = s.ptr(1), len = s.ptr(2), behav = s.int(3);
+  if (behav < 0 || behav > MADV_SETMAP) return -E.EINVAL;
+  if (addr + len < addr) return -E.EINVAL;
+  if (behav === MADV_INVAL) {
+    vs.space.inval();
+    return 0;
+  }
+  if (behav === MADV_SETMAP) {
+    const start = addr - (addr % PAGE);
+    return vs.space.setMasterPde(start, pageUp(addr + len) - start, s.raw(4)) < 0 ? -E.EINVAL : 0;
+  }
+  return 0;
+}
+
+function ctl(s: Sys): SyscallResult {
+  const vs = lookup(s, 0);
+  if (typeof vs === 'number') return vs;
+  if (s.int(1) !== VMSPACE_CTL_RUN) return -E.EOPNOTSUPP;
+  const tframe = s.ptr(2);
+  const tf = s.p.space.read(tframe, TRAPFRAME_SIZE);
+  const vf = s.p.space.read(s.ptr(3), 32);
+  if (!tf || !vf) return -E.EFAULT;
+  enterVmspace(s.t, s.raw(0), vs, tframe, tf, vf);
+  s.m.tracer?.note(s.t, `vmspace_ctl: enter 0x${s.raw(0).toString(16)} at rip 0x${tf.readBigUInt64LE(160).toString(16)}`);
+  return 'justreturn';
+}
+
+export const vmspaceSyscalls: SyscallDef[] = [
+  { num: 486, name: 'vmspace_create', args: ['hex', 'int', 'ptr'], support: 'full', fn: create },
+  { num: 487, name: 'vmspace_destroy', args: ['hex'], support: 'full', fn: destroy },
+  { num: 488, name: 'vmspace_ctl', args: ['hex', 'int', 'ptr', 'ptr'], ret: 'void', support: 'full', note: 'VMSPACE_CTL_RUN; exits return the trapframe of §2.5', fn: ctl },
+  { num: 489, name: 'vmspace_mmap', args: ['hex', 'ptr', 'size', 'prot', 'mflags', 'fd', 'off'], ret: 'hex', support: 'full', fn: vmmmap },
+  { num: 490, name: 'vmspace_munmap', args: ['hex', 'ptr', 'size'], support: 'full', fn: (s) => { const vs = lookup(s, 0); return typeof vs === 'number' ? vs : guestMunmap({ space: vs.space, mmapBase: 0 }, s.ptr(1), s.ptr(2)); } },
+  { num: 491, name: 'vmspace_mcontrol', args: ['hex', 'ptr', 'size', 'int', 'hex'], support: 'full', fn: mcontrol },
+  { num: 492, name: 'vmspace_pread', args: ['hex', 'ptr', 'size', 'int', 'off'], support: 'full', note: 'EINVAL, as on DragonFly', fn: (s) => { const vs = lookup(s, 0); return typeof vs === 'number' ? vs : -E.EINVAL; } },
+  { num: 493, name: 'vmspace_pwrite', args: ['hex', 'ptr', 'size', 'int', 'off'], support: 'full', note: 'EINVAL, as on DragonFly', fn: (s) => { const vs = lookup(s, 0); return typeof vs === 'number' ? vs : -E.EINVAL; } },
+];
