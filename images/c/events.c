@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <vktest.h>
 
@@ -21,6 +23,9 @@ static long now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
+
+static volatile int sigio_hits;
+static void on_sigio(int sig) { (void)sig; sigio_hits++; }
 
 int main(void)
 {
@@ -79,5 +84,22 @@ int main(void)
 	CHECK(r == 0 && took >= 40, "kevent with a 50 ms timeout waits (%ld ms)", took);
 	CHECK_EQ(__dfly_sc6(363, L(1234), L(0), L(0), L(ev), L(4), L(&zero)), -EBADF, "kevent on a bad kq -> EBADF");
 	CHECK_EQ(__dfly_sc5(SYS_select, L(2000), L(rset), L(0), L(0), L(&tv)), -EINVAL, "select with nd > FD_SETSIZE -> EINVAL");
+	/* SIGIO when the kqueue goes from empty to non-empty (§6.4), as the vkernel's console uses it */
+	int q[2];
+	pipe(q);
+	int kq2 = (int)__dfly_sc0(362);
+	struct kev rd = { (unsigned long)q[0], -1, 0x1 | 0x4 | 0x20 /* ADD|ENABLE|CLEAR */, 0, 0, 0 };
+	__dfly_sc6(363, L(kq2), L(&rd), 1, 0, 0, 0);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigio;
+	sigaction(SIGIO, &sa, 0);
+	CHECK_EQ(fcntl(kq2, F_SETOWN, getpid()), 0, "fcntl(kq, F_SETOWN, getpid())");
+	CHECK_EQ(fcntl(kq2, F_SETFL, O_ASYNC), 0, "fcntl(kq, F_SETFL, O_ASYNC)");
+	CHECK_EQ(fcntl(kq2, F_GETOWN), getpid(), "F_GETOWN");
+	write(q[1], "k", 1);
+	struct timespec wait = { 1, 0 };
+	r = nanosleep(&wait, 0);
+	CHECK(sigio_hits == 1, "SIGIO arrived when the kqueue got an event (hits %d, nanosleep %ld)", sigio_hits, r);
 	return vkt_done();
 }

@@ -12,6 +12,8 @@ export interface Knote { ident: bigint; filter: number; flags: number; fflags: n
 export class KQueue implements FileOps {
   readonly kind = 'kqueue';
   knotes = new Map<string, Knote>();
+  /** Whether any knote would be reported now (set by kqueue(), which knows the fd table). */
+  hasReady: () => boolean = () => false;
   private waiters = new Set<() => void>();
   read(): IoResult { return -E.EINVAL; }
   write(): IoResult { return -E.EINVAL; }

@@ -6,6 +6,8 @@ import { KQueue, EV_ADD, EV_CLEAR, EV_DELETE, EV_DISABLE, EV_ENABLE, EV_EOF, EV_
 import { PipeBuffer, PipeEnd } from '../files/pipe.js';
 import { HostSocket } from '../files/socket.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
+import type { Process } from '../process.js';
+import { pokeAsync } from '../files/async.js';
 
 function makePipe(s: Sys, flags: number): [number, number] | number {
   const p = new PipeBuffer();
@@ -19,7 +21,7 @@ function makePipe(s: Sys, flags: number): [number, number] | number {
   return [a, b];
 }
 
-function ready(s: Sys, kn: Knote): { ok: boolean; data: bigint; eof: boolean } {
+function ready(s: { p: Process }, kn: Knote): { ok: boolean; data: bigint; eof: boolean } {
   if (!kn.enabled) return { ok: false, data: 0n, eof: false };
   if (kn.filter === EVFILT_USER) return { ok: kn.triggered, data: 0n, eof: false };
   const e = s.p.fds.get(Number(kn.ident));
@@ -81,6 +83,7 @@ function kevent(s: Sys): SyscallResult | Promise<SyscallResult> {
       }
     }
     kq.notify();
+    pokeAsync(e.file);
   }
   let timeoutNs: bigint | undefined;
   if (tsp) {
@@ -229,6 +232,17 @@ export const eventSyscalls: SyscallDef[] = [
   { num: 209, name: 'poll', args: ['ptr', 'uint', 'int'], support: 'full', fn: poll },
   { num: 42, name: 'pipe', args: [], support: 'full', fn: (s) => makePipe(s, 0) },
   { num: 538, name: 'pipe2', args: ['ptr', 'oflags'], support: 'full', fn: (s) => { const r = makePipe(s, s.int(1)); if (typeof r === 'number') return r; const b = Buffer.alloc(8); b.writeInt32LE(r[0], 0); b.writeInt32LE(r[1], 4); if (s.ptr(0) && !s.p.space.write(s.ptr(0), b)) { s.p.fds.close(r[0]); s.p.fds.close(r[1]); return -E.EFAULT; } return r; }, note: 'fills the array (if any) and, as DragonFly does, returns the descriptors in rax/rdx' },
-  { num: 362, name: 'kqueue', args: [], support: 'partial', note: 'EVFILT_READ, EVFILT_WRITE, EVFILT_USER', fn: (s) => { const f = new OpenFile(new KQueue(), O.RDWR); const fd = s.p.fds.alloc(f); if (fd < 0) f.unref(); return fd; } },
+  {
+    num: 362, name: 'kqueue', args: [], support: 'partial', note: 'EVFILT_READ, EVFILT_WRITE, EVFILT_USER; SIGIO with O_ASYNC',
+    fn: (s) => {
+      const kq = new KQueue();
+      const p = s.p;
+      kq.hasReady = () => [...kq.knotes.values()].some((kn) => ready({ p }, kn).ok);
+      const f = new OpenFile(kq, O.RDWR);
+      const fd = s.p.fds.alloc(f);
+      if (fd < 0) f.unref();
+      return fd;
+    },
+  },
   { num: 363, name: 'kevent', args: ['fd', 'ptr', 'int', 'ptr', 'int', 'ptr'], support: 'partial', fn: kevent },
 ];

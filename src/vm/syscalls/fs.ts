@@ -5,6 +5,9 @@ import { E, fromNodeError } from '../abi/errno.js';
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, F, O, toLinuxOpenFlags } from '../abi/flags.js';
 import { OpenFile, type FileOps } from '../files/file.js';
 import { HostDir, HostFile, statFromNode } from '../files/hostfile.js';
+import { KQueue } from '../files/kqueue.js';
+import { setAsync } from '../files/async.js';
+import { SIG } from '../abi/signals.js';
 import { atPath, copyout, cstring, encodeStat, fdArg, pathArg } from './util.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
@@ -234,6 +237,19 @@ function getdirentries(s: Sys, withBase: boolean): SyscallResult {
   return off;
 }
 
+/** O_ASYNC with an owner: SIGIO to it whenever the file becomes ready. */
+function updateAsync(s: Sys, file: OpenFile): void {
+  const on = (file.flags & O.ASYNC) !== 0 && file.owner !== 0;
+  const ops = file.ops;
+  const readyNow = ops instanceof KQueue ? () => ops.hasReady() : () => (ops.ready ? ops.ready('in') : true);
+  const m = s.m;
+  setAsync(file, on, readyNow, () => {
+    const owner = file.owner;
+    const targets = owner > 0 ? [m.procs.get(owner)] : [...m.procs.values()].filter((p) => p.pgid === -owner);
+    for (const p of targets) if (p) m.postSignal(p, SIG.SIGIO);
+  });
+}
+
 function fcntl(s: Sys): SyscallResult {
   const fd = s.int(0), cmd = s.int(1), arg = s.long(2);
   const e = s.p.fds.get(fd);
@@ -252,10 +268,14 @@ function fcntl(s: Sys): SyscallResult {
     case F.SETFL: {
       const settable = O.NONBLOCK | O.APPEND | O.ASYNC | O.FSYNC | O.DIRECT;
       e.file.flags = (e.file.flags & ~settable) | (arg & settable);
+      updateAsync(s, e.file);
       return 0;
     }
-    case F.GETOWN: return 0;
-    case F.SETOWN: return 0;
+    case F.GETOWN: return e.file.owner;
+    case F.SETOWN:
+      e.file.owner = arg;
+      updateAsync(s, e.file);
+      return 0;
     case F.GETLK: case F.SETLK: case F.SETLKW: return 0;
     default: return -E.EINVAL;
   }
