@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <vktest.h>
 
@@ -84,6 +85,39 @@ int main(void)
 	CHECK(r == 0 && took >= 40, "kevent with a 50 ms timeout waits (%ld ms)", took);
 	CHECK_EQ(__dfly_sc6(363, L(1234), L(0), L(0), L(ev), L(4), L(&zero)), -EBADF, "kevent on a bad kq -> EBADF");
 	CHECK_EQ(__dfly_sc5(SYS_select, L(2000), L(rset), L(0), L(0), L(&tv)), -EINVAL, "select with nd > FD_SETSIZE -> EINVAL");
+	/* EVFILT_TIMER, EVFILT_SIGNAL, EVFILT_PROC */
+	int kq3 = (int)__dfly_sc0(362);
+	struct kev tm = { 1, -7 /* EVFILT_TIMER */, 0x1, 0, 20 /* ms */, (void *)0x77 };
+	struct timespec onesec = { 1, 0 };
+	t0 = now_ms();
+	r = __dfly_sc6(363, L(kq3), L(&tm), 1, L(ev), 4, L(&onesec));
+	took = now_ms() - t0;
+	CHECK(r == 1 && ev[0].filter == -7 && ev[0].data >= 1, "EVFILT_TIMER fires (r %ld, data %ld)", r, ev[0].data);
+	CHECK(took >= 15 && took < 900, "after about 20 ms (%ld ms)", took);
+	struct kev del = { 1, -7, 0x2 /* DELETE */, 0, 0, 0 };
+	CHECK_EQ(__dfly_sc6(363, L(kq3), L(&del), 1, 0, 0, 0), 0, "EV_DELETE of the timer");
+
+	signal(SIGUSR2, SIG_IGN);
+	struct kev sg = { SIGUSR2, -6 /* EVFILT_SIGNAL */, 0x1, 0, 0, 0 };
+	__dfly_sc6(363, L(kq3), L(&sg), 1, 0, 0, 0);
+	kill(getpid(), SIGUSR2);
+	kill(getpid(), SIGUSR2);
+	r = __dfly_sc6(363, L(kq3), 0, 0, L(ev), 4, L(&zero));
+	CHECK(r == 1 && ev[0].ident == SIGUSR2 && ev[0].data == 2, "EVFILT_SIGNAL counts an ignored signal twice (r %ld data %ld)", r, ev[0].data);
+
+	int child = fork();
+	if (child == 0) {
+		struct timespec d = { 0, 30000000 };
+		nanosleep(&d, 0);
+		_exit(7);
+	}
+	struct kev pr = { (unsigned long)child, -5 /* EVFILT_PROC */, 0x1, 0x80000000 /* NOTE_EXIT */, 0, 0 };
+	r = __dfly_sc6(363, L(kq3), L(&pr), 1, L(ev), 4, L(&onesec));
+	CHECK(r == 1 && ev[0].filter == -5 && ev[0].data == (7 << 8), "EVFILT_PROC NOTE_EXIT with the exit status (r %ld data 0x%lx)", r, ev[0].data);
+	struct kev nopr = { 999999, -5, 0x1, 0x80000000, 0, 0 };
+	CHECK_EQ(__dfly_sc6(363, L(kq3), L(&nopr), 1, 0, 0, 0), -ESRCH, "EVFILT_PROC of no process -> ESRCH");
+	waitpid(child, 0, 0);
+
 	/* SIGIO when the kqueue goes from empty to non-empty (§6.4), as the vkernel's console uses it */
 	int q[2];
 	pipe(q);

@@ -15,6 +15,7 @@ import { dispatchSyscall, type SyscallResult } from './syscalls/dispatch.js';
 import { ConsoleStream } from '../devices/console.js';
 import { Tracer } from './strace.js';
 import { exitVmspace } from './vmspace.js';
+import { procExitEvent, signalEvent } from './files/kqueue.js';
 import { autoReaps } from './syscalls/procctl.js';
 
 export interface MachineOptions {
@@ -365,6 +366,7 @@ export class Machine {
   /** Post a signal to a process (kill) or one thread (lwp_kill). */
   postSignal(p: Process, sig: number, thread?: GuestThread, senderPid = 0): void {
     if (sig === 0 || p.state !== 'running') return;
+    signalEvent(p, sig);
     if (sig === SIG.SIGKILL) {
       this.killProcess(p, sig);
       return;
@@ -447,6 +449,7 @@ export class Machine {
     if (p.state !== 'running') return;
     p.state = 'zombie';
     p.status = status;
+    procExitEvent(p.pid, status);
     for (const t of p.threads.values()) this.endThread(t);
     p.fds.closeAll();
     for (const vs of p.vmspaces.values()) vs.space.close();

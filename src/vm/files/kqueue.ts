@@ -2,12 +2,66 @@
 import type { FileOps, IoResult, StatInfo } from './file.js';
 import { E } from '../abi/errno.js';
 
-export const EVFILT_READ = -1, EVFILT_WRITE = -2, EVFILT_USER = -9;
+export const EVFILT_READ = -1, EVFILT_WRITE = -2, EVFILT_PROC = -5, EVFILT_SIGNAL = -6, EVFILT_TIMER = -7,
+  EVFILT_USER = -9;
+export const NOTE_EXIT = 0x80000000;
 export const EV_ADD = 0x1, EV_DELETE = 0x2, EV_ENABLE = 0x4, EV_DISABLE = 0x8, EV_ONESHOT = 0x10,
   EV_CLEAR = 0x20, EV_RECEIPT = 0x40, EV_ERROR = 0x4000, EV_EOF = 0x8000;
 export const NOTE_TRIGGER = 0x01000000;
 
-export interface Knote { ident: bigint; filter: number; flags: number; fflags: number; data: bigint; udata: bigint; triggered: boolean; enabled: boolean }
+export interface Knote {
+  ident: bigint; filter: number; flags: number; fflags: number; data: bigint; udata: bigint;
+  triggered: boolean; enabled: boolean;
+  /** EVFILT_TIMER expirations / EVFILT_SIGNAL deliveries not yet reported. */
+  count: number;
+  /** Stops an EVFILT_TIMER's clock. */
+  stop?: () => void;
+  kq?: KQueue;
+}
+
+/** EVFILT_SIGNAL knotes by process (any object standing for it), EVFILT_PROC knotes by pid. */
+const signalKnotes = new Map<object, Set<Knote>>();
+const procKnotes = new Map<number, Set<Knote>>();
+
+export function watchSignal(proc: object, kn: Knote): void {
+  let set = signalKnotes.get(proc);
+  if (!set) signalKnotes.set(proc, (set = new Set()));
+  set.add(kn);
+}
+export function watchProc(pid: number, kn: Knote): void {
+  let set = procKnotes.get(pid);
+  if (!set) procKnotes.set(pid, (set = new Set()));
+  set.add(kn);
+}
+export function unwatch(kn: Knote): void {
+  kn.stop?.();
+  for (const set of signalKnotes.values()) set.delete(kn);
+  for (const set of procKnotes.values()) set.delete(kn);
+}
+
+/** A signal was posted to proc (even if it is ignored). */
+export function signalEvent(proc: object, sig: number): void {
+  for (const kn of signalKnotes.get(proc) ?? []) {
+    if (Number(kn.ident) === sig) {
+      kn.count++;
+      kn.kq?.notify();
+    }
+  }
+}
+
+/** Process pid exited with wait status `status`. */
+export function procExitEvent(pid: number, status: number): void {
+  const set = procKnotes.get(pid);
+  if (!set) return;
+  for (const kn of set) {
+    if (kn.fflags & NOTE_EXIT) {
+      kn.triggered = true;
+      kn.data = BigInt(status);
+      kn.kq?.notify();
+    }
+  }
+  procKnotes.delete(pid);
+}
 
 export class KQueue implements FileOps {
   readonly kind = 'kqueue';
@@ -28,6 +82,7 @@ export class KQueue implements FileOps {
     return () => this.waiters.delete(w);
   }
   close(): void {
+    for (const kn of this.knotes.values()) unwatch(kn);
     this.knotes.clear();
   }
 }

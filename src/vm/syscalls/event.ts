@@ -2,7 +2,7 @@
 import { E } from '../abi/errno.js';
 import { O } from '../abi/flags.js';
 import { OpenFile } from '../files/file.js';
-import { KQueue, EV_ADD, EV_CLEAR, EV_DELETE, EV_DISABLE, EV_ENABLE, EV_EOF, EV_ERROR, EV_ONESHOT, EV_RECEIPT, EVFILT_READ, EVFILT_USER, EVFILT_WRITE, NOTE_TRIGGER, type Knote } from '../files/kqueue.js';
+import { KQueue, EV_ADD, EV_CLEAR, EV_DELETE, EV_DISABLE, EV_ENABLE, EV_EOF, EV_ERROR, EV_ONESHOT, EV_RECEIPT, EVFILT_PROC, EVFILT_READ, EVFILT_SIGNAL, EVFILT_TIMER, EVFILT_USER, EVFILT_WRITE, NOTE_TRIGGER, unwatch, watchProc, watchSignal, type Knote } from '../files/kqueue.js';
 import { PipeBuffer, PipeEnd } from '../files/pipe.js';
 import { HostSocket } from '../files/socket.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
@@ -24,6 +24,8 @@ function makePipe(s: Sys, flags: number): [number, number] | number {
 function ready(s: { p: Process }, kn: Knote): { ok: boolean; data: bigint; eof: boolean } {
   if (!kn.enabled) return { ok: false, data: 0n, eof: false };
   if (kn.filter === EVFILT_USER) return { ok: kn.triggered, data: 0n, eof: false };
+  if (kn.filter === EVFILT_TIMER || kn.filter === EVFILT_SIGNAL) return { ok: kn.count > 0, data: BigInt(kn.count), eof: false };
+  if (kn.filter === EVFILT_PROC) return { ok: kn.triggered, data: kn.data, eof: true };
   const e = s.p.fds.get(Number(kn.ident));
   if (!e) return { ok: false, data: 0n, eof: false };
   const ops = e.file.ops;
@@ -38,6 +40,27 @@ function ready(s: { p: Process }, kn: Knote): { ok: boolean; data: bigint; eof: 
     return { ok: ops.ready ? ops.ready('out') : true, data: 65536n, eof: false };
   }
   return { ok: false, data: 0n, eof: false };
+}
+
+/** Start what a new knote needs: a timer's clock, a signal or process watch. */
+function armKnote(s: Sys, kq: KQueue, kn: Knote): void {
+  if (kn.filter === EVFILT_TIMER) {
+    const periodNs = BigInt(Math.max(1, Number(kn.data))) * 1_000_000n;
+    let next = s.m.clock.monotonicNs() + periodNs;
+    const fire = (): void => {
+      kn.count++;
+      kq.notify();
+      if (!(kn.flags & EV_ONESHOT)) {
+        next += periodNs;
+        kn.stop = s.m.timer(next, fire);
+      }
+    };
+    kn.stop = s.m.timer(next, fire);
+  } else if (kn.filter === EVFILT_SIGNAL) {
+    watchSignal(s.p, kn);
+  } else if (kn.filter === EVFILT_PROC) {
+    watchProc(Number(kn.ident), kn);
+  }
 }
 
 function kevent(s: Sys): SyscallResult | Promise<SyscallResult> {
@@ -57,15 +80,22 @@ function kevent(s: Sys): SyscallResult | Promise<SyscallResult> {
       const fflags = cb.readUInt32LE(o + 12), udata = cb.readBigUInt64LE(o + 24);
       const key = `${filter}:${ident}`;
       let err = 0;
-      if (filter !== EVFILT_USER && filter !== EVFILT_READ && filter !== EVFILT_WRITE) err = E.EINVAL;
-      else if (filter !== EVFILT_USER && !s.p.fds.get(Number(ident))) err = E.EBADF;
+      const fdFilter = filter === EVFILT_READ || filter === EVFILT_WRITE;
+      if (!fdFilter && ![EVFILT_USER, EVFILT_TIMER, EVFILT_SIGNAL, EVFILT_PROC].includes(filter)) err = E.EINVAL;
+      else if (fdFilter && !s.p.fds.get(Number(ident))) err = E.EBADF;
+      else if (filter === EVFILT_SIGNAL && (ident < 1n || ident > 128n)) err = E.EINVAL;
+      else if (filter === EVFILT_PROC && flags & EV_ADD && !kq.knotes.has(key) && !s.m.procs.get(Number(ident))) err = E.ESRCH;
       else if (flags & EV_DELETE) {
-        if (!kq.knotes.delete(key)) err = E.ENOENT;
+        const old = kq.knotes.get(key);
+        if (!old) err = E.ENOENT;
+        else { unwatch(old); kq.knotes.delete(key); }
       } else {
         let kn = kq.knotes.get(key);
         if (!kn && !(flags & EV_ADD)) err = E.ENOENT;
         else {
-          kn ??= { ident, filter, flags, fflags: 0, data: 0n, udata, triggered: false, enabled: true };
+          const fresh = !kn;
+          kn ??= { ident, filter, flags, fflags, data: cb.readBigInt64LE(o + 16), udata, triggered: false, enabled: true, count: 0, kq };
+          if (fresh) armKnote(s, kq, kn);
           // Only EV_ADD sets the behaviour flags; a later change (a trigger) keeps them.
           if (flags & EV_ADD) kn.flags = flags;
           kn.udata = udata;
@@ -75,6 +105,8 @@ function kevent(s: Sys): SyscallResult | Promise<SyscallResult> {
           kq.knotes.set(key, kn);
         }
       }
+      // An error with no room in the event list fails the whole call (BSD semantics).
+      if (err && receipts.length >= nev) return -err;
       if (err || flags & EV_RECEIPT) {
         const r = Buffer.from(cb.subarray(o, o + 32));
         r.writeUInt16LE(flags | EV_ERROR, 10);
@@ -106,8 +138,10 @@ function kevent(s: Sys): SyscallResult | Promise<SyscallResult> {
       b.writeBigInt64LE(r.data, 16);
       b.writeBigUInt64LE(kn.udata, 24);
       out.push(b);
-      if (kn.flags & EV_ONESHOT) kq.knotes.delete(key);
+      if (kn.flags & EV_ONESHOT) { unwatch(kn); kq.knotes.delete(key); }
       else if (kn.filter === EVFILT_USER && kn.flags & EV_CLEAR) kn.triggered = false;
+      else if (kn.filter === EVFILT_TIMER || kn.filter === EVFILT_SIGNAL) kn.count = 0;
+      else if (kn.filter === EVFILT_PROC) { unwatch(kn); kq.knotes.delete(key); }
     }
     if (out.length && !s.p.space.write(events, Buffer.concat(out))) return -E.EFAULT;
     return out.length;
