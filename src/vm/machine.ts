@@ -297,7 +297,8 @@ export class Machine {
       r = dispatchSyscall(this, t);
     } catch (err) {
       // A bug of ours must not take the guest (or vkemu) down: the call fails.
-      this.log(`vkemu: internal error in system call ${t.u32[0]} of ${t.label}: ${(err as Error).stack ?? err}`);
+      this.warnOnce(`internal:${t.u32[0]}:${(err as Error).message}`,
+        `internal error in system call ${t.u32[0]} of ${t.label} (the call fails with EIO): ${(err as Error).stack ?? err}`);
       r = -E.EIO;
     }
     if (r instanceof Promise) {

@@ -19,6 +19,11 @@ function guard(fn: () => SyscallResult): SyscallResult {
   }
 }
 
+/** A uid_t/gid_t argument: unsigned, with -1 meaning "leave it". */
+function idArg(s: Sys, i: number): number {
+  return s.int(i) === -1 ? -1 : s.uint(i);
+}
+
 const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
 
 /** Open a host path for the guest; returns the new fd or -errno. */
@@ -460,8 +465,8 @@ export const fsSyscalls: SyscallDef[] = [
       return guard(() => { fs.utimesSync(h, t(0), t(16)); return 0; });
     },
   },
-  { num: 16, name: 'chown', args: ['path', 'int', 'int'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.chownSync(h, s.int(1), s.int(2)); return 0; }); } },
-  { num: 123, name: 'fchown', args: ['fd', 'int', 'int'], support: 'full', fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; const fd = e.file.ops.hostFd; return fd === undefined ? -E.EINVAL : guard(() => { fs.fchownSync(fd, s.int(1), s.int(2)); return 0; }); } },
+  { num: 16, name: 'chown', args: ['path', 'int', 'int'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.chownSync(h, idArg(s, 1), idArg(s, 2)); return 0; }); } },
+  { num: 123, name: 'fchown', args: ['fd', 'int', 'int'], support: 'full', fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; const fd = e.file.ops.hostFd; return fd === undefined ? -E.EINVAL : guard(() => { fs.fchownSync(fd, idArg(s, 1), idArg(s, 2)); return 0; }); } },
   { num: 191, name: 'pathconf', args: ['path', 'int'], support: 'partial', fn: (s) => (s.int(1) === 1 ? 32767 : s.int(1) === 3 ? 255 : s.int(1) === 4 ? 1024 : -E.EINVAL) },
   { num: 192, name: 'fpathconf', args: ['fd', 'int'], support: 'partial', fn: (s) => (s.int(1) === 1 ? 32767 : s.int(1) === 3 ? 255 : s.int(1) === 4 ? 1024 : -E.EINVAL) },
 ];

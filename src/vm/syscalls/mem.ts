@@ -51,6 +51,7 @@ export const memSyscalls: SyscallDef[] = [
   {
     num: 78, name: 'mincore', args: ['ptr', 'size', 'ptr'], support: 'partial',
     fn: (s) => {
+      if (s.ptr(1) > USER_TOP || s.ptr(0) % PAGE) return -E.EINVAL;
       const n = Math.ceil(s.ptr(1) / PAGE);
       if (!s.p.space.check(s.ptr(0), s.ptr(1), 0)) return -E.ENOMEM;
       return s.p.space.write(s.ptr(2), Buffer.alloc(n, 1)) ? 0 : -E.EFAULT;
