@@ -40,6 +40,8 @@ export class OpenFile {
   pos = 0;
   /** Directory reading: entries not yet returned. */
   dirCursor = 0;
+  /** How often an operation on it would have blocked (EAGAIN): re-arms EV_CLEAR knotes. */
+  eagains = 0;
   /** F_SETOWN: the pid (or -pgid) that gets SIGIO under O_ASYNC. */
   owner = 0;
   constructor(readonly ops: FileOps, public flags: number) {}

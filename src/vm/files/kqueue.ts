@@ -14,6 +14,10 @@ export interface Knote {
   triggered: boolean; enabled: boolean;
   /** EVFILT_TIMER expirations / EVFILT_SIGNAL deliveries not yet reported. */
   count: number;
+  /** EV_CLEAR on a descriptor: whether it was ready at the last look, and the
+   *  descriptor's EAGAIN count when last reported (edge-triggered reporting). */
+  lastReady?: boolean;
+  reportedAt?: number;
   /** Stops an EVFILT_TIMER's clock. */
   stop?: () => void;
   kq?: KQueue;

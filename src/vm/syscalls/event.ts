@@ -130,7 +130,16 @@ function kevent(s: Sys): SyscallResult | Promise<SyscallResult> {
     for (const [key, kn] of kq.knotes) {
       if (out.length >= nev) break;
       const r = ready(s, kn);
-      if (!r.ok) continue;
+      if ((kn.filter === EVFILT_READ || kn.filter === EVFILT_WRITE) && kn.flags & EV_CLEAR) {
+        // Edge-triggered: report a descriptor again only after it was seen not
+        // ready, or after an operation on it would have blocked.
+        const file = s.p.fds.get(Number(kn.ident))?.file;
+        const gen = file?.eagains ?? 0;
+        if (!r.ok) { kn.lastReady = false; continue; }
+        if (kn.lastReady && kn.reportedAt === gen) continue;
+        kn.lastReady = true;
+        kn.reportedAt = gen;
+      } else if (!r.ok) continue;
       const b = Buffer.alloc(32);
       b.writeBigUInt64LE(kn.ident, 0);
       b.writeInt16LE(kn.filter, 8);

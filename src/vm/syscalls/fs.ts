@@ -69,6 +69,7 @@ export function openHost(s: Sys, host: string, flags: number, mode: number): num
 export function whenReady(s: Sys, file: OpenFile, dir: 'in' | 'out', nonblock: boolean, what: string,
   attempt: () => number): number | Promise<number> {
   const r = attempt();
+  if (r === -E.EAGAIN) file.eagains++;
   const ops = file.ops;
   if (r !== -E.EAGAIN || nonblock || (file.flags & O.NONBLOCK) || !ops.ready) return r;
   return s.m.block(s.t, what, true, (done) => {
@@ -88,7 +89,10 @@ function doRead(s: Sys, fdi: number, addr: number, len: number, pos: number | nu
   if (len < 0 || len > 0x7fffffff) return -E.EINVAL;
   const nonblock = nonblockFlag || (e.file.flags & O.NONBLOCK) !== 0;
   const direct = e.file.ops.io?.(false, s.p.space, addr, len, pos, e.file);
-  if (direct !== undefined) return direct;
+  if (direct !== undefined) {
+    if (direct === -E.EAGAIN) e.file.eagains++;
+    return direct;
+  }
   if (len > 0 && !s.p.space.check(addr, len, 1)) return -E.EFAULT;
   const buf = Buffer.alloc(Math.min(len, 1 << 24));
   const finish = (n: number): number => {
@@ -101,6 +105,7 @@ function doRead(s: Sys, fdi: number, addr: number, len: number, pos: number | nu
       const n = e.file.ops.read(buf, pos, e.file, true);
       return typeof n === 'number' ? finish(n) : -E.EIO;
     });
+    if (r === -E.EAGAIN) e.file.eagains++;
     return finish(r);
   }
   const t = s.t;
@@ -118,11 +123,13 @@ function doWrite(s: Sys, fdi: number, addr: number, len: number, pos: number | n
   const direct = e.file.ops.io?.(true, s.p.space, addr, len, pos, e.file);
   if (direct !== undefined) {
     if (direct !== -E.EAGAIN) return direct;
+    e.file.eagains++;
     return whenReady(s, e.file, 'out', false, 'write', () => e.file.ops.io!(true, s.p.space, addr, len, pos, e.file) ?? -E.EIO);
   }
   const data = len === 0 ? Buffer.alloc(0) : s.p.space.read(addr, len);
   if (!data) return -E.EFAULT;
   const r = e.file.ops.write(data, pos, e.file, false);
+  if (r === -E.EAGAIN) e.file.eagains++;
   if (r === -E.EAGAIN) return whenReady(s, e.file, 'out', false, 'write', () => {
     const n = e.file.ops.write(data, pos, e.file, true);
     return typeof n === 'number' ? n : -E.EIO;

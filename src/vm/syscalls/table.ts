@@ -9,6 +9,7 @@ import { signalSyscalls } from './signal.js';
 import { socketSyscalls } from './socket.js';
 import { statfsSyscalls } from './statfs.js';
 import { vmspaceSyscalls } from './vmspace.js';
+import { timesSyscalls } from './times.js';
 import { sysctlSyscalls } from './sysctl.js';
 import { timeSyscalls } from './time.js';
 import type { SyscallDef } from './types.js';
@@ -17,7 +18,7 @@ export const SYS_MAX = 552;
 
 export const ALL_SYSCALLS: SyscallDef[] = [
   ...fsSyscalls, ...memSyscalls, ...procSyscalls, ...signalSyscalls, ...lwpSyscalls, ...timeSyscalls,
-  ...sysctlSyscalls, ...eventSyscalls, ...procctlSyscalls, ...socketSyscalls, ...statfsSyscalls, ...vmspaceSyscalls,
+  ...sysctlSyscalls, ...eventSyscalls, ...procctlSyscalls, ...socketSyscalls, ...statfsSyscalls, ...vmspaceSyscalls, ...timesSyscalls,
 ];
 
 export const TABLE: (SyscallDef | undefined)[] = new Array(SYS_MAX);
@@ -33,11 +34,11 @@ export const KNOWN_NAMES: Record<number, string> = {
   34: 'chflags', 35: 'fchflags', 55: 'reboot', 56: 'revoke', 61: 'chroot',
   83: 'setitimer', 86: 'getitimer',
   132: 'mkfifo',
-  164: 'uname', 206: 'futimes',
+  164: 'uname',
   251: 'rfork', 345: 'sigtimedwait', 346: 'sigwaitinfo', 
   499: 'pselect', 503: 'getvfsstat', 506: 'fchmodat',
   507: 'fchownat', 525: 'mkfifoat', 526: 'mknodat', 531: 'linkat', 534: 'vmm_guest_ctl',
-  535: 'vmm_guest_sync_addr', 539: 'utimensat', 543: 'procctl',
+  535: 'vmm_guest_sync_addr', 543: 'procctl',
   544: 'lwp_setaffinity', 545: 'lwp_getaffinity', 547: 'getcpuclock', 549: 'clock_nanosleep',
 };
 
