@@ -24,7 +24,7 @@ static unsigned long rnd(void)
 }
 
 static const int deny[] = {
-	1, 2, 3, 7, 9, 10, 12, 15, 16, 17, 23, 27, 29, 30, 37, 50, 55, 56, 57, 59, 61, 66, 69, 73, 74, 93, 98,
+	1, 2, 3, 7, 9, 28, 42, 97, 133, 135, 393, 10, 12, 15, 16, 17, 23, 27, 29, 30, 37, 50, 55, 56, 57, 59, 61, 66, 69, 73, 74, 93, 98,
 	120, 128, 132, 136, 137, 138, 173, 181, 183, 200, 201, 209, 240, 251, 321, 331, 340, 341, 342, 344,
 	363, 469, 472, 474, 481, 485, 486, 488, 489, 491, 494, 495, 497, 504, 506, 507, 508, 523, 524, 525,
 	526, 528, 531, 534, 535, 538, 539, 541, 546, 548, 549,
@@ -92,6 +92,8 @@ int main(int argc, char **argv)
 			a[1] &= 3;	/* open: no O_CREAT/O_TRUNC */
 		if (n == 197)
 			a[3] &= ~0x10010L;	/* mmap: never MAP_FIXED/TRYFIXED over ourselves */
+		if (n == 131)
+			a[1] |= 4;	/* flock: never wait on a lock we hold through another descriptor */
 		if (n == 75)
 			a[2] = 4;	/* madvise: only DONTNEED-style hints */
 		if (n == 0 || n == 198)

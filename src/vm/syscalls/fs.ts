@@ -1,7 +1,8 @@
 // Files and directories: open, read, write, stat, directory operations.
 import fs from 'node:fs';
 import path from 'node:path';
-import { E, fromNodeError } from '../abi/errno.js';
+import os from 'node:os';
+import { E, fromLinuxErrno, fromNodeError } from '../abi/errno.js';
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, F, O, toLinuxOpenFlags } from '../abi/flags.js';
 import { OpenFile, type FileOps } from '../files/file.js';
 import { HostDir, HostFile, statFromNode } from '../files/hostfile.js';
@@ -49,7 +50,8 @@ export function openHost(s: Sys, host: string, flags: number, mode: number): num
     ops = new HostFile(hostFd, host, st, s.m.engine.host);
   }
   if (flags & (O.EXLOCK | O.SHLOCK)) {
-    const op = (flags & O.EXLOCK ? LOCK_EX : LOCK_SH) | (flags & O.NONBLOCK ? LOCK_NB : 0);
+    // Never a blocking host flock (it would stop every guest thread).
+    const op = (flags & O.EXLOCK ? LOCK_EX : LOCK_SH) | LOCK_NB;
     const r = s.m.engine.host.flock(hostFd, op);
     if (r < 0) {
       fs.closeSync(hostFd);
@@ -452,8 +454,19 @@ export const fsSyscalls: SyscallDef[] = [
       if (typeof e === 'number') return e;
       const fd = e.file.ops.hostFd;
       if (fd === undefined) return -E.EOPNOTSUPP;
-      const r = s.m.engine.host.flock(fd, s.int(1) & (LOCK_SH | LOCK_EX | LOCK_NB | LOCK_UN));
-      return r < 0 ? -E.EAGAIN : 0;
+      const op = s.int(1) & (LOCK_SH | LOCK_EX | LOCK_NB | LOCK_UN);
+      if (!(op & (LOCK_SH | LOCK_EX | LOCK_UN))) return -E.EINVAL;
+      // The host call never blocks (that would stop every guest thread): a
+      // blocking request waits here, interruptibly, retrying.
+      const host = s.m.engine.host;
+      const r = host.flock(fd, op | LOCK_NB);
+      if (r >= 0) return 0;
+      if (r !== -os.constants.errno.EWOULDBLOCK) return -fromLinuxErrno(-r);
+      if (op & LOCK_NB) return -E.EAGAIN;
+      return s.m.block(s.t, 'flock', true, (done) => {
+        const iv = setInterval(() => { if (host.flock(fd, op | LOCK_NB) >= 0) done(0); }, 5);
+        return () => clearInterval(iv);
+      });
     },
   },
   { num: 15, name: 'chmod', args: ['path', 'mode'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.chmodSync(h, s.int(1) & 0o7777); return 0; }); } },

@@ -24,8 +24,10 @@ function setTimes(host: string, times: Buffer | null, follow: boolean, usec: boo
       // timeval pairs -> timespec pairs
       const c = Buffer.alloc(32);
       for (let i = 0; i < 2; i++) {
+        const us = tb.readBigInt64LE(i * 16 + 8);
+        if (us < 0n || us >= 1_000_000n) return -E.EINVAL;
         c.writeBigInt64LE(tb.readBigInt64LE(i * 16), i * 16);
-        c.writeBigInt64LE(tb.readBigInt64LE(i * 16 + 8) * 1000n, i * 16 + 8);
+        c.writeBigInt64LE(us * 1000n, i * 16 + 8);
       }
       tb = c;
     }
