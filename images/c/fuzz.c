@@ -12,6 +12,7 @@
 #include <string.h>
 #include <errno.h>
 #include <sys/syscall.h>
+#include <sys/mman.h>
 #include <vktest.h>
 
 static unsigned long state;
@@ -37,7 +38,9 @@ static int denied(int n)
 	return 0;
 }
 
-static char buf[8192];
+/* The buffer the calls may scribble on, fenced by PROT_NONE pages so that an
+ * oversized length gets EFAULT instead of overwriting this program. */
+static char *buf;
 
 static long arg(void)
 {
@@ -60,6 +63,9 @@ static long arg(void)
 int main(int argc, char **argv)
 {
 	long calls = argc > 1 ? atol(argv[1]) : 100000;
+	char *region = mmap(0, 3 * 65536, PROT_NONE, MAP_ANON | MAP_PRIVATE, -1, 0);
+	buf = region + 65536;
+	mprotect(buf, 65536, PROT_READ | PROT_WRITE);
 	state = argc > 2 ? (unsigned long)atol(argv[2]) * 2654435761UL + 1 : 88172645463325252UL;
 	static long by_errno[128];
 	static char seen[600];
