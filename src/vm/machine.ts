@@ -496,8 +496,10 @@ export class Machine {
   }
 
   /** Load a new program into p (execve). Throws ExecError. */
-  exec(p: Process, t: GuestThread, guestPath: string, argv: string[], envp: string[]): void {
-    const hostPath = this.resolvePath(p, guestPath);
+  exec(p: Process, t: GuestThread, path0: string, argv: string[], envp: string[]): void {
+    const hostPath = this.resolvePath(p, path0);
+    // AT_EXECPATH and kern.proc.pathname name the program absolutely.
+    const guestPath = path0.startsWith('/') ? path0 : path.resolve(this.guestPath(p.cwd), path0);
     const space = this.engine.createSpace();
     const old = p.space;
     p.space = space;
