@@ -5,6 +5,8 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <string>
 
 #include "space.h"
 
@@ -52,11 +54,28 @@ static Napi::Value HostIo(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), n >= 0 ? static_cast<double>(n) : -errno);
 }
 
+// utimens(path, [atime sec, nsec, mtime sec, nsec], nofollow) -> 0 or -errno.
+// nsec may be UTIME_NOW / UTIME_OMIT (Linux values). Exact to the nanosecond,
+// which fs.utimesSync (seconds as a double) is not.
+static Napi::Value Utimens(const Napi::CallbackInfo& info) {
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  Napi::Array t = info[1].As<Napi::Array>();
+  timespec ts[2];
+  for (uint32_t i = 0; i < 2; i++) {
+    ts[i].tv_sec = static_cast<time_t>(t.Get(2 * i).As<Napi::Number>().Int64Value());
+    ts[i].tv_nsec = static_cast<long>(t.Get(2 * i + 1).As<Napi::Number>().Int64Value());
+  }
+  int flags = info[2].As<Napi::Boolean>().Value() ? AT_SYMLINK_NOFOLLOW : 0;
+  int r = utimensat(AT_FDCWD, path.c_str(), ts, flags);
+  return Napi::Number::New(info.Env(), r == 0 ? 0 : -errno);
+}
+
 Napi::Object InitHost(Napi::Env env, Napi::Object exports) {
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("fcntlFlags", Napi::Function::New(env, FcntlFlags));
   exports.Set("ioctlBuf", Napi::Function::New(env, IoctlBuf));
   exports.Set("hostIo", Napi::Function::New(env, HostIo));
+  exports.Set("utimens", Napi::Function::New(env, Utimens));
   InitSockets(env, exports);
   return exports;
 }

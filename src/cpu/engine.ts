@@ -114,4 +114,6 @@ export interface HostHelpers {
   closeFd(fd: number): number;
   /** read/write (pos -1: at the file position) or pread/pwrite: bytes or -errno. */
   hostIo(write: boolean, fd: number, buf: Uint8Array, pos: number): number;
+  /** utimensat(AT_FDCWD, path, [asec, ansec, msec, mnsec], nofollow): 0 or -errno; nsec may be UTIME_NOW/OMIT. */
+  utimens(path: string, times: [number, number, number, number], nofollow: boolean): number;
 }

@@ -1,49 +1,35 @@
 // File times: utimensat (with UTIME_NOW / UTIME_OMIT), futimens, futimes, lutimes.
-import fs from 'node:fs';
-import { E, fromNodeError } from '../abi/errno.js';
+import { E, fromLinuxErrno } from '../abi/errno.js';
 import { AT_SYMLINK_NOFOLLOW } from '../abi/flags.js';
 import { fdArg, pathArg } from './util.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
 const UTIME_NOW = -1n, UTIME_OMIT = -2n;
 
-/** Seconds (with fraction) from a timespec pair entry, or now / keep. */
-function pick(b: Buffer | null, i: number, current: number): number | number {
-  if (!b) return Date.now() / 1000;
-  const sec = b.readBigInt64LE(i * 16), nsec = b.readBigInt64LE(i * 16 + 8);
-  if (nsec === UTIME_NOW) return Date.now() / 1000;
-  if (nsec === UTIME_OMIT) return current;
-  return Number(sec) + Number(nsec) / 1e9;
-}
+const L_UTIME_NOW = 0x3fffffff, L_UTIME_OMIT = 0x3ffffffe;
 
-function setTimes(host: string, times: Buffer | null, follow: boolean, usec: boolean): SyscallResult {
-  try {
-    const st = follow ? fs.statSync(host) : fs.lstatSync(host);
-    let tb = times;
-    if (tb && usec) {
-      // timeval pairs -> timespec pairs
-      const c = Buffer.alloc(32);
-      for (let i = 0; i < 2; i++) {
-        const us = tb.readBigInt64LE(i * 16 + 8);
-        if (us < 0n || us >= 1_000_000n) return -E.EINVAL;
-        c.writeBigInt64LE(tb.readBigInt64LE(i * 16), i * 16);
-        c.writeBigInt64LE(us * 1000n, i * 16 + 8);
+/** Set a file's times from DragonFly timespec (or timeval, `usec`) pairs; null: now. */
+function setTimes(s: Sys, host: string, times: Buffer | null, follow: boolean, usec: boolean): SyscallResult {
+  const t: [number, number, number, number] = [0, L_UTIME_NOW, 0, L_UTIME_NOW];
+  if (times) {
+    for (let i = 0; i < 2; i++) {
+      const sec = times.readBigInt64LE(i * 16);
+      let frac = times.readBigInt64LE(i * 16 + 8);
+      if (!usec && frac === UTIME_NOW) { t[2 * i + 1] = L_UTIME_NOW; continue; }
+      if (!usec && frac === UTIME_OMIT) { t[2 * i + 1] = L_UTIME_OMIT; continue; }
+      if (usec) {
+        if (frac < 0n || frac >= 1_000_000n) return -E.EINVAL;
+        frac *= 1000n;
+      } else if (frac < 0n || frac >= 1_000_000_000n) {
+        return -E.EINVAL;
       }
-      tb = c;
+      if (sec > 0x7fffffffffffn || sec < -0x7fffffffffffn) return -E.EINVAL;
+      t[2 * i] = Number(sec);
+      t[2 * i + 1] = Number(frac);
     }
-    if (tb) {
-      for (let i = 0; i < 2; i++) {
-        const ns = tb.readBigInt64LE(i * 16 + 8);
-        if (ns !== UTIME_NOW && ns !== UTIME_OMIT && (ns < 0n || ns >= 1_000_000_000n)) return -E.EINVAL;
-      }
-    }
-    const at = pick(tb, 0, st.atimeMs / 1000), mt = pick(tb, 1, st.mtimeMs / 1000);
-    if (follow) fs.utimesSync(host, at, mt);
-    else fs.lutimesSync(host, at, mt);
-    return 0;
-  } catch (e) {
-    return -fromNodeError(e);
   }
+  const r = s.m.engine.host.utimens(host, t, !follow);
+  return r < 0 ? -fromLinuxErrno(-r) : 0;
 }
 
 function timesArg(s: Sys, i: number): Buffer | null | number {
@@ -66,15 +52,15 @@ export const timesSyscalls: SyscallDef[] = [
       const t = timesArg(s, 2);
       if (typeof t === 'number') return t;
       const h = pathArg(s, 1, s.int(0));
-      return typeof h === 'number' ? h : setTimes(h, t, !(s.int(3) & AT_SYMLINK_NOFOLLOW), false);
+      return typeof h === 'number' ? h : setTimes(s, h, t, !(s.int(3) & AT_SYMLINK_NOFOLLOW), false);
     },
   },
   {
     num: 206, name: 'futimes', args: ['fd', 'ptr'], support: 'full',
-    fn: (s) => { const t = timesArg(s, 1); if (typeof t === 'number') return t; const h = fdPath(s, 0); return typeof h === 'number' ? h : setTimes(h, t, true, true); },
+    fn: (s) => { const t = timesArg(s, 1); if (typeof t === 'number') return t; const h = fdPath(s, 0); return typeof h === 'number' ? h : setTimes(s, h, t, true, true); },
   },
   {
     num: 276, name: 'lutimes', args: ['path', 'ptr'], support: 'full',
-    fn: (s) => { const t = timesArg(s, 1); if (typeof t === 'number') return t; const h = pathArg(s, 0); return typeof h === 'number' ? h : setTimes(h, t, false, true); },
+    fn: (s) => { const t = timesArg(s, 1); if (typeof t === 'number') return t; const h = pathArg(s, 0); return typeof h === 'number' ? h : setTimes(s, h, t, false, true); },
   },
 ];
