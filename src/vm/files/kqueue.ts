@@ -18,6 +18,9 @@ export interface Knote {
    *  descriptor's EAGAIN count when last reported (edge-triggered reporting). */
   lastReady?: boolean;
   reportedAt?: number;
+  /** For READ/WRITE: the open file the knote was added for. Closing the
+   *  descriptor removes the knote (BSD semantics), even if the number is reused. */
+  file?: object;
   /** Stops an EVFILT_TIMER's clock. */
   stop?: () => void;
   kq?: KQueue;

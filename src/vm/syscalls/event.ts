@@ -97,7 +97,12 @@ function kevent(s: Sys): SyscallResult | Promise<SyscallResult> {
           kn ??= { ident, filter, flags, fflags, data: cb.readBigInt64LE(o + 16), udata, triggered: false, enabled: true, count: 0, kq };
           if (fresh) armKnote(s, kq, kn);
           // Only EV_ADD sets the behaviour flags; a later change (a trigger) keeps them.
-          if (flags & EV_ADD) kn.flags = flags;
+          if (flags & EV_ADD) {
+            kn.flags = flags;
+            kn.lastReady = undefined;
+            kn.reportedAt = undefined;
+          }
+          if (fdFilter) kn.file = s.p.fds.get(Number(ident))?.file;
           kn.udata = udata;
           if (flags & EV_DISABLE) kn.enabled = false;
           if (flags & EV_ENABLE || flags & EV_ADD) kn.enabled = !(flags & EV_DISABLE);
@@ -129,6 +134,10 @@ function kevent(s: Sys): SyscallResult | Promise<SyscallResult> {
     const out: Buffer[] = [...receipts.splice(0, nev)];
     for (const [key, kn] of kq.knotes) {
       if (out.length >= nev) break;
+      if (kn.file && s.p.fds.get(Number(kn.ident))?.file !== kn.file) {
+        kq.knotes.delete(key); // its descriptor was closed
+        continue;
+      }
       const r = ready(s, kn);
       if ((kn.filter === EVFILT_READ || kn.filter === EVFILT_WRITE) && kn.flags & EV_CLEAR) {
         // Edge-triggered: report a descriptor again only after it was seen not
