@@ -88,3 +88,32 @@ if [ ! -f build/c/dynprog ] || [ ldso/dynprog.c -nt build/c/dynprog ]; then
   clang -target x86_64-unknown-dragonfly -ffreestanding -nostdlib -fuse-ld=lld -O2 \
     -Wl,--dynamic-linker=/libexec/ld-elf.so.2 -o build/c/dynprog ldso/dynprog.c
 fi
+
+# vkmini: our own small virtual kernel (images/vkmini) and the user programs it
+# runs, in images/build/vkmini/. The kernel links with the guest libc; the user
+# programs are freestanding with their own tiny library (user/ulib.c).
+VKMINI_OUT=$OUT/vkmini
+mkdir -p "$VKMINI_OUT"
+VKMINI_KSRC=(vkmini/main.c vkmini/proc.c)
+VKMINI_HDR=(vkmini/kern.h vkmini/vkmini.h)
+if newer "$VKMINI_OUT/kernel" "${VKMINI_KSRC[@]}" "${VKMINI_HDR[@]}" "$CRT0" "$LIBA" "${HEADERS[@]}" "$0"; then
+  echo "CC    vkmini kernel -> $VKMINI_OUT/kernel"
+  kobjs=()
+  for src in "${VKMINI_KSRC[@]}"; do
+    obj=$VKMINI_OUT/$(basename "$src" .c).o
+    "$CC" "${CFLAGS[@]}" -c "$src" -o "$obj"
+    kobjs+=("$obj")
+  done
+  "$CC" "${LDFLAGS[@]}" "$CRT0" "${kobjs[@]}" "$LIBA" -o "$VKMINI_OUT/kernel"
+  rm -f "${kobjs[@]}"
+fi
+UFLAGS=("${TARGET[@]}" -ffreestanding -nostdlib -static -fuse-ld=lld -O2 -g -fno-stack-protector
+        -fno-pie -fno-pic -fno-builtin -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration)
+for src in vkmini/user/*.c; do
+  name=$(basename "$src" .c)
+  [ "$name" = ulib ] && continue
+  if newer "$VKMINI_OUT/$name" "$src" vkmini/user/ulib.c vkmini/user/ulib.h vkmini/vkmini.h "$0"; then
+    echo "CC    $src -> $VKMINI_OUT/$name"
+    "$CC" "${UFLAGS[@]}" -o "$VKMINI_OUT/$name" "$src" vkmini/user/ulib.c
+  fi
+done

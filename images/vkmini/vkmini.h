@@ -1,0 +1,42 @@
+/*
+ * vkmini: the system-call interface between the vkmini kernel and its user
+ * programs. Where DragonFly has a call with the same meaning its number is
+ * used; the calls init needs beyond that are vkmini's own (600 and up).
+ * Arguments in rdi, rsi, rdx, r10, r8, r9; result in rax; carry set and a
+ * DragonFly errno in rax on failure.
+ */
+#ifndef VKMINI_H
+#define VKMINI_H
+
+#define VKSYS_exit      1	/* exit(status) */
+#define VKSYS_read      3	/* read(fd 0, buf, len): one console line */
+#define VKSYS_write     4	/* write(fd 1|2, buf, len) */
+#define VKSYS_wait4     7	/* wait4(pid|-1, &status, WNOHANG?, 0) */
+#define VKSYS_brk      17	/* brk(addr): 0 = query; returns the new break */
+#define VKSYS_getpid   20
+#define VKSYS_kill     37	/* kill(pid, sig) */
+#define VKSYS_reboot   55	/* reboot(howto): RB_HALT halts, else reboot */
+#define VKSYS_munmap   73	/* munmap(addr, len) of a whole mmap'd region */
+#define VKSYS_mmap    197	/* mmap(0, len, prot, MAP_ANON, -1, 0) */
+#define VKSYS_yield   331	/* sched_yield() */
+#define VKSYS_spawn   600	/* spawn(name, argv): new process, returns its pid */
+#define VKSYS_ps      601	/* ps(buf, len): process table as text */
+#define VKSYS_sysctl  602	/* sysctl(name|0, buf, len): "name: value" lines as text */
+
+#define RB_HALT 0x8
+#define WNOHANG 1
+
+/* DragonFly errno values used by vkmini */
+#define VK_EPERM   1
+#define VK_ENOENT  2
+#define VK_ESRCH   3
+#define VK_EINTR   4
+#define VK_ENOEXEC 8
+#define VK_ECHILD 10
+#define VK_ENOMEM 12
+#define VK_EFAULT 14
+#define VK_EINVAL 22
+#define VK_EAGAIN 35
+#define VK_ENOSYS 78
+
+#endif
