@@ -139,6 +139,12 @@ Space::Space(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Space>(info) {
   uc_hook_add(uc_, &hookBlock_, UC_HOOK_BLOCK, (void*)onBlock, this, 1, 0);
   uc_hook_add(uc_, &hookSyscall_, UC_HOOK_INSN, (void*)onSyscall, this, 1, 0, UC_X86_INS_SYSCALL);
   // DragonFly's initial FPU state: x87 control word 0x37F, MXCSR 0x1F80.
+  // CR4.OSFXSR | OSXMMEXCPT: without them FXSAVE/FXRSTOR skip MXCSR and the
+  // XMM registers, and a vkernel's context switches would lose guest SSE state.
+  uint64_t cr4 = 0;
+  uc_reg_read(uc_, UC_X86_REG_CR4, &cr4);
+  cr4 |= (1u << 9) | (1u << 10);
+  uc_reg_write(uc_, UC_X86_REG_CR4, &cr4);
   uint64_t fpcw = 0x37F, mxcsr = 0x1F80;
   uc_reg_write(uc_, UC_X86_REG_FPCW, &fpcw);
   uc_reg_write(uc_, UC_X86_REG_MXCSR, &mxcsr);
@@ -284,7 +290,7 @@ static int64_t backingOffset(Space* sp, Vma* v, uint64_t pageVa, int access, int
     bool w = false, x = false;
     uint8_t* base = sp->window() + v->slice->off;
     int64_t pg = vptWalk(base, v->valid, v->masterPde, pageVa >> 12, access, &w, &x);
-    if (pg < 0) return -1;
+    if (pg < 0) return pg == -3 ? -3 : -1;
     *perms = kProtRead | (w ? kProtWrite : 0) | (x ? kProtExec : 0);
     return static_cast<int64_t>(v->slice->off + static_cast<uint64_t>(pg) * kPage);
   }
@@ -330,7 +336,7 @@ bool Space::fill(uint64_t vaddr, int access, uc_tlb_entry* out) {
   int perms = 0;
   int64_t off = backingOffset(this, v, page, access, &perms);
   if (off < 0) {
-    lastFaultPresent = off == -2 || v->kind == 4;
+    lastFaultPresent = off == -2 || off == -3;
     return false;
   }
   if (v->kind == 4 && !protAllows(perms, access)) {

@@ -21,9 +21,10 @@ int64_t vptWalk(uint8_t* base, uint64_t size, uint64_t e, uint64_t pindex, int a
   bool nx = false;
   for (;;) {
     if (!(e & V)) return -1;
-    if (access == 1 && !(e & RW)) return -1;
+    // -3: a translation exists but forbids the access (PGEX_P in the fault).
+    if (access == 1 && !(e & RW)) return -3;
     if (e & NX) nx = true;
-    if (access == 2 && nx) return -1;
+    if (access == 2 && nx) return -3;
     if ((e & PS) || shift == 0) break;
     uint64_t* table = tablePage(base, size, e);
     if (!table) return -1;

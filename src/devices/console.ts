@@ -37,7 +37,26 @@ export class ConsoleStream implements FileOps {
     return this.host.ioctlBuf(this.hostFd, L_TCGETS, b) === 0;
   }
 
+  private streamWaiters: (() => void)[] = [];
+  private streaming = false;
+
+  /**
+   * Terminal and pipe input on fd 0 comes through Node's stream (epoll, no
+   * thread): a read blocked in the thread pool would keep vkemu from exiting.
+   */
+  private fillFromStream(): Promise<void> {
+    if (!this.streaming) {
+      this.streaming = true;
+      const wake = (): void => { const w = this.streamWaiters; this.streamWaiters = []; w.forEach((f) => f()); };
+      process.stdin.on('data', (chunk: Buffer) => { this.buffered.push(chunk); wake(); });
+      process.stdin.on('end', () => { this.eof = true; wake(); });
+      process.stdin.on('error', () => { this.eof = true; wake(); });
+    }
+    return new Promise<void>((resolve) => this.streamWaiters.push(resolve));
+  }
+
   private fill(): Promise<void> {
+    if (this.hostFd === 0) return this.buffered.length || this.eof ? Promise.resolve() : this.fillFromStream();
     this.pending ??= new Promise<void>((resolve) => {
       const b = Buffer.alloc(65536);
       fs.read(this.hostFd, b, 0, b.length, null, (err, n) => {

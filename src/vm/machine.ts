@@ -173,7 +173,6 @@ export class Machine {
   /** Run until the first process exits; resolves to its exit status for the shell. */
   async run(): Promise<number> {
     let lastYield = Date.now();
-    let n = 0;
     while (this.exitStatus === undefined) {
       const t = this.runq.shift();
       if (!t) {
@@ -188,7 +187,9 @@ export class Machine {
       }
       if (t.state !== 'runnable') continue;
       this.runThread(t);
-      if (++n % 32 === 0 && Date.now() - lastYield >= 4) {
+      // Let timers and host I/O in every few ms, even while a thread spins
+      // (a run of a spinning thread is a whole ~5 ms slice).
+      if (Date.now() - lastYield >= 4) {
         await new Promise<void>((r) => setImmediate(r));
         lastYield = Date.now();
       }

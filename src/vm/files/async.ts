@@ -37,6 +37,12 @@ export function setAsync(file: OpenFile, on: boolean, ready: () => boolean, fire
   }
 }
 
+/** The owner collected what was pending (kevent): the next event is a new edge. */
+export function drainedAsync(file: OpenFile): void {
+  const w = watches.get(file);
+  if (w) w.was = false;
+}
+
 /** Look now (after a change we know about), instead of at the next tick. */
 export function pokeAsync(file: OpenFile): void {
   const w = watches.get(file);

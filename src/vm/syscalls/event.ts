@@ -7,7 +7,7 @@ import { PipeBuffer, PipeEnd } from '../files/pipe.js';
 import { HostSocket } from '../files/socket.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 import type { Process } from '../process.js';
-import { pokeAsync } from '../files/async.js';
+import { drainedAsync, pokeAsync } from '../files/async.js';
 
 function makePipe(s: Sys, flags: number): [number, number] | number {
   const p = new PipeBuffer();
@@ -40,6 +40,25 @@ function ready(s: { p: Process }, kn: Knote): { ok: boolean; data: bigint; eof: 
     return { ok: ops.ready ? ops.ready('out') : true, data: 65536n, eof: false };
   }
   return { ok: false, data: 0n, eof: false };
+}
+
+function isEdge(kn: Knote): boolean {
+  return (kn.filter === EVFILT_READ || kn.filter === EVFILT_WRITE) && (kn.flags & EV_CLEAR) !== 0;
+}
+
+/**
+ * Whether a knote would be reported now. EV_CLEAR on a descriptor is
+ * edge-triggered: reported again only after it was seen not ready, or after an
+ * operation on it would have blocked (EAGAIN).
+ */
+function reportable(p: Process, kn: Knote, ok: boolean): boolean {
+  if (!isEdge(kn)) return ok;
+  if (!ok) {
+    kn.lastReady = false;
+    return false;
+  }
+  const gen = p.fds.get(Number(kn.ident))?.file.eagains ?? 0;
+  return !(kn.lastReady && kn.reportedAt === gen);
 }
 
 /** Start what a new knote needs: a timer's clock, a signal or process watch. */
@@ -139,16 +158,11 @@ function kevent(s: Sys): SyscallResult | Promise<SyscallResult> {
         continue;
       }
       const r = ready(s, kn);
-      if ((kn.filter === EVFILT_READ || kn.filter === EVFILT_WRITE) && kn.flags & EV_CLEAR) {
-        // Edge-triggered: report a descriptor again only after it was seen not
-        // ready, or after an operation on it would have blocked.
-        const file = s.p.fds.get(Number(kn.ident))?.file;
-        const gen = file?.eagains ?? 0;
-        if (!r.ok) { kn.lastReady = false; continue; }
-        if (kn.lastReady && kn.reportedAt === gen) continue;
+      if (!reportable(s.p, kn, r.ok)) continue;
+      if (isEdge(kn)) {
         kn.lastReady = true;
-        kn.reportedAt = gen;
-      } else if (!r.ok) continue;
+        kn.reportedAt = s.p.fds.get(Number(kn.ident))?.file.eagains ?? 0;
+      }
       const b = Buffer.alloc(32);
       b.writeBigUInt64LE(kn.ident, 0);
       b.writeInt16LE(kn.filter, 8);
@@ -162,6 +176,7 @@ function kevent(s: Sys): SyscallResult | Promise<SyscallResult> {
       else if (kn.filter === EVFILT_PROC) { unwatch(kn); kq.knotes.delete(key); }
     }
     if (out.length && !s.p.space.write(events, Buffer.concat(out))) return -E.EFAULT;
+    if (out.length) drainedAsync(e.file);
     return out.length;
   };
   const n = nev > 0 || receipts.length ? collect() : 0;
@@ -289,7 +304,7 @@ export const eventSyscalls: SyscallDef[] = [
     fn: (s) => {
       const kq = new KQueue();
       const p = s.p;
-      kq.hasReady = () => [...kq.knotes.values()].some((kn) => ready({ p }, kn).ok);
+      kq.hasReady = () => [...kq.knotes.values()].some((kn) => reportable(p, kn, ready({ p }, kn).ok));
       const f = new OpenFile(kq, O.RDWR);
       const fd = s.p.fds.alloc(f);
       if (fd < 0) f.unref();
