@@ -374,10 +374,8 @@ export class Machine {
       return;
     }
     const act = p.sigactions[sig];
-    if (act.handler === 1n || (act.handler === 0n && defaultAction(sig) === 'ignore')) {
-      if (sig !== SIG.SIGCONT) return;
-    }
-    if (sig === SIG.SIGCONT) return;
+    // Ignored signals are discarded; SIGCONT's default (continue) has nothing to do here.
+    if (act.handler === 1n || (act.handler === 0n && (defaultAction(sig) === 'ignore' || sig === SIG.SIGCONT))) return;
     const target = thread ?? [...p.threads.values()].find((x) => x.state !== 'dead' && !(x.sigmask & sigbit(sig)));
     if (thread) thread.pending |= sigbit(sig);
     else p.pending |= sigbit(sig);

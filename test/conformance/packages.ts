@@ -118,6 +118,8 @@ export const FULL: readonly ConformancePackage[] = [
     pkg: "os/signal",
     reason: "tests send SIGHUP/SIGWINCH/SIGUSR1/SIGINT to the process and expect delivery to Go's handler",
     skip: [
+      { test: "TestDetectNohup", reason: "runs /usr/bin/nohup, a Linux program on this host" },
+      { test: "TestNohup", reason: "runs /usr/bin/nohup, a Linux program on this host" },
       {
         test: "TestTerminalSignal",
         reason: "needs a pseudo-terminal and job control (posix_openpt, TIOCSPGRP) driven by a child shell",
