@@ -90,7 +90,7 @@ export function loadProgram(p: Process, t: GuestThread, req: ExecRequest): ElfIm
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ExecError(code === 'ENOENT' ? 2 : code === 'EACCES' ? 13 : code === 'EISDIR' ? 13 : 5,
-      `${req.guestPath}: ${code === 'ENOENT' ? 'no such file' : code ?? 'cannot read'}`);
+      `${req.guestPath}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : `cannot read (${code ?? 'unknown error'})`}`);
   }
   let img: ElfImage;
   try {
