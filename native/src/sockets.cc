@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <vector>
 
 #include "space.h"
 
@@ -96,6 +97,61 @@ static Napi::Value RecvFrom(const Napi::CallbackInfo& info) {
   return a;
 }
 
+// sendFds(fd, data, flags, fds[]) -> bytes or -errno: one message carrying
+// SCM_RIGHTS descriptors.
+static Napi::Value SendFds(const Napi::CallbackInfo& info) {
+  Napi::Uint8Array d = info[1].As<Napi::Uint8Array>();
+  Napi::Array fa = info[3].As<Napi::Array>();
+  size_t n = fa.Length();
+  std::vector<char> ctl(CMSG_SPACE(sizeof(int) * n));
+  iovec iov{d.Data(), d.ByteLength()};
+  msghdr mh{};
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = ctl.data();
+  mh.msg_controllen = ctl.size();
+  cmsghdr* c = CMSG_FIRSTHDR(&mh);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+  for (size_t i = 0; i < n; i++) {
+    int v = fa.Get(i).As<Napi::Number>().Int32Value();
+    memcpy(CMSG_DATA(c) + i * sizeof(int), &v, sizeof(int));
+  }
+  return ret(info.Env(), sendmsg(i32(info[0]), &mh, i32(info[2]) | MSG_NOSIGNAL));
+}
+
+// recvFds(fd, buffer, flags) -> [n, fds[], truncatedControl] or -errno.
+static Napi::Value RecvFds(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Uint8Array d = info[1].As<Napi::Uint8Array>();
+  char ctl[CMSG_SPACE(sizeof(int) * 64)];
+  iovec iov{d.Data(), d.ByteLength()};
+  msghdr mh{};
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = ctl;
+  mh.msg_controllen = sizeof ctl;
+  ssize_t n = recvmsg(i32(info[0]), &mh, i32(info[2]) | MSG_CMSG_CLOEXEC);
+  if (n < 0) return Napi::Number::New(env, -errno);
+  Napi::Array fds = Napi::Array::New(env);
+  uint32_t k = 0;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t cnt = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < cnt; i++) {
+      int v;
+      memcpy(&v, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+      fds.Set(k++, Napi::Number::New(env, v));
+    }
+  }
+  Napi::Array a = Napi::Array::New(env, 3);
+  a.Set(0u, Napi::Number::New(env, static_cast<double>(n)));
+  a.Set(1u, fds);
+  a.Set(2u, Napi::Boolean::New(env, (mh.msg_flags & MSG_CTRUNC) != 0));
+  return a;
+}
+
 static Napi::Value SetSockOpt(const Napi::CallbackInfo& info) {
   Napi::Uint8Array v = info[3].As<Napi::Uint8Array>();
   return ret(info.Env(), setsockopt(i32(info[0]), i32(info[1]), i32(info[2]), v.Data(), static_cast<socklen_t>(v.ByteLength())));
@@ -136,6 +192,8 @@ void InitSockets(Napi::Env env, Napi::Object exports) {
   exports.Set("sockSendTo", Napi::Function::New(env, SendTo));
   exports.Set("sockRecvFrom", Napi::Function::New(env, RecvFrom));
   exports.Set("sockSetOpt", Napi::Function::New(env, SetSockOpt));
+  exports.Set("sockSendFds", Napi::Function::New(env, SendFds));
+  exports.Set("sockRecvFds", Napi::Function::New(env, RecvFds));
   exports.Set("sockGetOpt", Napi::Function::New(env, GetSockOpt));
   exports.Set("sockShutdown", Napi::Function::New(env, Shutdown));
   exports.Set("pollFd", Napi::Function::New(env, PollFd));

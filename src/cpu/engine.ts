@@ -107,6 +107,10 @@ export interface HostHelpers {
   sockSendTo(fd: number, data: Uint8Array, flags: number, addr: Uint8Array | null): number;
   sockRecvFrom(fd: number, buf: Uint8Array, flags: number): [number, Buffer] | number;
   sockSetOpt(fd: number, level: number, name: number, value: Uint8Array): number;
+  /** One message carrying SCM_RIGHTS host descriptors: bytes or -errno. */
+  sockSendFds(fd: number, data: Uint8Array, flags: number, fds: number[]): number;
+  /** [bytes, received host descriptors, control truncated] or -errno. */
+  sockRecvFds(fd: number, buf: Uint8Array, flags: number): [number, number[], boolean] | number;
   sockGetOpt(fd: number, level: number, name: number, len: number): Buffer | number;
   sockShutdown(fd: number, how: number): number;
   /** poll(2) with a zero timeout: the ready events, 0, or -errno. */

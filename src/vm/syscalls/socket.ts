@@ -6,7 +6,9 @@ import {
   AF_INET6, domainToLinux, isTimeOpt, msgFromLinux, msgToLinux, MSG_DONTWAIT, MSG_FNONBLOCKING, optToLinux, SO_ERROR,
   SO_TYPE, SOCK_CLOEXEC, SOCK_NONBLOCK, SOL_SOCKET, sockaddrFromLinux, sockaddrToLinux,
 } from '../abi/sockets.js';
-import { OpenFile } from '../files/file.js';
+import fs from 'node:fs';
+import { OpenFile, type FileOps } from '../files/file.js';
+import { HostDir, HostFile } from '../files/hostfile.js';
 import { HostSocket, hostErr } from '../files/socket.js';
 import { fromLinuxErrno } from '../abi/errno.js';
 import { whenReady } from './fs.js';
@@ -182,12 +184,58 @@ function msgIov(s: Sys, hdr: Buffer): [number, number][] | number {
   return parts;
 }
 
+const SCM_RIGHTS = 1, CMSG_HDR = 16, MSG_CMSG_CLOEXEC = 0x1000, MSG_CTRUNC = 0x20;
+
+/** Host descriptors named by SCM_RIGHTS messages in a DragonFly control buffer. */
+function rightsOut(s: Sys, control: number, len: number): number[] | number {
+  const c = s.p.space.read(control, len);
+  if (!c) return -E.EFAULT;
+  const fds: number[] = [];
+  for (let off = 0; off + 12 <= len;) {
+    const clen = c.readUInt32LE(off), level = c.readInt32LE(off + 4), type = c.readInt32LE(off + 8);
+    if (clen < 12 || off + clen > len) return -E.EINVAL;
+    if (level !== SOL_SOCKET || type !== SCM_RIGHTS) return -E.EOPNOTSUPP;
+    for (let p = off + CMSG_HDR; p + 4 <= off + clen; p += 4) {
+      const e = s.p.fds.get(c.readInt32LE(p));
+      if (!e) return -E.EBADF;
+      const h = e.file.ops.hostFd;
+      if (h === undefined) return -E.EOPNOTSUPP; // in-process files (pipes, kqueues) cannot travel
+      fds.push(h);
+    }
+    off += (clen + 7) & ~7;
+  }
+  return fds;
+}
+
+/** A guest descriptor for a host descriptor received over a socket. */
+function adoptHostFd(s: Sys, hostFd: number, cloexec: boolean): number {
+  let ops: FileOps;
+  const st = fs.fstatSync(hostFd, { bigint: true });
+  if (st.isSocket()) {
+    const t = s.m.engine.host.sockGetOpt(hostFd, 1, 3, 4);
+    ops = new HostSocket(hostFd, s.m.engine.host, typeof t === 'number' ? 1 : t.readInt32LE(0));
+  } else {
+    let where = `/proc/self/fd/${hostFd}`;
+    try { where = fs.readlinkSync(where); } catch { /* keep the proc path */ }
+    ops = st.isDirectory() ? new HostDir(hostFd, where) : new HostFile(hostFd, where, st, s.m.engine.host);
+  }
+  const file = new OpenFile(ops, O.RDWR);
+  const fd = s.p.fds.alloc(file, cloexec);
+  if (fd < 0) file.unref();
+  return fd;
+}
+
 function sendmsg(s: Sys): SyscallResult | Promise<SyscallResult> {
   const so = sockArg(s, 0);
   if (typeof so === 'number') return so;
   const hdr = s.p.space.read(s.ptr(1), 48);
   if (!hdr) return -E.EFAULT;
-  if (hdr.readUInt32LE(40) > 0) return -E.EOPNOTSUPP; // ancillary data (SCM_RIGHTS) is not carried yet
+  let rights: number[] = [];
+  if (hdr.readUInt32LE(40) > 0) {
+    const r = rightsOut(s, Number(hdr.readBigUInt64LE(32)), hdr.readUInt32LE(40));
+    if (typeof r === 'number') return r;
+    rights = r;
+  }
   const parts = msgIov(s, hdr);
   if (typeof parts === 'number') return parts;
   const chunks: Buffer[] = [];
@@ -207,7 +255,9 @@ function sendmsg(s: Sys): SyscallResult | Promise<SyscallResult> {
   const flags = s.int(2);
   const nb = (flags & (MSG_DONTWAIT | MSG_FNONBLOCKING)) !== 0;
   return whenReady(s, so.file, 'out', nb, 'sendmsg', () => {
-    const r = s.m.engine.host.sockSendTo(so.sock.hostFd, data, msgToLinux(flags) | 0x40, addr);
+    const r = rights.length
+      ? s.m.engine.host.sockSendFds(so.sock.hostFd, data, msgToLinux(flags) | 0x40, rights)
+      : s.m.engine.host.sockSendTo(so.sock.hostFd, data, msgToLinux(flags) | 0x40, addr);
     return r < 0 ? hostErr(r) : r;
   });
 }
@@ -224,8 +274,20 @@ function recvmsg(s: Sys): SyscallResult | Promise<SyscallResult> {
   const buf = Buffer.alloc(Math.min(total, 1 << 24));
   const flags = s.int(2);
   const nb = (flags & (MSG_DONTWAIT | MSG_FNONBLOCKING)) !== 0;
+  const control = Number(hdr.readBigUInt64LE(32)), controlRoom = hdr.readUInt32LE(40);
   return whenReady(s, so.file, 'in', nb, 'recvmsg', () => {
-    const r = s.m.engine.host.sockRecvFrom(so.sock.hostFd, buf, msgToLinux(flags) | 0x40);
+    let r: [number, Buffer] | number;
+    let rights: number[] = [];
+    let ctrunc = false;
+    if (controlRoom > 0) {
+      const rr = s.m.engine.host.sockRecvFds(so.sock.hostFd, buf, msgToLinux(flags) | 0x40);
+      if (typeof rr === 'number') return hostErr(rr);
+      r = [rr[0], Buffer.alloc(0)];
+      rights = rr[1];
+      ctrunc = rr[2];
+    } else {
+      r = s.m.engine.host.sockRecvFrom(so.sock.hostFd, buf, msgToLinux(flags) | 0x40);
+    }
     if (typeof r === 'number') return hostErr(r);
     const n = Math.min(r[0], buf.length);
     let off = 0;
@@ -245,8 +307,24 @@ function recvmsg(s: Sys): SyscallResult | Promise<SyscallResult> {
     } else {
       out.writeUInt32LE(0, 8);
     }
-    out.writeUInt32LE(0, 40); // no control data
-    out.writeInt32LE(msgFromLinux(r[0] > buf.length ? 0x20 : 0), 44);
+    let clen = 0;
+    if (rights.length) {
+      const fit = Math.max(0, Math.floor((controlRoom - CMSG_HDR) / 4));
+      const take = rights.slice(0, fit);
+      for (const extra of rights.slice(fit)) s.m.engine.host.closeFd(extra);
+      if (take.length < rights.length) ctrunc = true;
+      if (take.length) {
+        const c = Buffer.alloc(CMSG_HDR + 4 * take.length);
+        c.writeUInt32LE(c.length, 0);
+        c.writeInt32LE(SOL_SOCKET, 4);
+        c.writeInt32LE(SCM_RIGHTS, 8);
+        take.forEach((h, i) => c.writeInt32LE(adoptHostFd(s, h, (flags & MSG_CMSG_CLOEXEC) !== 0), CMSG_HDR + 4 * i));
+        if (!s.p.space.write(control, c)) return -E.EFAULT;
+        clen = Math.min(controlRoom, (c.length + 7) & ~7);
+      }
+    }
+    out.writeUInt32LE(clen, 40);
+    out.writeInt32LE(msgFromLinux(r[0] > buf.length ? 0x20 : 0) | (ctrunc ? MSG_CTRUNC : 0), 44);
     if (!s.p.space.write(hdrAddr, out)) return -E.EFAULT;
     return r[0];
   });
@@ -346,8 +424,8 @@ export const socketSyscalls: SyscallDef[] = [
   { num: 31, name: 'getpeername', args: ['fd', 'ptr', 'ptr'], support: 'full', fn: (s) => sockname(s, true) },
   { num: 133, name: 'sendto', args: ['fd', 'buf', 'size', 'hex', 'ptr', 'int'], support: 'full', fn: sendto },
   { num: 29, name: 'recvfrom', args: ['fd', 'obuf', 'size', 'hex', 'ptr', 'ptr'], support: 'full', fn: recvfrom },
-  { num: 28, name: 'sendmsg', args: ['fd', 'ptr', 'hex'], support: 'partial', note: 'no ancillary data (SCM_RIGHTS) yet', fn: sendmsg },
-  { num: 27, name: 'recvmsg', args: ['fd', 'ptr', 'hex'], support: 'partial', note: 'no ancillary data yet', fn: recvmsg },
+  { num: 28, name: 'sendmsg', args: ['fd', 'ptr', 'hex'], support: 'partial', note: 'SCM_RIGHTS for host-backed descriptors', fn: sendmsg },
+  { num: 27, name: 'recvmsg', args: ['fd', 'ptr', 'hex'], support: 'partial', note: 'SCM_RIGHTS', fn: recvmsg },
   { num: 105, name: 'setsockopt', args: ['fd', 'int', 'hex', 'ptr', 'int'], support: 'partial', note: 'common SOL_SOCKET, TCP, IP, IPv6 options', fn: setsockopt },
   { num: 118, name: 'getsockopt', args: ['fd', 'int', 'hex', 'ptr', 'ptr'], support: 'partial', fn: getsockopt },
   { num: 134, name: 'shutdown', args: ['fd', 'int'], support: 'full', fn: (s) => { const so = sockArg(s, 0); if (typeof so === 'number') return so; if (s.int(1) < 0 || s.int(1) > 2) return -E.EINVAL; const r = s.m.engine.host.sockShutdown(so.sock.hostFd, s.int(1)); return r < 0 ? hostErr(r) : 0; } },
