@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"vkemu.test/guests/internal/check"
 )
@@ -63,6 +64,32 @@ func main() {
 		}
 		_, err = net.Dial("tcp", "127.0.0.1:1")
 		check.OK(err != nil, "connection refused is reported", "err=%v", err)
+	}
+	// SCM_RIGHTS: a file descriptor travels over a socketpair.
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if check.NoErr(err, "socketpair") {
+		f, _ := os.CreateTemp(dir, "rights")
+		f.WriteString("passed through SCM_RIGHTS")
+		err = syscall.Sendmsg(fds[0], []byte("x"), syscall.UnixRights(int(f.Fd())), nil, 0)
+		if check.NoErr(err, "sendmsg with SCM_RIGHTS") {
+			buf := make([]byte, 8)
+			oob := make([]byte, syscall.CmsgSpace(4))
+			_, oobn, _, _, err := syscall.Recvmsg(fds[1], buf, oob, 0)
+			if check.NoErr(err, "recvmsg") {
+				msgs, _ := syscall.ParseSocketControlMessage(oob[:oobn])
+				var got string
+				if len(msgs) == 1 {
+					if rfds, err := syscall.ParseUnixRights(&msgs[0]); err == nil && len(rfds) == 1 {
+						g := os.NewFile(uintptr(rfds[0]), "received")
+						b := make([]byte, 64)
+						n, _ := g.ReadAt(b, 0)
+						got = string(b[:n])
+						g.Close()
+					}
+				}
+				check.OK(got == "passed through SCM_RIGHTS", "the received descriptor reads the same file", "got %q", got)
+			}
+		}
 	}
 	check.Done()
 }
