@@ -3,6 +3,7 @@
  * sees rdx = 1), wait4 exit statuses, a child killed by a signal.
  */
 #include <stdio.h>
+#include <fcntl.h>
 #include <string.h>
 #include <errno.h>
 #include <unistd.h>
@@ -59,5 +60,29 @@ int main(void)
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "child killed by SIGSEGV (raw 0x%x)", st);
 	close(fds[0]);
 	close(fds[1]);
+	/* fcntl record locks between processes (struct flock: start, len, pid, type, whence) */
+	{
+		struct { long start, len; int pid; short type, whence; } fl = { 10, 20, 0, 3 /* F_WRLCK */, 0 };
+		int lf = open("/tmp/vkemu-reclock", O_RDWR | O_CREAT | O_TRUNC, 0600);
+		CHECK_EQ(fcntl(lf, F_SETLK, (long)&fl), 0, "F_SETLK a write lock on [10, 30)");
+		int child = fork();
+		if (child == 0) {
+			struct { long start, len; int pid; short type, whence; } q = { 0, 15, 0, 1 /* F_RDLCK */, 0 };
+			int bad = 0;
+			if (fcntl(lf, F_SETLK, (long)&q) != -1 || errno != EAGAIN)
+				bad |= 1;
+			if (fcntl(lf, F_GETLK, (long)&q) != 0 || q.type != 3 || q.pid != getppid() || q.start != 10 || q.len != 20)
+				bad |= 2;
+			struct { long start, len; int pid; short type, whence; } r = { 30, 5, 0, 3, 0 };
+			if (fcntl(lf, F_SETLK, (long)&r) != 0)
+				bad |= 4;
+			_exit(bad);
+		}
+		int st = 0;
+		waitpid(child, &st, 0);
+		CHECK_EQ(st >> 8, 0, "the child saw the lock (EAGAIN, F_GETLK with our pid) and locked a free range (bits %d)", st >> 8);
+		close(lf);
+		unlink("/tmp/vkemu-reclock");
+	}
 	return vkt_done();
 }

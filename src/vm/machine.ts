@@ -16,6 +16,7 @@ import { ConsoleStream } from '../devices/console.js';
 import { Tracer } from './strace.js';
 import { exitVmspace } from './vmspace.js';
 import { procExitEvent, signalEvent } from './files/kqueue.js';
+import { dropLocks } from './files/reclocks.js';
 import { autoReaps } from './syscalls/procctl.js';
 
 export interface MachineOptions {
@@ -450,6 +451,7 @@ export class Machine {
     p.state = 'zombie';
     p.status = status;
     procExitEvent(p.pid, status);
+    dropLocks(p.pid);
     for (const t of p.threads.values()) this.endThread(t);
     p.fds.closeAll();
     for (const vs of p.vmspaces.values()) vs.space.close();

@@ -2,6 +2,7 @@
 // dispositions. Every guest process lives inside the one vkemu host process.
 import type { AddressSpace } from '../cpu/engine.js';
 import { FdTable } from './files/file.js';
+import { dropLocks } from './files/reclocks.js';
 import { GuestThread } from './thread.js';
 import { NSIG } from './abi/signals.js';
 
@@ -49,6 +50,8 @@ export class Process {
     public cwd: string,
   ) {
     this.pgid = parent?.pgid ?? pid;
+    // POSIX: closing any descriptor of a file drops this process's record locks on it.
+    fds.onClose = (file) => { if (file.lockKey) dropLocks(pid, file.lockKey); };
     this.sid = parent?.sid ?? pid;
   }
 

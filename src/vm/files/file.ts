@@ -42,6 +42,8 @@ export class OpenFile {
   dirCursor = 0;
   /** How often an operation on it would have blocked (EAGAIN): re-arms EV_CLEAR knotes. */
   eagains = 0;
+  /** The record-lock key (dev:ino) once a process locked through this file. */
+  lockKey: string | undefined = undefined;
   /** F_SETOWN: the pid (or -pgid) that gets SIGIO under O_ASYNC. */
   owner = 0;
   constructor(readonly ops: FileOps, public flags: number) {}
@@ -58,6 +60,8 @@ export interface FdEntry { file: OpenFile; cloexec: boolean }
 
 export class FdTable {
   private fds: (FdEntry | undefined)[] = [];
+  /** Called with every file a close removes (POSIX: closing drops the process's record locks). */
+  onClose: ((file: OpenFile) => void) | undefined;
   constructor(public limit = 4096) {}
 
   get(fd: number): FdEntry | undefined {
@@ -76,7 +80,11 @@ export class FdTable {
   /** Install at exactly fd, closing what was there. */
   put(fd: number, file: OpenFile, cloexec = false): number {
     if (fd < 0 || fd >= this.limit) return -E.EBADF;
-    this.fds[fd]?.file.unref();
+    const old = this.fds[fd];
+    if (old) {
+      this.onClose?.(old.file);
+      old.file.unref();
+    }
     this.fds[fd] = { file, cloexec };
     return fd;
   }
@@ -84,6 +92,7 @@ export class FdTable {
     const e = this.get(fd);
     if (!e) return -E.EBADF;
     this.fds[fd] = undefined;
+    this.onClose?.(e.file);
     e.file.unref();
     return 0;
   }

@@ -8,6 +8,7 @@ import { OpenFile, type FileOps } from '../files/file.js';
 import { HostDir, HostFile, statFromNode } from '../files/hostfile.js';
 import { KQueue } from '../files/kqueue.js';
 import { setAsync } from '../files/async.js';
+import { conflict, F_RDLCK, F_UNLCK, F_WRLCK, onRelease, setLock } from '../files/reclocks.js';
 import { SIG } from '../abi/signals.js';
 import { atPath, copyout, cstring, encodeStat, fdArg, pathArg } from './util.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
@@ -264,7 +265,57 @@ function updateAsync(s: Sys, file: OpenFile): void {
   });
 }
 
-function fcntl(s: Sys): SyscallResult {
+/** fcntl record locks; struct flock: start@0 len@8 pid@16 type@20 whence@22. */
+function recordLock(s: Sys, file: OpenFile, cmd: number, addr: number): SyscallResult | Promise<SyscallResult> {
+  const b = s.p.space.read(addr, 24);
+  if (!b) return -E.EFAULT;
+  const st = file.ops.stat();
+  if (typeof st === 'number') return st;
+  if (file.ops.kind !== 'file') return -E.EINVAL;
+  const key = `${st.dev}:${st.ino}`;
+  const type = b.readInt16LE(20), whence = b.readInt16LE(22);
+  if (type !== F_RDLCK && type !== F_WRLCK && type !== F_UNLCK) return -E.EINVAL;
+  const base = whence === 0 ? 0 : whence === 1 ? file.pos : whence === 2 ? Number(st.size) : NaN;
+  if (Number.isNaN(base)) return -E.EINVAL;
+  let start = base + Number(b.readBigInt64LE(0));
+  const len = Number(b.readBigInt64LE(8));
+  let end = len === 0 ? Infinity : start + len;
+  if (len < 0) { end = start; start += len; }
+  if (start < 0) return -E.EINVAL;
+  if (cmd !== F.GETLK) {
+    const acc = file.flags & O.ACCMODE;
+    if ((type === F_RDLCK && acc === O.WRONLY) || (type === F_WRLCK && acc === O.RDONLY)) return -E.EBADF;
+  }
+  const pid = s.p.pid;
+  if (cmd === F.GETLK) {
+    const c = type === F_UNLCK ? undefined : conflict(key, pid, type, start, end);
+    const out = Buffer.from(b);
+    if (c) {
+      out.writeBigInt64LE(BigInt(c.start), 0);
+      out.writeBigInt64LE(c.end === Infinity ? 0n : BigInt(c.end - c.start), 8);
+      out.writeInt32LE(c.pid, 16);
+      out.writeInt16LE(c.type, 20);
+      out.writeInt16LE(0, 22);
+    } else {
+      out.writeInt16LE(F_UNLCK, 20);
+    }
+    return s.p.space.write(addr, out) ? 0 : -E.EFAULT;
+  }
+  if (type === F_UNLCK || !conflict(key, pid, type, start, end)) {
+    setLock(key, pid, type, start, end);
+    file.lockKey = key;
+    return 0;
+  }
+  if (cmd === F.SETLK) return -E.EAGAIN;
+  return s.m.block(s.t, 'F_SETLKW', true, (done) => onRelease(() => {
+    if (conflict(key, pid, type, start, end)) return;
+    setLock(key, pid, type, start, end);
+    file.lockKey = key;
+    done(0);
+  }));
+}
+
+function fcntl(s: Sys): SyscallResult | Promise<SyscallResult> {
   const fd = s.int(0), cmd = s.int(1), arg = s.long(2);
   const e = s.p.fds.get(fd);
   if (!e) return -E.EBADF;
@@ -290,7 +341,7 @@ function fcntl(s: Sys): SyscallResult {
       e.file.owner = arg;
       updateAsync(s, e.file);
       return 0;
-    case F.GETLK: case F.SETLK: case F.SETLKW: return 0;
+    case F.GETLK: case F.SETLK: case F.SETLKW: return recordLock(s, e.file, cmd, s.ptr(2));
     default: return -E.EINVAL;
   }
 }
@@ -323,7 +374,7 @@ export const fsSyscalls: SyscallDef[] = [
       return s.p.fds.put(s.int(1), e.file.ref());
     },
   },
-  { num: 92, name: 'fcntl', args: ['fd', 'fcntl', 'hex'], support: 'partial', note: 'record locks are accepted but not enforced', fn: fcntl },
+  { num: 92, name: 'fcntl', args: ['fd', 'fcntl', 'hex'], support: 'full', note: 'record locks kept by vkemu (between guest processes of one vkemu)', fn: fcntl },
   {
     num: 476, name: 'fstat', args: ['fd', 'ptr'], support: 'full',
     fn: (s) => {
