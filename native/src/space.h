@@ -106,7 +106,6 @@ class Space : public Napi::ObjectWrap<Space> {
   bool lastFaultPresent = false;
   bool lastFaultNoncanonical = false;
   int pendingVector = -1;
-  bool stopRequested = false;
   bool faultPending = false;
   bool loadingSegments = false;
 

@@ -5,6 +5,7 @@ import os from 'node:os';
 import { E, fromLinuxErrno, fromNodeError } from '../vm/abi/errno.js';
 import type { FileOps, IoResult, OpenFile, StatInfo } from '../vm/files/file.js';
 import { statFromNode } from '../vm/files/hostfile.js';
+import { takeChunks } from '../vm/files/chunks.js';
 import type { GuestThread } from '../vm/thread.js';
 import type { AddressSpace, HostHelpers } from '../cpu/engine.js';
 import { dfToLinux, DF_TERMIOS_SIZE, LINUX_TERMIOS_SIZE, linuxToDf } from './termios.js';
@@ -74,16 +75,7 @@ export class ConsoleStream implements FileOps {
   }
 
   private take(buf: Buffer): number {
-    let n = 0;
-    while (n < buf.length && this.buffered.length) {
-      const head = this.buffered[0];
-      const k = Math.min(head.length, buf.length - n);
-      head.copy(buf, n, 0, k);
-      n += k;
-      if (k === head.length) this.buffered.shift();
-      else this.buffered[0] = head.subarray(k);
-    }
-    return n;
+    return takeChunks(this.buffered, buf);
   }
 
   read(buf: Buffer, _pos: number | null, _desc: OpenFile, nonblock: boolean): IoResult {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Exit, Reg, type Engine } from '../cpu/engine.js';
 import { E } from './abi/errno.js';
-import { sigbit, defaultAction, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART, SA_SIGINFO, SIG, signalName, signalOfVector, T, trapOfVector } from './abi/signals.js';
+import { sigbit, defaultAction, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_SIGINFO, SIG, signalName, signalOfVector, T, trapOfVector } from './abi/signals.js';
 import { HostClock, VirtualClock, type Clock } from './clock.js';
 import { ExecError, loadProgram } from './exec.js';
 import { FdTable, OpenFile } from './files/file.js';
@@ -28,7 +28,6 @@ export interface MachineOptions {
   log?: (line: string) => void;
   /** Instructions per time slice. */
   slice?: number;
-  env?: string[];
 }
 
 const SLICE = 200_000;
@@ -434,11 +433,6 @@ export class Machine {
     this.tracer?.signal(t, sig, info.code, info.addr);
     t.sigmask = restoreMask | act.mask | ((act.flags & SA_NODEFER) ? 0n : sigbit(sig));
     if (act.flags & SA_RESETHAND) p.sigactions[sig] = { handler: 0n, flags: 0, mask: 0n };
-  }
-
-  /** Whether an interrupted call should restart under sig's disposition. */
-  restarts(p: Process, sig: number): boolean {
-    return (p.sigactions[sig].flags & SA_RESTART) !== 0;
   }
 
   killProcess(p: Process, sig: number): void {

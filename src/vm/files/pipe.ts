@@ -1,5 +1,6 @@
 // In-process pipes between guest threads and processes.
 import { E } from '../abi/errno.js';
+import { takeChunks } from './chunks.js';
 import type { FileOps, IoResult, StatInfo } from './file.js';
 
 let nextIno = 1n;
@@ -37,17 +38,8 @@ export class PipeEnd implements FileOps {
     return dir === 'out' ? this.space() > 0 || this.pipe.readers === 0 : this.readable();
   }
   private take(buf: Buffer): number {
-    let n = 0;
-    const p = this.pipe;
-    while (n < buf.length && p.chunks.length) {
-      const h = p.chunks[0];
-      const k = Math.min(h.length, buf.length - n);
-      h.copy(buf, n, 0, k);
-      n += k;
-      if (k === h.length) p.chunks.shift();
-      else p.chunks[0] = h.subarray(k);
-    }
-    p.notify();
+    const n = takeChunks(this.pipe.chunks, buf);
+    this.pipe.notify();
     return n;
   }
   read(buf: Buffer, _pos: number | null, _d: unknown, nonblock: boolean): IoResult {

@@ -10,7 +10,7 @@ import { KQueue } from '../files/kqueue.js';
 import { setAsync } from '../files/async.js';
 import { conflict, F_RDLCK, F_UNLCK, F_WRLCK, onRelease, setLock } from '../files/reclocks.js';
 import { SIG } from '../abi/signals.js';
-import { atPath, copyout, cstring, encodeStat, fdArg, pathArg } from './util.js';
+import { atPath, copyout, cstring, encodeStat, fdArg, pathArg, readIovecs, scatter } from './util.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
 function guard(fn: () => SyscallResult): SyscallResult {
@@ -149,17 +149,10 @@ function extOffset(s: Sys, flagsArg: number, offArg: number): number | null {
 }
 
 function readv(s: Sys, write: boolean): SyscallResult | Promise<SyscallResult> {
-  const fd = s.int(0), iov = s.ptr(1), cnt = s.int(2);
-  if (cnt < 0 || cnt > 1024) return -E.EINVAL;
-  const vec = s.p.space.read(iov, cnt * 16);
-  if (!vec) return -E.EFAULT;
-  const parts: [number, number][] = [];
-  let total = 0;
-  for (let i = 0; i < cnt; i++) {
-    const base = Number(vec.readBigUInt64LE(i * 16)), len = Number(vec.readBigUInt64LE(i * 16 + 8));
-    parts.push([base, len]);
-    total += len;
-  }
+  const fd = s.int(0);
+  const parts = readIovecs(s, s.ptr(1), s.int(2));
+  if (typeof parts === 'number') return parts;
+  const total = parts.reduce((a, [, l]) => a + l, 0);
   if (total > 0x7fffffff) return -E.EINVAL;
   if (write) {
     const chunks: Buffer[] = [];
@@ -175,20 +168,10 @@ function readv(s: Sys, write: boolean): SyscallResult | Promise<SyscallResult> {
   const e = s.p.fds.get(fd);
   if (!e) return -E.EBADF;
   const buf = Buffer.alloc(total);
-  const scatter = (n: number): number => {
-    if (n <= 0) return n;
-    let off = 0;
-    for (const [b, l] of parts) {
-      const k = Math.min(l, n - off);
-      if (k <= 0) break;
-      if (!s.p.space.write(b, buf, off, k)) return -E.EFAULT;
-      off += k;
-    }
-    return n;
-  };
+  const out = (n: number): number => (n <= 0 ? n : scatter(s, parts, buf, n));
   const r = e.file.ops.read(buf, null, e.file, (e.file.flags & O.NONBLOCK) !== 0);
-  if (typeof r === 'number') return scatter(r);
-  return s.m.block(s.t, 'readv', true, (done) => { r.then((n) => done(scatter(n))); });
+  if (typeof r === 'number') return out(r);
+  return s.m.block(s.t, 'readv', true, (done) => { r.then((n) => done(out(n))); });
 }
 
 function statPath(s: Sys, host: string, follow: boolean, out: number): SyscallResult {

@@ -12,6 +12,7 @@ import { HostDir, HostFile } from '../files/hostfile.js';
 import { HostSocket, hostErr } from '../files/socket.js';
 import { fromLinuxErrno } from '../abi/errno.js';
 import { whenReady } from './fs.js';
+import { readIovecs, scatter } from './util.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
 function sockArg(s: Sys, i: number): { file: OpenFile; sock: HostSocket } | number {
@@ -175,13 +176,8 @@ function recvfrom(s: Sys): SyscallResult | Promise<SyscallResult> {
 
 // struct msghdr: name@0 namelen@8 iov@16 iovlen@24 control@32 controllen@40 flags@44.
 function msgIov(s: Sys, hdr: Buffer): [number, number][] | number {
-  const iov = Number(hdr.readBigUInt64LE(16)), cnt = hdr.readInt32LE(24);
-  if (cnt < 0 || cnt > 1024) return -E.EMSGSIZE;
-  const v = cnt ? s.p.space.read(iov, cnt * 16) : Buffer.alloc(0);
-  if (!v) return -E.EFAULT;
-  const parts: [number, number][] = [];
-  for (let i = 0; i < cnt; i++) parts.push([Number(v.readBigUInt64LE(i * 16)), Number(v.readBigUInt64LE(i * 16 + 8))]);
-  return parts;
+  const parts = readIovecs(s, Number(hdr.readBigUInt64LE(16)), hdr.readInt32LE(24));
+  return parts === -E.EINVAL ? -E.EMSGSIZE : parts;
 }
 
 const SCM_RIGHTS = 1, CMSG_HDR = 16, MSG_CMSG_CLOEXEC = 0x1000, MSG_CTRUNC = 0x20;
@@ -289,14 +285,7 @@ function recvmsg(s: Sys): SyscallResult | Promise<SyscallResult> {
       r = s.m.engine.host.sockRecvFrom(so.sock.hostFd, buf, msgToLinux(flags) | 0x40);
     }
     if (typeof r === 'number') return hostErr(r);
-    const n = Math.min(r[0], buf.length);
-    let off = 0;
-    for (const [b, l] of parts) {
-      const k = Math.min(l, n - off);
-      if (k <= 0) break;
-      if (!s.p.space.write(b, buf, off, k)) return -E.EFAULT;
-      off += k;
-    }
+    if (scatter(s, parts, buf, Math.min(r[0], buf.length)) < 0) return -E.EFAULT;
     const name = Number(hdr.readBigUInt64LE(0));
     const out = Buffer.from(hdr);
     if (name && r[1].length >= 2) {

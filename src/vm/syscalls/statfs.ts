@@ -1,7 +1,7 @@
 // File-system statistics: statfs, fstatfs, getfsstat, statvfs, fstatvfs.
 import fs from 'node:fs';
 import { E, fromNodeError } from '../abi/errno.js';
-import { fdArg, pathArg } from './util.js';
+import { fdHostPath, pathArg } from './util.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
 const MNT_LOCAL = 0x1000;
@@ -50,14 +50,6 @@ function encodeStatvfs(st: fs.StatsFs): Buffer {
   return b;
 }
 
-function fdHost(s: Sys, i: number): string | number {
-  const e = fdArg(s, i);
-  if (typeof e === 'number') return e;
-  if (e.file.ops.hostPath) return e.file.ops.hostPath;
-  if (e.file.ops.hostFd !== undefined) return `/proc/self/fd/${e.file.ops.hostFd}`;
-  return -E.EINVAL;
-}
-
 function out(s: Sys, host: string | number, addr: number, enc: (st: fs.StatsFs) => Buffer): SyscallResult {
   if (typeof host === 'number') return host;
   const st = hostStatfs(host);
@@ -67,9 +59,9 @@ function out(s: Sys, host: string | number, addr: number, enc: (st: fs.StatsFs) 
 
 export const statfsSyscalls: SyscallDef[] = [
   { num: 157, name: 'statfs', args: ['path', 'ptr'], support: 'full', fn: (s) => out(s, pathArg(s, 0), s.ptr(1), (st) => encodeStatfs(st, '/')) },
-  { num: 158, name: 'fstatfs', args: ['fd', 'ptr'], support: 'full', fn: (s) => out(s, fdHost(s, 0), s.ptr(1), (st) => encodeStatfs(st, '/')) },
+  { num: 158, name: 'fstatfs', args: ['fd', 'ptr'], support: 'full', fn: (s) => out(s, fdHostPath(s, 0), s.ptr(1), (st) => encodeStatfs(st, '/')) },
   { num: 500, name: 'statvfs', args: ['path', 'ptr'], support: 'full', fn: (s) => out(s, pathArg(s, 0), s.ptr(1), encodeStatvfs) },
-  { num: 501, name: 'fstatvfs', args: ['fd', 'ptr'], support: 'full', fn: (s) => out(s, fdHost(s, 0), s.ptr(1), encodeStatvfs) },
+  { num: 501, name: 'fstatvfs', args: ['fd', 'ptr'], support: 'full', fn: (s) => out(s, fdHostPath(s, 0), s.ptr(1), encodeStatvfs) },
   {
     num: 18, name: 'getfsstat', args: ['ptr', 'int', 'int'], support: 'partial', note: 'one file system: the guest root',
     fn: (s) => {

@@ -1,7 +1,7 @@
 // File times: utimensat (with UTIME_NOW / UTIME_OMIT), futimens, futimes, lutimes.
 import { E, fromLinuxErrno } from '../abi/errno.js';
 import { AT_SYMLINK_NOFOLLOW } from '../abi/flags.js';
-import { fdArg, pathArg } from './util.js';
+import { fdHostPath, pathArg } from './util.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
 const UTIME_NOW = -1n, UTIME_OMIT = -2n;
@@ -37,14 +37,6 @@ function timesArg(s: Sys, i: number): Buffer | null | number {
   return s.p.space.read(s.ptr(i), 32) ?? -E.EFAULT;
 }
 
-function fdPath(s: Sys, i: number): string | number {
-  const e = fdArg(s, i);
-  if (typeof e === 'number') return e;
-  if (e.file.ops.hostPath) return e.file.ops.hostPath;
-  if (e.file.ops.hostFd !== undefined) return `/proc/self/fd/${e.file.ops.hostFd}`;
-  return -E.EINVAL;
-}
-
 export const timesSyscalls: SyscallDef[] = [
   {
     num: 539, name: 'utimensat', args: ['at', 'path', 'ptr', 'hex'], support: 'full',
@@ -57,7 +49,7 @@ export const timesSyscalls: SyscallDef[] = [
   },
   {
     num: 206, name: 'futimes', args: ['fd', 'ptr'], support: 'full',
-    fn: (s) => { const t = timesArg(s, 1); if (typeof t === 'number') return t; const h = fdPath(s, 0); return typeof h === 'number' ? h : setTimes(s, h, t, true, true); },
+    fn: (s) => { const t = timesArg(s, 1); if (typeof t === 'number') return t; const h = fdHostPath(s, 0); return typeof h === 'number' ? h : setTimes(s, h, t, true, true); },
   },
   {
     num: 276, name: 'lutimes', args: ['path', 'ptr'], support: 'full',

@@ -41,6 +41,37 @@ export function fdArg(s: Sys, i: number): FdEntry | number {
   return s.p.fds.get(s.int(i)) ?? -E.EBADF;
 }
 
+/** A host path naming descriptor argument i's file (its path, or /proc/self/fd/N). */
+export function fdHostPath(s: Sys, i: number): string | number {
+  const e = fdArg(s, i);
+  if (typeof e === 'number') return e;
+  if (e.file.ops.hostPath) return e.file.ops.hostPath;
+  if (e.file.ops.hostFd !== undefined) return `/proc/self/fd/${e.file.ops.hostFd}`;
+  return -E.EINVAL;
+}
+
+/** struct iovec[cnt] at addr -> [base, len] pairs, or -errno. */
+export function readIovecs(s: Sys, addr: number, cnt: number): [number, number][] | number {
+  if (cnt < 0 || cnt > 1024) return -E.EINVAL;
+  const v = cnt ? s.p.space.read(addr, cnt * 16) : Buffer.alloc(0);
+  if (!v) return -E.EFAULT;
+  const parts: [number, number][] = [];
+  for (let i = 0; i < cnt; i++) parts.push([Number(v.readBigUInt64LE(i * 16)), Number(v.readBigUInt64LE(i * 16 + 8))]);
+  return parts;
+}
+
+/** Copy the first n bytes of buf out across the iovec parts: n, or -EFAULT. */
+export function scatter(s: Sys, parts: [number, number][], buf: Buffer, n: number): number {
+  let off = 0;
+  for (const [b, l] of parts) {
+    const k = Math.min(l, n - off);
+    if (k <= 0) break;
+    if (!s.p.space.write(b, buf, off, k)) return -E.EFAULT;
+    off += k;
+  }
+  return n;
+}
+
 /** DragonFly struct stat (128 bytes). */
 export function encodeStat(st: StatInfo): Buffer {
   const b = Buffer.alloc(128);
