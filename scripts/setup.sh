@@ -24,6 +24,10 @@ command -v qemu-x86_64 >/dev/null 2>&1 || need_apt+=(qemu-user)
 command -v gdb >/dev/null 2>&1 || need_apt+=(gdb)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
+# Image tools for vkd root images (UFS) and vcd ISO images.
+command -v makefs >/dev/null 2>&1 || need_apt+=(makefs)
+command -v xorriso >/dev/null 2>&1 || need_apt+=(xorriso)
+command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive

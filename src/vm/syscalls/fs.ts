@@ -10,6 +10,7 @@ import { KQueue } from '../files/kqueue.js';
 import { setAsync } from '../files/async.js';
 import { conflict, F_RDLCK, F_UNLCK, F_WRLCK, onRelease, setLock } from '../files/reclocks.js';
 import { SIG } from '../abi/signals.js';
+import { findDeviceNode } from '../../devices/nodes.js';
 import { atPath, copyout, cstring, encodeStat, fdArg, pathArg, readIovecs, scatter } from './util.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
@@ -31,6 +32,12 @@ const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
 /** Open a host path for the guest; returns the new fd or -errno. */
 export function openHost(s: Sys, host: string, flags: number, mode: number): number {
   if ((flags & O.ACCMODE) === 3) return -E.EINVAL;
+  const dev = findDeviceNode(host);
+  if (dev) {
+    const ops = dev[0].open(s, host, flags, dev[1]);
+    if (typeof ops === 'number') return ops;
+    return installOpenFile(s, ops, flags);
+  }
   let hostFd: number;
   try {
     hostFd = fs.openSync(host, toLinuxOpenFlags(flags), mode & ~s.p.umask & 0o7777);
@@ -59,6 +66,11 @@ export function openHost(s: Sys, host: string, flags: number, mode: number): num
       return -E.EAGAIN;
     }
   }
+  return installOpenFile(s, ops, flags);
+}
+
+/** A new open file description for ops at the lowest free descriptor: the fd or -EMFILE. */
+function installOpenFile(s: Sys, ops: FileOps, flags: number): number {
   const file = new OpenFile(ops, flags & ~(O.CREAT | O.TRUNC | O.EXCL | O.CLOEXEC));
   const fd = s.p.fds.alloc(file, (flags & O.CLOEXEC) !== 0);
   if (fd < 0) file.unref();
