@@ -182,17 +182,20 @@ void Space::enterUserMode() {
       0x54,                          // push rsp
       0x9C,                          // pushfq
       0x6A, 0x2B,                    // push 0x2b (cs)
-      0x68, 0x00, 0x00, 0x00, 0x00,  // push 0 (rip; never used)
+      0x48, 0xB8, 0, 0, 0, 0, 0, 0, 0, 0,  // mov rax, kUntil
+      0x50,                          // push rax (rip)
       0x48, 0xCF,                    // iretq
   };
+  // Return to kUntil, so the run ends there without an instruction count:
+  // switching between counted and uncounted runs flushes all translated code.
+  memcpy(stub + 8, &kUntil, 8);
   uc_mem_map(uc_, kGdtPhys + kPage, kPage, UC_PROT_ALL);
   uc_mem_write(uc_, kGdtPhys + kPage, stub, sizeof stub);
   loadingSegments = true;
   uint64_t rsp = kGdtVa + 2 * kPage - 64;
   uint64_t rip = kGdtVa + kPage;
   uc_reg_write(uc_, UC_X86_REG_RSP, &rsp);
-  // Six instructions, ending with the iretq; the run stops right after it.
-  uc_err e = uc_emu_start(uc_, rip, kUntil, 0, 6);
+  uc_err e = uc_emu_start(uc_, rip, kUntil, 0, 0);
   if (getenv("VKEMU_DEBUG_SEG")) {
     uint64_t cs = 0, ss = 0, r = 0;
     uc_reg_read(uc_, UC_X86_REG_CS, &cs);
@@ -499,7 +502,7 @@ void Space::removeRange(uint64_t start, uint64_t end) {
 }
 
 void Space::invalidate() {
-  uc_ctl_flush_tlb(uc_);
+  if (uc_) uc_ctl_flush_tlb(uc_);
 }
 
 static uint64_t num(const Napi::Value& v) {
@@ -522,6 +525,7 @@ Napi::Value Space::Map(const Napi::CallbackInfo& info) {
   int kind = info[3].As<Napi::Number>().Int32Value();
   int fd = info[4].As<Napi::Number>().Int32Value();
   uint64_t off = num(info[5]);
+  if (closed_) return Napi::Number::New(env, -ENOMEM);
   if ((start | len) & (kPage - 1) || len == 0 || start + len > kVaLimit || start + len < start)
     return Napi::Number::New(env, -EINVAL);
   Vma v{start, start + len, prot, kind, nullptr, 0, 0, nullptr, 0, 0};
@@ -729,6 +733,11 @@ Napi::Value Space::Run(const Napi::CallbackInfo& info) {
     Napi::Error::New(env, "thread does not belong to this space").ThrowAsJavaScriptException();
     return env.Undefined();
   }
+  if (closed_) {
+    t->regs[kExitReason] = kExitEngineError;
+    t->regs[kExitError] = UC_ERR_HANDLE;
+    return Napi::Number::New(env, kExitEngineError);
+  }
   if (flushCode_) {
     uc_ctl_flush_tb(uc_);
     flushCode_ = false;
@@ -793,7 +802,7 @@ Napi::Value Space::Run(const Napi::CallbackInfo& info) {
 
 Napi::Value Space::FlushCode(const Napi::CallbackInfo& info) {
   uint64_t start = num(info[0]), end = num(info[1]);
-  uc_ctl_remove_cache(uc_, start, end);
+  if (uc_) uc_ctl_remove_cache(uc_, start, end);
   return info.Env().Undefined();
 }
 
@@ -802,6 +811,7 @@ Napi::Value Space::FlushCode(const Napi::CallbackInfo& info) {
 Napi::Value Space::CopyFrom(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Space* p = Space::Unwrap(info[0].As<Napi::Object>());
+  if (closed_ || p->closed_) return Napi::Number::New(env, -ENOMEM);
   for (auto& kv : p->vmas_) {
     const Vma& pv = kv.second;
     Vma v = pv;
@@ -871,7 +881,17 @@ Napi::Value Space::Close(const Napi::CallbackInfo& info) {
   unload();
   vmas_.clear();
   cache_ = nullptr;
-  invalidate();
+  // Release the engine and the 512 GiB window now, not at garbage collection:
+  // a process that forks and reaps thousands of children must not run out of
+  // address space waiting for the collector.
+  closed_ = true;
+  if (pristine_) uc_context_free(pristine_);
+  if (scratch_) uc_context_free(scratch_);
+  pristine_ = scratch_ = nullptr;
+  if (uc_) uc_close(uc_);
+  uc_ = nullptr;
+  if (window_) munmap(window_, kWindow);
+  window_ = nullptr;
   return info.Env().Undefined();
 }
 
