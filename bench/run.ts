@@ -19,6 +19,8 @@ const BENCHES: Bench[] = [
   { name: 'go memory', df: B('go/bench_memory'), linux: B('linux/go/bench_memory'), args: [], metrics: ['ms'] },
   { name: 'go syscall', df: B('go/bench_syscall'), linux: B('linux/go/bench_syscall'), args: [], metrics: ['getpid_ns', 'write_ns'] },
   { name: 'go threads', df: B('go/bench_threads'), linux: B('linux/go/bench_threads'), args: [], metrics: ['roundtrip_ns'] },
+  { name: 'c fork', df: B('c/bench_fork'), linux: B('linux/c/bench_fork'), args: [], metrics: ['fork_us'] },
+  { name: 'go io', df: B('go/bench_io'), linux: B('linux/go/bench_io'), args: [], metrics: ['pipe_MBps', 'pipe_wake_us', 'tcp_MBps'] },
 ];
 
 type Target = 'native' | 'qemu' | 'vkemu';
@@ -55,15 +57,21 @@ for (const b of BENCHES) {
 }
 
 const fmt = (n: number | undefined): string => (n === undefined ? '-' : n >= 100 ? n.toFixed(0) : n.toFixed(1));
-const ratio = (a?: number, b?: number): string => (a !== undefined && b ? (a / b).toFixed(2) + 'x' : '-');
-const rows = [['benchmark', 'metric', 'native', 'qemu-user', 'vkemu', 'vkemu/qemu', 'vkemu/native']];
-for (const r of results) rows.push([r.bench, r.metric, fmt(r.native), fmt(r.qemu), fmt(r.vkemu), ratio(r.vkemu, r.qemu), ratio(r.vkemu, r.native)]);
+// Rates (MB/s, per second) are better when higher; everything else is a time.
+const higherIsBetter = (metric: string): boolean => /ps$|per_s$/i.test(metric);
+/** How many times slower vkemu is than the baseline (> 1: slower), whatever the metric's direction. */
+const slowdown = (metric: string, vk?: number, base?: number): number | undefined =>
+  vk === undefined || !base || !vk ? undefined : higherIsBetter(metric) ? base / vk : vk / base;
+const ratio = (q?: number): string => (q === undefined ? '-' : q.toFixed(2) + 'x');
+const rows = [['benchmark', 'metric', 'native', 'qemu-user', 'vkemu', 'slowdown vs qemu', 'vs native']];
+for (const r of results) rows.push([r.bench, r.metric, fmt(r.native), fmt(r.qemu), fmt(r.vkemu),
+  ratio(slowdown(r.metric, r.vkemu, r.qemu)), ratio(slowdown(r.metric, r.vkemu, r.native))]);
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  '));
 for (const r of results) for (const e of r.errors) console.log(`note: ${r.bench}: ${e}`);
 
 fs.mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
-const meta = { date: new Date().toISOString(), host: `${process.platform} ${process.arch}`, lowerIsBetter: true };
+const meta = { date: new Date().toISOString(), host: `${process.platform} ${process.arch}`, higherIsBetter: 'metrics ending in ps (MB/s, per second); all others are times' };
 fs.writeFileSync(path.join(ROOT, 'bench/results/latest.json'), JSON.stringify({ ...meta, results }, null, 2) + '\n');
 
 // A bar chart of vkemu/qemu and vkemu/native per metric, log scale.
@@ -71,14 +79,14 @@ const bars = results.filter((r) => r.vkemu !== undefined);
 const W = 900, rowH = 26, left = 230, H = 60 + bars.length * rowH;
 const x = (v: number): number => left + (Math.log10(v) + 1) / 3 * (W - left - 20); // 0.1x .. 100x
 const svg: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
-  `<text x="10" y="20" font-size="14">vkemu time relative to qemu-user (blue) and native (grey); 1x line; lower is better</text>`];
+  `<text x="10" y="20" font-size="14">vkemu slowdown relative to qemu-user (blue) and native (grey); 1x line; lower is better</text>`];
 for (const tick of [0.1, 1, 10, 100]) svg.push(`<line x1="${x(tick)}" y1="30" x2="${x(tick)}" y2="${H - 10}" stroke="${tick === 1 ? '#000' : '#ddd'}"/><text x="${x(tick) + 2}" y="42">${tick}x</text>`);
 bars.forEach((r, i) => {
   const y = 50 + i * rowH;
   svg.push(`<text x="10" y="${y + 14}">${r.bench}: ${r.metric}</text>`);
   const draw = (v: number | undefined, color: string, dy: number): void => {
-    if (!v || !r.vkemu) return;
-    const q = r.vkemu / v;
+    const q = slowdown(r.metric, r.vkemu, v);
+    if (q === undefined) return;
     svg.push(`<rect x="${x(0.1)}" y="${y + dy}" width="${Math.max(1, x(Math.min(Math.max(q, 0.1), 100)) - x(0.1))}" height="9" fill="${color}"/><text x="${x(Math.min(Math.max(q, 0.1), 100)) + 4}" y="${y + dy + 9}">${q.toFixed(2)}x</text>`);
   };
   draw(r.qemu, '#3c78d8', 2);
