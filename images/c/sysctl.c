@@ -132,5 +132,39 @@ int main(void)
 	for (size_t i = 0; i < sizeof(g); i++)
 		nonzero |= g[i];
 	CHECK(gr == (ssize_t)sizeof(g) && nonzero, "getrandom (550) fills 64 bytes (%ld)", (long)gr);
+	/* net.route NET_RT_IFLIST: DragonFly 5.9 routing messages (version 7; index at 4,
+	 * flags at 8, addrs at 12), lo0 with its sockaddr_dl and 127.0.0.1. */
+	{
+		int rmib[6] = { 4, 17, 0, 0, 3, 0 };
+		static unsigned char rib[65536];
+		size_t rlen = sizeof(rib);
+		CHECK_EQ(sysctl(rmib, 6, rib, &rlen, 0, 0), 0, "sysctl NET_RT_IFLIST");
+		int ifinfos = 0, lo0 = 0, lo_index = -1, loaddr = 0;
+		for (size_t off = 0; off + 4 <= rlen;) {
+			unsigned short mlen = *(unsigned short *)(rib + off);
+			if (mlen < 4 || off + mlen > rlen) break;
+			unsigned char ver = rib[off + 2], type = rib[off + 3];
+			unsigned short index = *(unsigned short *)(rib + off + 4);
+			int flags = *(int *)(rib + off + 8), addrs = *(int *)(rib + off + 12);
+			if (ver == 7 && type == 0xe && (addrs & 0x10)) {
+				ifinfos++;
+				unsigned char *dl = rib + off + 176;
+				if (dl[1] == 18 && dl[5] == 3 && memcmp(dl + 8, "lo0", 3) == 0 && (flags & 0x8)) {
+					lo0 = 1;
+					lo_index = index;
+				}
+			}
+			if (ver == 7 && type == 0xc && index == lo_index && (addrs & 0x24) == 0x24) {
+				unsigned char *sa = rib + off + 24;
+				sa += (sa[0] + 7) & ~7;	/* skip the netmask: the address follows */
+				if (sa[1] == 2 && sa[4] == 127 && sa[7] == 1)
+					loaddr = 1;
+			}
+			off += mlen;
+		}
+		CHECK(ifinfos >= 1, "RTM_IFINFO messages (%d)", ifinfos);
+		CHECK(lo0, "lo0 is listed as a loopback interface with its link address");
+		CHECK(loaddr, "an RTM_NEWADDR gives lo0 the address 127.0.0.1");
+	}
 	return vkt_done();
 }

@@ -1,6 +1,7 @@
 // __sysctl: the name->OID protocol and reads of the tree (§7.8).
 import { E } from '../abi/errno.js';
 import { SysctlTree } from '../sysctl.js';
+import { routeSysctl } from '../netroute.js';
 import type { Sys, SyscallDef } from './types.js';
 
 export const tree = new SysctlTree();
@@ -33,9 +34,10 @@ function sysctl(s: Sys): number {
     ids.forEach((v, i) => value.writeInt32LE(v, i * 4));
   } else {
     const node = tree.lookupOid(oid);
-    if (!node) return -E.ENOENT;
+    const route = node ? undefined : routeSysctl(oid);
+    if (!node && !route) return -E.ENOENT;
     if (neu && newlen) return -E.EPERM;
-    value = node.read(s.m, s.p);
+    value = node ? node.read(s.m, s.p) : route!;
   }
   if (old) {
     const n = Math.min(oldlen, value.length);
