@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <dirent.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <vktest.h>
 
 static char dir[512];
@@ -299,6 +300,33 @@ static void test_dirs_links(void)
 	CHECK_ERRNO(rmdir(d), ENOENT, "rmdir again -> ENOENT (2)");
 }
 
+
+/* Named pipes: mkfifo on the host file system, POSIX open rules, data through it. */
+static void test_fifo(void)
+{
+	const char *f = path("fifo");
+	CHECK_EQ(__dfly_sc2(132, (long)f, 0600), 0, "mkfifo");
+	CHECK_EQ(__dfly_sc2(132, (long)f, 0600), -EEXIST, "mkfifo again -> EEXIST");
+	struct stat st;
+	CHECK(stat(f, &st) == 0 && S_ISFIFO(st.st_mode), "stat says S_IFIFO");
+	errno = 0;
+	CHECK_EQ(open(f, O_WRONLY | O_NONBLOCK), -1, "non-blocking writer without a reader fails");
+	CHECK_EQ(errno, ENXIO, "with ENXIO");
+	int r = open(f, O_RDONLY | O_NONBLOCK);
+	CHECK(r >= 0, "non-blocking reader opens at once");
+	int w = open(f, O_WRONLY);
+	CHECK(w >= 0, "a writer opens when a reader is there");
+	CHECK_EQ(write(w, "fifo!", 5), 5, "write into the FIFO");
+	char b[8] = { 0 };
+	CHECK(read(r, b, sizeof(b)) == 5 && memcmp(b, "fifo!", 5) == 0, "the reader gets it");
+	CHECK(fstat(r, &st) == 0 && S_ISFIFO(st.st_mode), "fstat of an open FIFO says S_IFIFO");
+	close(w);
+	CHECK_EQ(read(r, b, sizeof(b)), 0, "EOF after the last writer closes");
+	close(r);
+	CHECK_EQ(__dfly_sc3(14, (long)path("dev"), 0020644, 0x0101), -EPERM, "mknod of a device node -> EPERM");
+	CHECK_EQ(unlink(f), 0, "unlink the FIFO");
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = argc > 1 ? argv[1] : "/tmp";
@@ -308,6 +336,7 @@ int main(int argc, char **argv)
 	test_basic_io();
 	test_append_fcntl_dup();
 	test_dirs_links();
+	test_fifo();
 	unlink(path("a.txt"));
 	CHECK_EQ(rmdir(dir), 0, "remove scratch dir");
 	return vkt_done();

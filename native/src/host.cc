@@ -57,6 +57,14 @@ static Napi::Value HostIo(const Napi::CallbackInfo& info) {
 // utimens(path, [atime sec, nsec, mtime sec, nsec], nofollow) -> 0 or -errno.
 // nsec may be UTIME_NOW / UTIME_OMIT (Linux values). Exact to the nanosecond,
 // which fs.utimesSync (seconds as a double) is not.
+// mkfifo(path, mode) -> 0 or -errno: the named pipe on the host file system
+// (what guests open through it is an in-process pipe, see files/fifo.ts).
+static Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  mode_t mode = static_cast<mode_t>(info[1].As<Napi::Number>().Uint32Value());
+  return Napi::Number::New(info.Env(), mkfifo(path.c_str(), mode) == 0 ? 0 : -errno);
+}
+
 static Napi::Value Utimens(const Napi::CallbackInfo& info) {
   std::string path = info[0].As<Napi::String>().Utf8Value();
   Napi::Array t = info[1].As<Napi::Array>();
@@ -76,6 +84,7 @@ Napi::Object InitHost(Napi::Env env, Napi::Object exports) {
   exports.Set("ioctlBuf", Napi::Function::New(env, IoctlBuf));
   exports.Set("hostIo", Napi::Function::New(env, HostIo));
   exports.Set("utimens", Napi::Function::New(env, Utimens));
+  exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   InitSockets(env, exports);
   return exports;
 }

@@ -120,4 +120,6 @@ export interface HostHelpers {
   hostIo(write: boolean, fd: number, buf: Uint8Array, pos: number): number;
   /** utimensat(AT_FDCWD, path, [asec, ansec, msec, mnsec], nofollow): 0 or -errno; nsec may be UTIME_NOW/OMIT. */
   utimens(path: string, times: [number, number, number, number], nofollow: boolean): number;
+  /** mkfifo(path, mode): 0 or -errno. */
+  mkfifo(path: string, mode: number): number;
 }

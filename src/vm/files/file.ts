@@ -31,6 +31,8 @@ export interface FileOps {
   io?(write: boolean, space: AddressSpace, addr: number, len: number, pos: number | null, desc: OpenFile): number | undefined;
   /** Whether a read ('in') or write ('out') would not block; files without it are always ready. */
   ready?(dir: 'in' | 'out'): boolean;
+  /** Call `changed` whenever readiness may have changed; returns the unsubscriber. Files without it are polled. */
+  watch?(changed: () => void): () => void;
   sync?(): number;
   close(): void;
 }

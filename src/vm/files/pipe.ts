@@ -13,6 +13,8 @@ export class PipeBuffer {
   writers = 0;
   private waiters = new Set<() => void>();
   readonly ino = nextIno++;
+  /** A named pipe reports its host file's stat (files/fifo.ts). */
+  statOverride: ((p: PipeBuffer) => StatInfo) | undefined;
   size(): number {
     return this.chunks.reduce((a, c) => a + c.length, 0);
   }
@@ -33,6 +35,9 @@ export class PipeEnd implements FileOps {
   }
   readable(): boolean {
     return this.pipe.chunks.length > 0 || this.pipe.writers === 0;
+  }
+  watch(changed: () => void): () => void {
+    return this.pipe.onChange(changed);
   }
   ready(dir: 'in' | 'out'): boolean {
     return dir === 'out' ? this.space() > 0 || this.pipe.readers === 0 : this.readable();
@@ -72,6 +77,7 @@ export class PipeEnd implements FileOps {
     return n;
   }
   stat(): StatInfo {
+    if (this.pipe.statOverride) return this.pipe.statOverride(this.pipe);
     return { ino: this.pipe.ino, nlink: 1, dev: 0, mode: 0o10600, uid: 0, gid: 0, rdev: 0, atimeNs: 0n,
       mtimeNs: 0n, ctimeNs: 0n, size: BigInt(this.pipe.size()), blocks: 0n, blksize: 4096 };
   }

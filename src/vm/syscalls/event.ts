@@ -186,7 +186,7 @@ function kevent(s: Sys): SyscallResult | Promise<SyscallResult> {
     const offs = [kq.onChange(check)];
     for (const kn of kq.knotes.values()) {
       const f = s.p.fds.get(Number(kn.ident))?.file.ops;
-      if (kn.filter !== EVFILT_USER && f instanceof PipeEnd) offs.push(f.pipe.onChange(check));
+      if (kn.filter !== EVFILT_USER && f?.watch) offs.push(f.watch(check));
     }
     // Host streams (the terminal) change readiness on their own: look again now and then.
     const poll = setInterval(check, 2);
@@ -246,6 +246,8 @@ function select(s: Sys): SyscallResult | Promise<SyscallResult> {
     result = sets.map(() => Buffer.alloc(bytes));
     for (let fd = 0; fd < nd; fd++) {
       const bit = 1 << (fd & 7), byte = fd >> 3;
+      // Only descriptors in a set: probing others (stdout on a socket) would start reads on them.
+      if (!sets.some((b) => b && b[byte] & bit)) continue;
       const r = fdReady(s, fd);
       if (!r) continue;
       if (sets[0] && sets[0][byte] & bit && r[0]) { result[0][byte] |= bit; n++; }

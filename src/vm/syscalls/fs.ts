@@ -10,6 +10,7 @@ import { KQueue } from '../files/kqueue.js';
 import { setAsync } from '../files/async.js';
 import { conflict, F_RDLCK, F_UNLCK, F_WRLCK, onRelease, setLock } from '../files/reclocks.js';
 import { SIG } from '../abi/signals.js';
+import { fifoStat, openNamedPipe } from './fifo.js';
 import { findDeviceNode } from '../../devices/nodes.js';
 import { atPath, copyout, cstring, encodeStat, fdArg, pathArg, readIovecs, scatter } from './util.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
@@ -30,7 +31,7 @@ function idArg(s: Sys, i: number): number {
 const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
 
 /** Open a host path for the guest; returns the new fd or -errno. */
-export function openHost(s: Sys, host: string, flags: number, mode: number): number {
+export function openHost(s: Sys, host: string, flags: number, mode: number): SyscallResult | Promise<SyscallResult> {
   if ((flags & O.ACCMODE) === 3) return -E.EINVAL;
   const dev = findDeviceNode(host);
   if (dev) {
@@ -38,6 +39,8 @@ export function openHost(s: Sys, host: string, flags: number, mode: number): num
     if (typeof ops === 'number') return ops;
     return installOpenFile(s, ops, flags);
   }
+  const fifo = fifoStat(host);
+  if (fifo) return openNamedPipe(s, host, fifo, flags, (ops) => installOpenFile(s, ops, flags));
   let hostFd: number;
   try {
     hostFd = fs.openSync(host, toLinuxOpenFlags(flags), mode & ~s.p.umask & 0o7777);
@@ -88,11 +91,14 @@ export function whenReady(s: Sys, file: OpenFile, dir: 'in' | 'out', nonblock: b
   const ops = file.ops;
   if (r !== -E.EAGAIN || nonblock || (file.flags & O.NONBLOCK) || !ops.ready) return r;
   return s.m.block(s.t, what, true, (done) => {
-    const iv = setInterval(() => {
+    const check = (): void => {
       if (!ops.ready!(dir)) return;
       const again = attempt();
       if (again !== -E.EAGAIN) done(again);
-    }, 1);
+    };
+    // Files that announce changes wake the waiter at once; host descriptors are polled.
+    if (ops.watch) return ops.watch(check);
+    const iv = setInterval(check, 1);
     return () => clearInterval(iv);
   });
 }

@@ -1,6 +1,7 @@
 // The system-call table: every DragonFly call vkemu serves, as data.
 import { eventSyscalls } from './event.js';
 import { fsSyscalls } from './fs.js';
+import { fifoSyscalls } from './fifo.js';
 import { lwpSyscalls } from './lwp.js';
 import { memSyscalls } from './mem.js';
 import { procSyscalls } from './proc.js';
@@ -19,6 +20,7 @@ export const SYS_MAX = 552;
 export const ALL_SYSCALLS: SyscallDef[] = [
   ...fsSyscalls, ...memSyscalls, ...procSyscalls, ...signalSyscalls, ...lwpSyscalls, ...timeSyscalls,
   ...sysctlSyscalls, ...eventSyscalls, ...procctlSyscalls, ...socketSyscalls, ...statfsSyscalls, ...vmspaceSyscalls, ...timesSyscalls,
+  ...fifoSyscalls,
 ];
 
 export const TABLE: (SyscallDef | undefined)[] = new Array(SYS_MAX);
@@ -29,15 +31,14 @@ for (const d of ALL_SYSCALLS) {
 
 /** Names of DragonFly calls we do not serve, for the log and the coverage table. */
 export const KNOWN_NAMES: Record<number, string> = {
-  14: 'mknod', 21: 'mount', 22: 'unmount', 26: 'ptrace',
+  21: 'mount', 22: 'unmount', 26: 'ptrace',
 
   34: 'chflags', 35: 'fchflags', 55: 'reboot', 56: 'revoke', 61: 'chroot',
   83: 'setitimer', 86: 'getitimer',
-  132: 'mkfifo',
   164: 'uname',
   251: 'rfork', 345: 'sigtimedwait', 346: 'sigwaitinfo', 
   499: 'pselect', 503: 'getvfsstat', 506: 'fchmodat',
-  507: 'fchownat', 525: 'mkfifoat', 526: 'mknodat', 531: 'linkat', 534: 'vmm_guest_ctl',
+  507: 'fchownat', 531: 'linkat', 534: 'vmm_guest_ctl',
   535: 'vmm_guest_sync_addr', 543: 'procctl',
   544: 'lwp_setaffinity', 545: 'lwp_getaffinity', 547: 'getcpuclock', 549: 'clock_nanosleep',
 };
