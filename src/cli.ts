@@ -6,6 +6,8 @@ import { Machine } from './vm/machine.js';
 import { ExecError } from './vm/exec.js';
 
 const USAGE = `usage: vkemu [OPTIONS] PROGRAM [ARGS...]
+       vkemu mkimg root|data|blank|iso IMAGE ...   make a vkd disk or vcd ISO image
+       vkemu img ls|extract IMAGE ...              list or extract files of an image
 
 Runs a DragonFly BSD x86-64 program (static or dynamic) on this Linux host.
 
@@ -67,6 +69,8 @@ export function parseArgs(argv: string[]): CliOptions | 'help' {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // Image tools (src/tools): no guest involved.
+  if (argv[0] === 'mkimg' || argv[0] === 'img') return (await import('./tools/cli.js')).toolMain(argv);
   let o: CliOptions | 'help';
   try {
     o = parseArgs(argv);
