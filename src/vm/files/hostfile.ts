@@ -93,14 +93,16 @@ export class HostDir implements FileOps {
   list(): { name: string; ino: bigint; type: number }[] {
     if (this.entries) return this.entries;
     const out: { name: string; ino: bigint; type: number }[] = [];
-    const self = fs.statSync(this.hostPath, { bigint: true });
+    // Through the descriptor: the directory may have moved since it was opened.
+    const dir = `/proc/self/fd/${this.hostFd}`;
+    const self = fs.fstatSync(this.hostFd, { bigint: true });
     out.push({ name: '.', ino: self.ino, type: 4 });
     let parentIno = self.ino;
-    try { parentIno = fs.statSync(this.hostPath + '/..', { bigint: true }).ino; } catch { /* root */ }
+    try { parentIno = fs.statSync(dir + '/..', { bigint: true }).ino; } catch { /* root */ }
     out.push({ name: '..', ino: parentIno, type: 4 });
-    for (const d of fs.readdirSync(this.hostPath, { withFileTypes: true })) {
+    for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
       let ino = 0n;
-      try { ino = fs.lstatSync(`${this.hostPath}/${d.name}`, { bigint: true }).ino; } catch { continue; }
+      try { ino = fs.lstatSync(`${dir}/${d.name}`, { bigint: true }).ino; } catch { continue; }
       const type = d.isFile() ? 8 : d.isDirectory() ? 4 : d.isSymbolicLink() ? 10 : d.isFIFO() ? 1
         : d.isSocket() ? 12 : d.isCharacterDevice() ? 2 : d.isBlockDevice() ? 6 : 0;
       out.push({ name: d.name, ino, type });

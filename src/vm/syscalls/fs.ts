@@ -12,7 +12,7 @@ import { conflict, F_RDLCK, F_UNLCK, F_WRLCK, onRelease, setLock } from '../file
 import { SIG } from '../abi/signals.js';
 import { fifoStat, openNamedPipe } from './fifo.js';
 import { findDeviceNode } from '../../devices/nodes.js';
-import { atPath, copyout, cstring, encodeStat, fdArg, pathArg, readIovecs, scatter } from './util.js';
+import { atPath, livePath, copyout, cstring, encodeStat, fdArg, pathArg, readIovecs, scatter } from './util.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
 function guard(fn: () => SyscallResult): SyscallResult {
@@ -50,6 +50,8 @@ export function openHost(s: Sys, host: string, flags: number, mode: number): Sys
     return -fromNodeError(err);
   }
   const st = fs.fstatSync(hostFd, { bigint: true });
+  // A path through another descriptor (openat) is remembered as the file's real path.
+  if (host.startsWith('/proc/self/fd/')) host = livePath(hostFd, host);
   let ops: FileOps;
   if (st.isDirectory()) {
     ops = new HostDir(hostFd, host);
@@ -456,7 +458,7 @@ export const fsSyscalls: SyscallDef[] = [
   },
   {
     num: 13, name: 'fchdir', args: ['fd'], support: 'full',
-    fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; if (e.file.ops.kind !== 'dir' || !e.file.ops.hostPath) return -E.ENOTDIR; s.p.cwd = e.file.ops.hostPath; return 0; },
+    fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; if (e.file.ops.kind !== 'dir' || !e.file.ops.hostPath) return -E.ENOTDIR; s.p.cwd = livePath(e.file.ops.hostFd, e.file.ops.hostPath); return 0; },
   },
   {
     num: 326, name: '__getcwd', args: ['ptr', 'size'], support: 'full',

@@ -1,4 +1,5 @@
 // Helpers shared by system-call handlers: guest strings, paths, structs.
+import fs from 'node:fs';
 import path from 'node:path';
 import { E } from '../abi/errno.js';
 import { AT_FDCWD } from '../abi/flags.js';
@@ -22,7 +23,22 @@ export function atPath(s: Sys, dirfd: number, guest: string): string | number {
   const e = s.p.fds.get(dirfd);
   if (!e) return -E.EBADF;
   if (e.file.ops.kind !== 'dir' || !e.file.ops.hostPath) return -E.ENOTDIR;
+  // Through the descriptor, not its path: the directory may have been renamed
+  // since it was opened, and deep trees stay within the host's PATH_MAX.
+  // The name is passed on as it is, so the host resolves '.', '..' and symlinks.
+  if (e.file.ops.hostFd !== undefined) return `/proc/self/fd/${e.file.ops.hostFd}/${guest}`;
   return keepSlash(guest, path.resolve(e.file.ops.hostPath, guest));
+}
+
+/** The current host path of an open host descriptor (it follows renames), or `fallback`. */
+export function livePath(hostFd: number | undefined, fallback: string): string {
+  if (hostFd === undefined) return fallback;
+  try {
+    const p = fs.readlinkSync(`/proc/self/fd/${hostFd}`);
+    return p.startsWith('/') && !p.endsWith(' (deleted)') ? p : fallback;
+  } catch {
+    return fallback;
+  }
 }
 
 /** path.resolve drops a trailing slash, which means "must be a directory". */
