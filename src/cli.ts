@@ -4,6 +4,7 @@ import path from 'node:path';
 import { unicornEngine } from './cpu/unicorn.js';
 import { Machine } from './vm/machine.js';
 import { ExecError } from './vm/exec.js';
+import { preBootCheck } from './devices/vkopts.js';
 
 const USAGE = `usage: vkemu [OPTIONS] PROGRAM [ARGS...]
        vkemu mkimg root|data|blank|iso IMAGE ...   make a vkd disk or vcd ISO image
@@ -84,6 +85,12 @@ export async function main(argv: string[]): Promise<number> {
   if (o === 'help') {
     process.stdout.write(USAGE);
     return 0;
+  }
+  // A virtual kernel's -r/-c/-I options are checked against the host before boot.
+  const vkErr = preBootCheck(o.program, o.args, o.root);
+  if (vkErr) {
+    process.stderr.write(`vkemu: ${vkErr}\n`);
+    return 64;
   }
   const env = new Map<string, string>();
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env.set(k, v);

@@ -2,12 +2,17 @@
 
 namespace vkemu {
 
+void InitTap(Napi::Env env, Napi::Object exports);  // tap.cc
+void InitVmctx(Napi::Env env, Napi::Object exports);  // vmctx.cc
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Space", Space::Init(env));
   exports.Set("Thread", Thread::Init(env));
   unsigned int major = 0, minor = 0;
   uc_version(&major, &minor);
   exports.Set("unicornVersion", Napi::String::New(env, std::to_string(major) + "." + std::to_string(minor)));
+  InitTap(env, exports);
+  InitVmctx(env, exports);
   return InitHost(env, exports);
 }
 

@@ -82,6 +82,15 @@ export interface CpuThread {
   setFpu(img: Uint8Array): void;
   resetFpu(): void;
   sync(): void;
+  /**
+   * Enter a guest context of a virtual kernel (VMSPACE_CTL_RUN): read the
+   * trapframe and vextframe at those addresses of the current space, keep the
+   * current registers in `saved` (REG_NAMES.length slots), load the guest's and
+   * move into `space`. 0 or -EFAULT.
+   */
+  enterContext(space: AddressSpace, tframe: number, vframe: number, saved: BigUint64Array): number;
+  /** Leave it: write the exit trapframe at tframe of `space`, move back, restore `saved`. 0 or -EFAULT. */
+  leaveContext(space: AddressSpace, tframe: number, trapno: number, err: number, addr: bigint, syscall: boolean, saved: BigUint64Array): number;
 }
 
 export interface Engine {
@@ -122,4 +131,15 @@ export interface HostHelpers {
   utimens(path: string, times: [number, number, number, number], nofollow: boolean): number;
   /** mkfifo(path, mode): 0 or -errno. */
   mkfifo(path: string, mode: number): number;
+  /** A Linux TAP (IFF_TAP|IFF_NO_PI, non-blocking) named `name` or from a template like "tap%d": [fd, name] or -errno. */
+  tapOpen(name: string): [number, string] | number;
+  /** The interface's 6-byte Ethernet address, or -errno. */
+  ifHwaddr(name: string): Buffer | number;
+  ifMtu(name: string): number;
+  /** Without `set`: the Linux IFF_* flags; with it: set them, 0 or -errno. */
+  ifFlags(name: string, set?: number): number;
+  /** IPv4 address, netmask and broadcast (4 bytes each, network order; zero mask/broadcast: Linux's default). */
+  ifAddr(name: string, addr: Uint8Array, mask: Uint8Array, broadcast: Uint8Array): number;
+  /** Add (or remove) `ifname` as a port of Linux bridge `bridge`: 0 or -errno. */
+  bridgePort(bridge: string, ifname: string, add: boolean): number;
 }

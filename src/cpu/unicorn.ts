@@ -6,8 +6,10 @@ import type { AddressSpace, CpuThread, Engine, HostHelpers } from './engine.js';
 
 interface NativeModule extends HostHelpers {
   Space: new () => AddressSpace;
-  Thread: new (space: AddressSpace, regs: BigUint64Array) => CpuThread;
+  Thread: { new (space: AddressSpace, regs: BigUint64Array): CpuThread; prototype: CpuThread };
   unicornVersion: string;
+  vmEnter(t: CpuThread, space: AddressSpace, tframe: number, vframe: number, saved: BigUint64Array): number;
+  vmLeave(t: CpuThread, space: AddressSpace, tframe: number, trapno: number, err: number, addr: bigint, syscall: boolean, saved: BigUint64Array): number;
 }
 
 function projectRoot(): string {
@@ -29,7 +31,15 @@ let cached: NativeModule | undefined;
 function load(): NativeModule {
   if (!cached) {
     const req = createRequire(import.meta.url);
-    cached = req(path.join(projectRoot(), 'native/build/Release/vkemu_native.node')) as NativeModule;
+    const n = req(path.join(projectRoot(), 'native/build/Release/vkemu_native.node')) as NativeModule;
+    // The vmspace context switch lives in C++ as free functions; present them as thread methods.
+    n.Thread.prototype.enterContext = function (this: CpuThread, space, tframe, vframe, saved) {
+      return n.vmEnter(this, space, tframe, vframe, saved);
+    };
+    n.Thread.prototype.leaveContext = function (this: CpuThread, space, tframe, trapno, err, addr, syscall, saved) {
+      return n.vmLeave(this, space, tframe, trapno, err, addr, syscall, saved);
+    };
+    cached = n;
   }
   return cached;
 }

@@ -172,6 +172,18 @@ export class Machine {
 
   /** Run until the first process exits; resolves to its exit status for the shell. */
   async run(): Promise<number> {
+    // When every guest thread waits (on each other, or on a signal from
+    // outside), vkemu waits too, as a DragonFly host would: without a handle
+    // Node's event loop would drain and end the process with status 0.
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    try {
+      return await this.schedule();
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  private async schedule(): Promise<number> {
     let lastYield = Date.now();
     while (this.exitStatus === undefined) {
       const t = this.runq.shift();

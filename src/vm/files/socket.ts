@@ -3,6 +3,8 @@
 import { fromLinuxErrno, E } from '../abi/errno.js';
 import type { HostHelpers } from '../../cpu/engine.js';
 import type { FileOps, IoResult, StatInfo } from './file.js';
+import type { GuestThread } from '../thread.js';
+import { ifIoctl } from '../../devices/ifioctl.js';
 
 const POLLIN = 1, POLLOUT = 4, POLLERR = 8, POLLHUP = 0x10;
 let nextIno = 1n << 40n;
@@ -26,6 +28,10 @@ export class HostSocket implements FileOps {
   ready(dir: 'in' | 'out'): boolean {
     const r = this.host.pollFd(this.hostFd, dir === 'in' ? POLLIN : POLLOUT);
     return r !== 0;
+  }
+  /** Interface configuration (SIOCGIFFLAGS, SIOCAIFADDR, bridge ports, ...); ENOTTY otherwise. */
+  ioctl(cmd: number, arg: number, t: GuestThread): number {
+    return ifIoctl(this.host, cmd, arg, t.proc.space);
   }
   hangup(): boolean {
     return (this.host.pollFd(this.hostFd, POLLIN) & (POLLHUP | POLLERR)) !== 0;

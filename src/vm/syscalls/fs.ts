@@ -12,6 +12,8 @@ import { conflict, F_RDLCK, F_UNLCK, F_WRLCK, onRelease, setLock } from '../file
 import { SIG } from '../abi/signals.js';
 import { fifoStat, openNamedPipe } from './fifo.js';
 import { findDeviceNode } from '../../devices/nodes.js';
+import '../../devices/tap.js'; // registers /dev/tap and /dev/tapN
+import { noteDiskLockConflict, noteDiskOpenRefused } from '../../devices/vkdisk.js';
 import { atPath, livePath, copyout, cstring, encodeStat, fdArg, pathArg, readIovecs, scatter } from './util.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
@@ -46,6 +48,7 @@ export function openHost(s: Sys, host: string, flags: number, mode: number): Sys
     hostFd = fs.openSync(host, toLinuxOpenFlags(flags), mode & ~s.p.umask & 0o7777);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
+    noteDiskOpenRefused(s.m.log, host, flags, err);
     // Linux refuses O_WRONLY/O_RDWR on directories with EISDIR, as DragonFly does.
     return -fromNodeError(err);
   }
@@ -498,7 +501,7 @@ export const fsSyscalls: SyscallDef[] = [
   { num: 95, name: 'fsync', args: ['fd'], support: 'full', fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; return e.file.ops.sync ? e.file.ops.sync() : 0; } },
   { num: 36, name: 'sync', args: [], support: 'full', fn: () => 0 },
   {
-    num: 54, name: 'ioctl', args: ['fd', 'hex', 'ptr'], support: 'partial', note: 'tty ioctls; others ENOTTY',
+    num: 54, name: 'ioctl', args: ['fd', 'hex', 'ptr'], support: 'partial', note: 'tty, tap(4) and interface (SIOC*) ioctls; others ENOTTY',
     fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; return e.file.ops.ioctl ? e.file.ops.ioctl(s.uint(1), s.ptr(2), s.t) : -E.ENOTTY; },
   },
   {
@@ -516,7 +519,10 @@ export const fsSyscalls: SyscallDef[] = [
       const r = host.flock(fd, op | LOCK_NB);
       if (r >= 0) return 0;
       if (r !== -os.constants.errno.EWOULDBLOCK) return -fromLinuxErrno(-r);
-      if (op & LOCK_NB) return -E.EAGAIN;
+      if (op & LOCK_NB) {
+        noteDiskLockConflict(s.m.log, e.file);
+        return -E.EAGAIN;
+      }
       return s.m.block(s.t, 'flock', true, (done) => {
         const iv = setInterval(() => { if (host.flock(fd, op | LOCK_NB) >= 0) done(0); }, 5);
         return () => clearInterval(iv);

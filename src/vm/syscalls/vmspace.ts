@@ -3,7 +3,8 @@
 import { E } from '../abi/errno.js';
 import { MAP } from '../abi/flags.js';
 import { guestMmap, guestMunmap, PAGE, pageUp } from '../memory.js';
-import { enterVmspace, TRAPFRAME_SIZE } from '../vmspace.js';
+import { enterVmspace } from '../vmspace.js';
+import { Reg } from '../../cpu/engine.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
 const VMSPACE_CTL_RUN = 1;
@@ -72,12 +73,9 @@ function ctl(s: Sys): SyscallResult {
   const vs = lookup(s, 0);
   if (typeof vs === 'number') return vs;
   if (s.int(1) !== VMSPACE_CTL_RUN) return -E.EOPNOTSUPP;
-  const tframe = s.ptr(2);
-  const tf = s.p.space.read(tframe, TRAPFRAME_SIZE);
-  const vf = s.p.space.read(s.ptr(3), 32);
-  if (!tf || !vf) return -E.EFAULT;
-  enterVmspace(s.t, s.raw(0), vs, tframe, tf, vf);
-  s.m.tracer?.note(s.t, `vmspace_ctl: enter 0x${s.raw(0).toString(16)} at rip 0x${tf.readBigUInt64LE(160).toString(16)}`);
+  const r = enterVmspace(s.t, s.raw(0), vs, s.ptr(2), s.ptr(3));
+  if (r < 0) return r;
+  s.m.tracer?.note(s.t, `vmspace_ctl: enter 0x${s.raw(0).toString(16)} at rip 0x${s.t.get(Reg.RIP).toString(16)}`);
   return 'justreturn';
 }
 

@@ -1,0 +1,109 @@
+// Interface-configuration ioctls a guest issues on a socket (DragonFly
+// ifioctl): the flags, an IPv4 address and bridge membership of host
+// interfaces, served by the Linux equivalents. This is what the vkernel's
+// netif_set_tapflags / netif_set_tapaddr / netif_add_tap2brg do to its tap.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AddressSpace, HostHelpers } from '../cpu/engine.js';
+import { E, fromLinuxErrno } from '../vm/abi/errno.js';
+import { dfIfFlags, linuxIfFlags } from './ifflags.js';
+
+export const SIOCGIFFLAGS = 0xc0206911, SIOCSIFFLAGS = 0x80206910, SIOCAIFADDR = 0x8040691a,
+  SIOCSDRVSPEC = 0x8028697b;
+const BRDGADD = 0, BRDGDEL = 1;
+const IFREQ_SIZE = 32, IFALIASREQ_SIZE = 64, IFDRV_SIZE = 40, IFBREQ_SIZE = 112;
+const IFNAMSIZ = 16;
+const AF_INET = 2;
+
+/** An interface name from a fixed IFNAMSIZ field, or undefined when it has no NUL. */
+function ifName(b: Buffer, off: number): string | undefined {
+  const f = b.subarray(off, off + IFNAMSIZ);
+  const nul = f.indexOf(0);
+  if (nul <= 0) return undefined;
+  const name = f.toString('latin1', 0, nul);
+  // Names become /sys/class/net paths: no separators or dot-dot.
+  return /^[\w.:-]+$/.test(name) && name !== '.' && name !== '..' ? name : undefined;
+}
+
+/** Linux's answer for interface ioctls -> DragonFly's: a missing interface is ENXIO there. */
+function ifErr(r: number): number {
+  const e = fromLinuxErrno(-r);
+  return -(e === E.ENODEV ? E.ENXIO : e);
+}
+
+/** The bridge a Linux interface is a port of, if any. */
+function masterOf(ifname: string): string | undefined {
+  try {
+    return path.basename(fs.readlinkSync(`/sys/class/net/${ifname}/master`));
+  } catch {
+    return undefined;
+  }
+}
+
+function bridgeCmd(host: HostHelpers, space: AddressSpace, req: Buffer): number {
+  const bridge = ifName(req, 0);
+  if (!bridge) return -E.EINVAL;
+  const cmd = req.readBigUInt64LE(16), len = req.readBigUInt64LE(24), data = Number(req.readBigUInt64LE(32));
+  if (cmd !== BigInt(BRDGADD) && cmd !== BigInt(BRDGDEL)) return -E.EOPNOTSUPP;
+  if (len !== BigInt(IFBREQ_SIZE)) return -E.EINVAL;
+  const br = space.read(data, IFBREQ_SIZE);
+  if (!br) return -E.EFAULT;
+  const member = ifName(br, 0);
+  if (!member) return -E.EINVAL;
+  if (!fs.existsSync(`/sys/class/net/${bridge}`)) return -E.ENXIO;
+  if (!fs.existsSync(`/sys/class/net/${member}`)) return -E.ENOENT;
+  const add = cmd === BigInt(BRDGADD);
+  const r = host.bridgePort(bridge, member, add);
+  if (r >= 0) return 0;
+  // Linux says EBUSY for any existing membership; DragonFly says EEXIST when it
+  // is this bridge (and the vkernel counts that as success).
+  if (add && -r === 16 /* Linux EBUSY */ && masterOf(member) === bridge) return -E.EEXIST;
+  return ifErr(r);
+}
+
+/** An interface ioctl on a guest socket: 0 or -errno (DragonFly); ENOTTY for anything else. */
+export function ifIoctl(host: HostHelpers, cmd: number, arg: number, space: AddressSpace): number {
+  switch (cmd >>> 0) {
+    case SIOCGIFFLAGS: {
+      const req = space.read(arg, IFREQ_SIZE);
+      if (!req) return -E.EFAULT;
+      const name = ifName(req, 0);
+      if (!name) return -E.ENXIO;
+      const f = host.ifFlags(name);
+      if (f < 0) return ifErr(f);
+      const df = dfIfFlags(f);
+      req.writeUInt16LE(df & 0xffff, 16);
+      req.writeUInt16LE(df >>> 16, 18);
+      return space.write(arg, req) ? 0 : -E.EFAULT;
+    }
+    case SIOCSIFFLAGS: {
+      const req = space.read(arg, IFREQ_SIZE);
+      if (!req) return -E.EFAULT;
+      const name = ifName(req, 0);
+      if (!name) return -E.ENXIO;
+      const cur = host.ifFlags(name);
+      if (cur < 0) return ifErr(cur);
+      const df = req.readUInt16LE(16) | req.readUInt16LE(18) << 16;
+      const r = host.ifFlags(name, linuxIfFlags(df, cur));
+      return r < 0 ? ifErr(r) : 0;
+    }
+    case SIOCAIFADDR: {
+      // struct ifaliasreq: name, then addr, broadaddr and mask as BSD sockaddr_in (len, family, port, addr).
+      const req = space.read(arg, IFALIASREQ_SIZE);
+      if (!req) return -E.EFAULT;
+      const name = ifName(req, 0);
+      if (!name) return -E.ENXIO;
+      if (req[17] !== AF_INET) return -E.EAFNOSUPPORT;
+      const addr = req.subarray(20, 24), broad = req.subarray(36, 40), mask = req.subarray(52, 56);
+      const r = host.ifAddr(name, addr, mask, broad);
+      return r < 0 ? ifErr(r) : 0;
+    }
+    case SIOCSDRVSPEC: {
+      const req = space.read(arg, IFDRV_SIZE);
+      if (!req) return -E.EFAULT;
+      return bridgeCmd(host, space, req);
+    }
+    default:
+      return -E.ENOTTY;
+  }
+}
