@@ -96,3 +96,5 @@ bars.forEach((r, i) => {
 svg.push('</svg>');
 fs.writeFileSync(path.join(ROOT, 'bench/results/latest.svg'), svg.join('\n') + '\n');
 console.log('results: bench/results/latest.json, bench/results/latest.svg');
+// The GDB stub's figures (bench/gdb.ts): single steps/s and breakpoint round trip vs qemu-x86_64 -g.
+if (!only.length || only.includes('gdb')) await import('./gdb.js');

@@ -66,7 +66,7 @@ for src in c/*.c; do
     rm -f "$BINOUT/$name.o"
   fi
   case $name in
-    bench_*)
+    bench_*|gdb_bench)
       lbin=$LINUXOUT/$name
       if newer "$lbin" "$src" "${LOCALHDR[@]}" "$0"; then
         echo "HOSTCC $src -> $lbin"
@@ -94,8 +94,8 @@ fi
 # programs are freestanding with their own tiny library (user/ulib.c).
 VKMINI_OUT=$OUT/vkmini
 mkdir -p "$VKMINI_OUT"
-VKMINI_KSRC=(vkmini/main.c vkmini/proc.c)
-VKMINI_HDR=(vkmini/kern.h vkmini/vkmini.h)
+VKMINI_KSRC=(vkmini/*.c)
+VKMINI_HDR=(vkmini/*.h)
 if newer "$VKMINI_OUT/kernel" "${VKMINI_KSRC[@]}" "${VKMINI_HDR[@]}" "$CRT0" "$LIBA" "${HEADERS[@]}" "$0"; then
   echo "CC    vkmini kernel -> $VKMINI_OUT/kernel"
   kobjs=()

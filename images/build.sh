@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 bash ./build-c.sh
+bash ./build-vkmini-root.sh
 bash ./build-go.sh

@@ -28,6 +28,8 @@ command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 command -v makefs >/dev/null 2>&1 || need_apt+=(makefs)
 command -v xorriso >/dev/null 2>&1 || need_apt+=(xorriso)
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+# ping(8) from a test's network namespace to vkmini's vke interfaces.
+command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { unicornEngine } from './cpu/unicorn.js';
 import { Machine } from './vm/machine.js';
 import { ExecError } from './vm/exec.js';
+import { debugEngine, startGdb, type GdbServer } from './gdb/server.js';
 import { preBootCheck } from './devices/vkopts.js';
 
 const USAGE = `usage: vkemu [OPTIONS] PROGRAM [ARGS...]
@@ -18,6 +19,8 @@ Options:
   -U VAR             remove a variable from the guest environment (repeatable)
   --strace           trace system calls, one line each, ktrace/strace style
   --deterministic    fixed time slices and a virtual clock, so runs repeat exactly
+  -g PORT            GDB stub on 127.0.0.1:PORT; the guest waits for gdb before its first instruction
+  --gdb HOST:PORT    the same on another address (gdb: target remote HOST:PORT)
   --help             this text
 
 The exit status is the guest's; a guest killed by a signal exits 128+signo.
@@ -27,6 +30,8 @@ export interface CliOptions {
   root?: string;
   strace: boolean;
   deterministic: boolean;
+  /** -g / --gdb: where the GDB stub listens. */
+  gdb?: { host: string; port: number };
   env: Map<string, string | undefined>;
   program: string;
   args: string[];
@@ -51,6 +56,14 @@ export function parseArgs(argv: string[]): CliOptions | 'help' {
       case '-L': o.root = path.resolve(need(a)); break;
       case '--strace': case '-strace': o.strace = true; break;
       case '--deterministic': o.deterministic = true; break;
+      case '-g': o.gdb = { host: '127.0.0.1', port: gdbPort(a, need(a)) }; break;
+      case '--gdb': {
+        const v = need(a);
+        const colon = v.lastIndexOf(':');
+        if (colon <= 0) throw new UsageError(`option --gdb wants HOST:PORT, got '${v}'`);
+        o.gdb = { host: v.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port: gdbPort(a, v.slice(colon + 1)) };
+        break;
+      }
       case '-E': {
         const kv = need(a);
         const eq = kv.indexOf('=');
@@ -67,6 +80,12 @@ export function parseArgs(argv: string[]): CliOptions | 'help' {
   o.args = argv.slice(i + 1);
   if (o.root && !fs.existsSync(o.root)) throw new UsageError(`option -L: ${o.root}: no such directory`);
   return o;
+}
+
+function gdbPort(opt: string, v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 65535) throw new UsageError(`option ${opt}: '${v}' is not a TCP port`);
+  return n;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -95,7 +114,8 @@ export async function main(argv: string[]): Promise<number> {
   const env = new Map<string, string>();
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env.set(k, v);
   for (const [k, v] of o.env) if (v === undefined) env.delete(k); else env.set(k, v);
-  const machine = new Machine(unicornEngine(), { root: o.root, strace: o.strace, deterministic: o.deterministic });
+  const dbg = o.gdb ? debugEngine(unicornEngine()) : undefined;
+  const machine = new Machine(dbg?.engine ?? unicornEngine(), { root: o.root, strace: o.strace, deterministic: o.deterministic });
   try {
     machine.spawn(o.program, [o.program, ...o.args], [...env].map(([k, v]) => `${k}=${v}`));
   } catch (e) {
@@ -112,7 +132,18 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
-  return machine.run();
+  let gdb: GdbServer | undefined;
+  if (o.gdb && dbg) {
+    try {
+      gdb = await startGdb(machine, dbg.spaces, dbg.bind, o.gdb.host, o.gdb.port);
+    } catch (e) {
+      process.stderr.write(`vkemu: ${(e as Error).message}\n`);
+      return 71;
+    }
+  }
+  const status = await machine.run();
+  await gdb?.finish();
+  return status;
 }
 
 main(process.argv.slice(2)).then((code) => {

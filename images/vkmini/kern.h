@@ -52,6 +52,7 @@ struct vextframe { unsigned long fs, fssize, gs, gssize; };
 #define RQF_TICK   0x1
 #define RQF_WAKE   0x2
 #define RQF_INTR   0x4	/* console input or SIGTERM pending: see the globals */
+#define RQF_DEVINTR 0x8	/* SIGALRM from a device cothread: completions to process */
 
 /* Per-CPU data, in KVA; %gs:0 points at gd_self. */
 struct globaldata {
@@ -65,6 +66,8 @@ struct globaldata {
 	int gd_resched;
 	struct proc *gd_curproc;
 	char *gd_stacktop;
+	volatile int gd_iowait;		/* asleep in kwait(): kick it with a umtx wakeup */
+	char *gd_iobuf[2];		/* this vCPU's device buffers in KVA (IOBUF_SIZE each) */
 };
 
 static inline struct globaldata *mycpu(void)
@@ -74,7 +77,7 @@ static inline struct globaldata *mycpu(void)
 	return gd;
 }
 
-enum pstate { P_FREE, P_RUNNABLE, P_RUNNING, P_SLEEP, P_ZOMBIE };
+enum pstate { P_FREE, P_NEW, P_RUNNABLE, P_RUNNING, P_SLEEP, P_ZOMBIE };	/* P_NEW: being loaded */
 
 #define NREGION 8
 struct region { unsigned long start, end; };
@@ -93,6 +96,7 @@ struct proc {
 	unsigned long p_root;		/* phys address of the PML4 page */
 	unsigned long p_brkbase, p_brk, p_mmapnext;
 	unsigned long p_ticks;
+	unsigned long p_deadline;	/* a timed sleep ends then (ns, monotonic); 0: none */
 	struct region p_regions[NREGION];
 	struct trapframe p_tf;
 	struct vextframe p_vext;
@@ -142,6 +146,23 @@ _Noreturn void shutdown_halt(void);
 _Noreturn void shutdown_reboot(void);
 int sysctl_text(const char *name, char *buf, unsigned long len);
 void intr_process(struct globaldata *gd);
+void *kmem_alloc(unsigned long size);
+void kwait(volatile int *done);
+void cothread_init(void);
+int cothread_start(void *(*fn)(void *), void *arg);
+_Noreturn void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void init_vkernel(void);
+unsigned long nanotime(void);
+
+/* proc.c, for the system calls in other files */
+#define SLEPT (-10000)		/* a system call put its caller to sleep */
+int copyio(struct proc *p, unsigned long uva, void *kbuf, unsigned long len, int out);
+int copyinstr(struct proc *p, unsigned long uva, char *k, unsigned long max);
+#define copyin(p, uva, k, n) copyio((p), (uva), (k), (n), 0)
+#define copyout(p, k, uva, n) copyio((p), (uva), (void *)(k), (n), 1)
+int tsleep(struct proc *p, void *chan);
+int tsleep_until(struct proc *p, void *chan, unsigned long deadline);
+void wake_deadlines(void);
 
 /* proc.c */
 int proc_spawn(struct proc *parent, const char *name, char **argv, int argc);

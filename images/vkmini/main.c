@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <vkthread.h>
 #include "kern.h"
+#include "dev.h"
 #include "vkmini.h"
 
 #define L(x) ((long)(x))
@@ -62,7 +63,7 @@ static int tio_ok;
 
 /* ---------------------------------------------------------------- messages */
 
-static _Noreturn void die(int code, const char *fmt, ...)
+_Noreturn void die(int code, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -199,9 +200,15 @@ static void parse_options(int argc, char **argv)
 			case 'i': imagefile = arg; break;
 			case 'p': pidfile = arg; break;
 			case 'e': kenv_add(arg); break;
-			case 'r': case 'c': case 'I':
-				fprintf(stderr, "%s: -%c %s accepted and ignored (no devices yet)\n", progname, c, arg);
+			case 'r': case 'c': case 'I': {
+				char **list = c == 'r' ? vkd_opt : c == 'c' ? vcd_opt : vke_opt;
+				int *n = c == 'r' ? &nvkd_opt : c == 'c' ? &nvcd_opt : &nvke_opt;
+				if (*n < 16)
+					list[(*n)++] = arg;
+				else
+					fprintf(stderr, "%s: -%c %s: at most 16, ignored\n", progname, c, arg);
 				break;
+			}
 			}
 			break;
 		}
@@ -269,7 +276,7 @@ unsigned long *pmap_pte(unsigned long root, unsigned long va, int create)
 	return &t[(va >> 12) & 511];
 }
 
-static void *kmem_alloc(unsigned long size)
+void *kmem_alloc(unsigned long size)
 {
 	char *va = (char *)kva_next;
 	size = (size + PAGE_MASK) & ~PAGE_MASK;
@@ -489,6 +496,12 @@ static void on_term(int sig, siginfo_t *si, void *uc)
 	__atomic_or_fetch(&mycpu()->gd_reqflags, RQF_INTR, __ATOMIC_SEQ_CST);
 }
 
+/* A device cothread finished work (vkd completions, vke frames): virtual IRQ 1. */
+static void on_alarm(int sig, siginfo_t *si, void *uc)
+{
+	__atomic_or_fetch(&mycpu()->gd_reqflags, RQF_DEVINTR, __ATOMIC_SEQ_CST);
+}
+
 static void on_ipi(int sig, siginfo_t *si, void *uc)
 {
 	__atomic_or_fetch(&mycpu()->gd_reqflags, RQF_WAKE, __ATOMIC_SEQ_CST);
@@ -513,7 +526,7 @@ void cpu_kick(int cpu)
 	if (!gd || gd == mycpu())
 		return;
 	__atomic_or_fetch(&gd->gd_reqflags, RQF_WAKE, __ATOMIC_SEQ_CST);
-	if (gd->gd_idle)
+	if (gd->gd_idle || gd->gd_iowait)
 		__dfly_sc2(SYS_umtx_wakeup, L(&gd->gd_reqflags), 1);
 	else
 		lwp_kill(-1, gd->gd_tid, SIGUSR1);
@@ -531,6 +544,12 @@ void intr_process(struct globaldata *gd)
 		}
 		if (gd->gd_cpuid == 0 && !K->k_ineof)
 			cons_poll(0);
+		if (gd->gd_cpuid == 0)
+			wake_deadlines();
+	}
+	if (f & RQF_DEVINTR) {
+		vkd_intr();
+		vke_intr();
 	}
 	if (__atomic_exchange_n(&input_pending, 0, __ATOMIC_SEQ_CST) && !K->k_ineof)
 		cons_poll(1);
@@ -538,6 +557,54 @@ void intr_process(struct globaldata *gd)
 		kprintf("\nCaught SIGTERM from host system. Shutting down...\n");
 		shutdown_halt();
 	}
+}
+
+/*
+ * Sleep on this vCPU, the kernel lock let go, until *done is set (by a
+ * device interrupt, which kicks this CPU). Interrupts addressed to this
+ * CPU are handled meanwhile, so it can wait for its own SIGALRMs.
+ */
+void kwait(volatile int *done)
+{
+	struct globaldata *gd = mycpu();
+	gd->gd_iowait = 1;
+	while (!*done) {
+		kunlock();
+		__dfly_sc3(SYS_umtx_sleep, L(&gd->gd_reqflags), 0, 1000000);
+		klock();
+		intr_process(gd);
+	}
+	gd->gd_iowait = 0;
+}
+
+unsigned long nanotime(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long)ts.tv_sec * 1000000000UL + (unsigned long)ts.tv_nsec;
+}
+
+/* A host thread that is not a vCPU: no signals (they go to vCPUs) and no per-CPU data. */
+void cothread_init(void)
+{
+	sigset_t all;
+	sigfillset(&all);
+	sigdelset(&all, SIGINT);
+	sigprocmask(SIG_BLOCK, &all, 0);
+	struct tls_info ti = { 0, 0 };
+	set_tls_area(1, &ti, sizeof(ti));
+}
+
+/* Start a cothread with every signal blocked from its first instruction on. */
+int cothread_start(void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	thread_t t;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	int r = thread_create(&t, fn, arg);
+	sigprocmask(SIG_SETMASK, &old, 0);
+	return r;
 }
 
 static struct globaldata *cpu_alloc(int n)
@@ -548,6 +615,8 @@ static struct globaldata *cpu_alloc(int n)
 	gd->gd_self = gd;
 	gd->gd_cpuid = n;
 	gd->gd_stacktop = stack + KSTACK_SIZE;
+	gd->gd_iobuf[0] = kmem_alloc(IOBUF_SIZE);
+	gd->gd_iobuf[1] = kmem_alloc(IOBUF_SIZE);
 	return gd;
 }
 
@@ -583,12 +652,7 @@ static void *ap_start(void *arg)
 
 static void *timer_thread(void *arg)
 {
-	sigset_t all;
-	sigfillset(&all);
-	sigdelset(&all, SIGINT);
-	sigprocmask(SIG_BLOCK, &all, 0);
-	struct tls_info ti = { 0, 0 };
-	set_tls_area(1, &ti, sizeof(ti));	/* a cothread has no per-CPU data */
+	cothread_init();
 	struct timespec ts = { 0, 1000000000L / hz };
 	for (;;) {
 		nanosleep(&ts, 0);
@@ -643,6 +707,15 @@ int sysctl_text(const char *want, char *buf, unsigned long len)
 	put(&c, "host.ncpu", "%d", host.ncpu);
 	put(&c, "host.pagesize", "%d", host.pagesize);
 	put(&c, "host.hz", "%d", host.hz);
+	for (int i = 0; i < vke_count(); i++) {
+		const char *leaf;
+		int v;
+		char name[64];
+		if (vke_sysctl(i, &leaf, &v)) {
+			ksnprintf(name, sizeof(name), "hw.vke%d.%s", i, leaf);
+			put(&c, name, "%d", v);
+		}
+	}
 	for (int i = 0; i < kenvlen; i += (int)strlen(kenv + i) + 1) {
 		char name[64];
 		const char *eq = strchr(kenv + i, '=');
@@ -722,6 +795,7 @@ static void boot_main(void *arg)
 	handle(SIGIO, on_sigio);
 	handle(SIGTERM, on_term);
 	handle(SIGUSR1, on_ipi);
+	handle(SIGALRM, on_alarm);
 
 	kprintf("vkmini: %lu MB memory, %d cpu%s\n", memsize >> 20, ncpus, ncpus > 1 ? "s" : "");
 	kprintf("vkmini: kernel PML4 at phys 0x0, KVA 0x%lx-0x%lx in use, per-CPU data at %p (%%gs)\n",
@@ -731,7 +805,7 @@ static void boot_main(void *arg)
 		kprintf("vkmini: warning: the host's FXSAVE/FXRSTOR skip MXCSR and %%xmm; moving them by hand\n");
 
 	thread_t t;
-	if (thread_create(&t, timer_thread, 0) != 0)
+	if (cothread_start(timer_thread, 0) != 0)
 		panic("cannot start the timer cothread");
 	for (int i = 1; i < ncpus; i++) {
 		if (thread_create(&t, ap_start, cpus[i]) != 0)
@@ -744,10 +818,36 @@ static void boot_main(void *arg)
 	sigprocmask(SIG_SETMASK, &none, 0);
 
 	klock();
+	vkd_attach_all();
+	vcd_attach_all();
+	vke_attach_all();
+	if (vkd_count() > 0 && ufs_mount(0) == 0)
+		rootfs = 0;
+	for (int i = 0; i < vcd_count(); i++)
+		if (iso_mount(i) < 0)
+			kprintf("vcd%d: no ISO 9660 primary volume descriptor\n", i);
+	if (rootfs < 0)
+		kprintf("vkmini: programs come from the host directory %s\n", progdir);
+	else
+		kprintf("vkmini: root file system on vkd0: /sbin/init, /bin/*\n");
 	char *argv[] = { "init", 0 };
-	if (proc_spawn(0, "init", argv, 1) < 0)
-		panic("cannot start %s/init", progdir);
+	int r = proc_spawn(0, "init", argv, 1);
+	if (r < 0)
+		panic("cannot start %s: error %d", rootfs < 0 ? "init" : "/sbin/init from vkd0", -r);
 	cpu_run(gd);
+}
+
+/*
+ * The kernel's own state in KVA: the shared kernel structure and the
+ * per-CPU data. (A VKERNEL64 has a function of this name; vkemu's pre-boot
+ * option check recognises a virtual kernel by the symbol.)
+ */
+void init_vkernel(void)
+{
+	K = kmem_alloc(sizeof(*K));
+	K->k_nextpid = 1;
+	for (int i = 0; i < ncpus; i++)
+		cpus[i] = cpu_alloc(i);
 }
 
 static int vkernel_main(int argc, char **argv)
@@ -755,6 +855,9 @@ static int vkernel_main(int argc, char **argv)
 	read_host_sysctls();
 	parse_options(argc, argv);
 	writepid();
+	vkd_open_all();
+	vcd_open_all();
+	vke_open_all();
 	sigset_t intr;
 	sigemptyset(&intr);
 	sigaddset(&intr, SIGALRM);
@@ -775,10 +878,7 @@ static int vkernel_main(int argc, char **argv)
 
 	init_sys_memory();
 	init_kern_memory();
-	K = kmem_alloc(sizeof(*K));
-	K->k_nextpid = 1;
-	for (int i = 0; i < ncpus; i++)
-		cpus[i] = cpu_alloc(i);
+	init_vkernel();
 	cpu_set_gs(cpus[0]);
 	switch_stack(cpus[0]->gd_stacktop, boot_main, 0);
 }

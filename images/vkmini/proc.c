@@ -1,7 +1,8 @@
 /*
  * vkmini, user processes: one host vmspace per process, mapped
  * MAP_VPAGETABLE over the memory image and governed by a page table the
- * kernel builds in that image; static ELF programs loaded from the host;
+ * kernel builds in that image; static ELF programs loaded from the root
+ * file system on vkd0 (or from the host directory without one);
  * the vmspace_ctl(RUN) loop with its exits (system calls, page faults,
  * interruptions by signals) and a shared run queue for the vCPUs.
  * See vkernel-host-abi.md §2 and §3.
@@ -15,13 +16,13 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include "kern.h"
+#include "dev.h"
 #include "vkmini.h"
 
 #define L(x) ((long)(x))
 #define STACK_MAX   (1UL << 20)
 #define HEAP_MAX    (64UL << 20)
 #define MMAP_BASE   0x100000000UL
-#define SLEPT       (-10000)	/* a system call put its caller to sleep */
 #define round_page(x) (((x) + PAGE_MASK) & ~PAGE_MASK)
 #define trunc_page(x) ((x) & ~PAGE_MASK)
 
@@ -205,7 +206,7 @@ static char *uptr(struct proc *p, unsigned long va, int write)
 	return (char *)phys(*pte & VPTE_FRAME) + (va & PAGE_MASK);
 }
 
-static int copyio(struct proc *p, unsigned long uva, void *kbuf, unsigned long len, int out)
+int copyio(struct proc *p, unsigned long uva, void *kbuf, unsigned long len, int out)
 {
 	char *k = kbuf;
 	while (len > 0) {
@@ -225,10 +226,8 @@ static int copyio(struct proc *p, unsigned long uva, void *kbuf, unsigned long l
 	}
 	return 0;
 }
-#define copyin(p, uva, k, n) copyio((p), (uva), (k), (n), 0)
-#define copyout(p, k, uva, n) copyio((p), (uva), (void *)(k), (n), 1)
 
-static int copyinstr(struct proc *p, unsigned long uva, char *k, unsigned long max)
+int copyinstr(struct proc *p, unsigned long uva, char *k, unsigned long max)
 {
 	for (unsigned long i = 0; i < max; i++) {
 		char *u = uptr(p, uva + i, 0);
@@ -255,15 +254,45 @@ struct phdr {
 	unsigned long p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align;
 };
 
-static int load_elf(struct proc *p, int fd, unsigned long *entry)
+/* A program file: on the root file system, or a host file when there is none. */
+struct prog { int fd; struct kfile f; };
+
+static int prog_open(const char *name, struct prog *pg)
+{
+	char path[256];
+	if (rootfs >= 0) {
+		ksnprintf(path, sizeof(path), "/%s/%s", strcmp(name, "init") == 0 ? "sbin" : "bin", name);
+		pg->fd = -1;
+		int r = fs_lookup(rootfs, path, &pg->f);
+		return r < 0 ? r : pg->f.type != '-' ? -ENOEXEC : 0;
+	}
+	ksnprintf(path, sizeof(path), "%s/%s", progdir, name);
+	pg->fd = open(path, O_RDONLY);
+	return pg->fd < 0 ? -ENOENT : 0;
+}
+
+static long prog_read(struct prog *pg, void *dst, unsigned long n, unsigned long off)
+{
+	if (pg->fd >= 0)
+		return pread(pg->fd, dst, n, (off_t)off);
+	return fs_read(&pg->f, dst, off, n);
+}
+
+static void prog_close(struct prog *pg)
+{
+	if (pg->fd >= 0)
+		close(pg->fd);
+}
+
+static int load_elf(struct proc *p, struct prog *pg, unsigned long *entry)
 {
 	struct ehdr eh;
 	struct phdr ph[16];
-	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) || memcmp(eh.e_ident, "\177ELF\2\1", 6) != 0 ||
+	if (prog_read(pg, &eh, sizeof(eh), 0) != sizeof(eh) || memcmp(eh.e_ident, "\177ELF\2\1", 6) != 0 ||
 	    eh.e_type != 2 || eh.e_machine != 62 || eh.e_phentsize != sizeof(ph[0]) || eh.e_phnum > 16)
 		return -ENOEXEC;
 	long want = (long)(eh.e_phnum * sizeof(ph[0]));
-	if (pread(fd, ph, (size_t)want, (off_t)eh.e_phoff) != want)
+	if (prog_read(pg, ph, (size_t)want, eh.e_phoff) != want)
 		return -ENOEXEC;
 	unsigned long end = 0;
 	for (int i = 0; i < eh.e_phnum; i++) {
@@ -281,7 +310,7 @@ static int load_elf(struct proc *p, int fd, unsigned long *entry)
 			unsigned long hi = va + PAGE_SIZE < h->p_vaddr + h->p_filesz ? va + PAGE_SIZE : h->p_vaddr + h->p_filesz;
 			if (lo < hi) {
 				char *dst = (char *)phys(*pmap_pte(p->p_root, va, 0) & VPTE_FRAME) + (lo - va);
-				if (pread(fd, dst, hi - lo, (off_t)(h->p_offset + (lo - h->p_vaddr))) != (long)(hi - lo))
+				if (prog_read(pg, dst, hi - lo, h->p_offset + (lo - h->p_vaddr)) != (long)(hi - lo))
 					return -ENOEXEC;
 			}
 		}
@@ -368,13 +397,35 @@ void wakeup(void *chan)
 }
 
 /* Block in a system call: it is restarted from the top once the process is woken. */
-static int tsleep(struct proc *p, void *chan)
+int tsleep(struct proc *p, void *chan)
 {
 	p->p_state = P_SLEEP;
 	p->p_wchan = chan;
 	p->p_tf.tf_rip -= p->p_tf.tf_err;	/* back onto the syscall instruction */
 	p->p_tf.tf_r10 = p->p_tf.tf_rcx;
 	return SLEPT;
+}
+
+/* The same, and woken at the latest at deadline (ns, nanotime()); p_deadline stays set until the call ends. */
+int tsleep_until(struct proc *p, void *chan, unsigned long deadline)
+{
+	p->p_deadline = deadline;
+	return tsleep(p, chan);
+}
+
+/* From CPU 0's tick: wake the timed sleepers whose time has come (the clock is read only if there are any). */
+void wake_deadlines(void)
+{
+	unsigned long now = 0;
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *p = &K->k_procs[i];
+		if (p->p_state != P_SLEEP || !p->p_deadline || !p->p_wchan)
+			continue;
+		if (!now)
+			now = nanotime();
+		if (now >= p->p_deadline)
+			setrunnable(p);
+	}
 }
 
 int proc_spawn(struct proc *parent, const char *name, char **argv, int argc)
@@ -385,30 +436,32 @@ int proc_spawn(struct proc *parent, const char *name, char **argv, int argc)
 		n++;
 	if (n == 0 || name[n] || n >= 16)
 		return -ENOENT;
+	/* find the program first: on a disk that waits for I/O, and the lock is let go meanwhile */
+	struct prog fd;
+	int r = prog_open(name, &fd);
+	if (r < 0)
+		return r;
 	struct proc *p = 0;
 	for (int i = 0; i < NPROC && !p; i++)
 		if (K->k_procs[i].p_state == P_FREE)
 			p = &K->k_procs[i];
-	if (!p)
+	if (!p) {
+		prog_close(&fd);
 		return -EAGAIN;
-	char path[256];
-	ksnprintf(path, sizeof(path), "%s/%s", progdir, name);
-	int fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -ENOENT;
+	}
 	memset(p, 0, sizeof(*p));
 	p->p_pid = K->k_nextpid++;
 	p->p_ppid = parent ? parent->p_pid : 0;
-	p->p_state = P_SLEEP;			/* not free, not yet runnable */
+	p->p_state = P_NEW;			/* not free, not yet runnable, not to be signalled */
 	strlcpy(p->p_comm, name, sizeof(p->p_comm));
 	if (vm_create(p) < 0) {
-		close(fd);
+		prog_close(&fd);
 		p->p_state = P_FREE;
 		return -ENOMEM;
 	}
 	unsigned long entry;
-	int r = load_elf(p, fd, &entry);
-	close(fd);
+	r = load_elf(p, &fd, &entry);
+	prog_close(&fd);
 	if (r == 0)
 		r = setup_stack(p, argv, argc);
 	if (r < 0) {
@@ -453,7 +506,7 @@ static void proc_exit(struct proc *p, int xstat)
 
 static int psignal(struct proc *p, int sig)
 {
-	if (p->p_state == P_ZOMBIE)
+	if (p->p_state == P_ZOMBIE || p->p_state == P_NEW)
 		return -ESRCH;
 	if (sig < 0 || sig > 127)
 		return -EINVAL;
@@ -495,6 +548,7 @@ static const char *statename(struct proc *p)
 	case P_RUNNABLE: return "runq";
 	case P_SLEEP: return p->p_wchan == &K->k_inq ? "ttyin" : "wait";
 	case P_ZOMBIE: return "zomb";
+	case P_NEW: return "new";
 	default: return "?";
 	}
 }
@@ -682,6 +736,12 @@ static void user_syscall(struct globaldata *gd, struct proc *p)
 	case VKSYS_spawn: r = sys_spawn(p, a0, a1); break;
 	case VKSYS_ps: r = sys_text(p, VKSYS_ps, 0, a0, a1); break;
 	case VKSYS_sysctl: r = sys_text(p, VKSYS_sysctl, a0, a1, a2); break;
+	case VKSYS_clock_gettime: case VKSYS_nanosleep: case VKSYS_devinfo: case VKSYS_fsdir:
+	case VKSYS_fsread: case VKSYS_diskio: case VKSYS_netctl: {
+		unsigned long a[5] = { a0, a1, a2, a3, a4 };
+		r = sys_device(p, (long)tf->tf_rax, a);
+		break;
+	}
 	default: r = -ENOSYS; break;
 	}
 	if (r == SLEPT)

@@ -18,10 +18,36 @@
 #define VKSYS_reboot   55	/* reboot(howto): RB_HALT halts, else reboot */
 #define VKSYS_munmap   73	/* munmap(addr, len) of a whole mmap'd region */
 #define VKSYS_mmap    197	/* mmap(0, len, prot, MAP_ANON, -1, 0) */
+#define VKSYS_clock_gettime 232	/* clock_gettime(CLOCK_MONOTONIC, &ts): the host's clock */
+#define VKSYS_nanosleep 240	/* nanosleep(&ts, 0) */
 #define VKSYS_yield   331	/* sched_yield() */
 #define VKSYS_spawn   600	/* spawn(name, argv): new process, returns its pid */
 #define VKSYS_ps      601	/* ps(buf, len): process table as text */
 #define VKSYS_sysctl  602	/* sysctl(name|0, buf, len): "name: value" lines as text */
+#define VKSYS_devinfo 603	/* devinfo(which, buf, len): DEVINFO_* as text */
+#define VKSYS_fsdir   604	/* fsdir(fs, path, buf, len): "T SIZE NAME" lines of a directory */
+#define VKSYS_fsread  605	/* fsread(fs, path, buf, len, off): bytes of a file */
+#define VKSYS_diskio  606	/* diskio(dev, op, buf, len, off): raw sectors of vkdN (dev N) or vcdN (FS_VCD + N) */
+#define VKSYS_netctl  607	/* netctl(unit, op, &struct vk_netreq): frames out of vkeN */
+
+#define DEVINFO_DISKS 0		/* vkd and vcd units */
+#define DEVINFO_NET   1		/* vke units */
+#define FS_ROOT 0		/* fsdir/fsread: UFS on vkd0 */
+#define FS_CD   0x100		/* ISO 9660 on vcd0 */
+#define DISKIO_READ  0
+#define DISKIO_WRITE 1
+#define DISKIO_FLUSH 2
+#define NETCTL_UDP  0		/* queue up to count UDP frames to ip:port; returns how many */
+#define NETCTL_PING 1		/* one ICMP echo to ip, waited for (1 s); returns the round trip in ns */
+#define NETCTL_DRAIN 2		/* wait until every queued frame has been written to the host */
+
+struct vk_netreq {
+	unsigned ip;		/* network order */
+	unsigned short port;	/* host order */
+	unsigned short size;	/* payload bytes */
+	unsigned count;		/* frames (NETCTL_UDP) */
+	unsigned seq;		/* first sequence number (UDP payload), or the echo's sequence */
+};
 
 #define RB_HALT 0x8
 #define WNOHANG 1
@@ -36,6 +62,13 @@
 #define VK_ENOMEM 12
 #define VK_EFAULT 14
 #define VK_EINVAL 22
+#define VK_ENOTDIR 20
+#define VK_EISDIR  21
+#define VK_EIO     5
+#define VK_ENXIO   6
+#define VK_EROFS  30
+#define VK_ETIMEDOUT 60
+#define VK_EADDRNOTAVAIL 49
 #define VK_EAGAIN 35
 #define VK_ENOSYS 78
 

@@ -118,6 +118,9 @@ Napi::Function Space::Init(Napi::Env env) {
           InstanceMethod("setMasterPde", &Space::SetMasterPde),
           InstanceMethod("inval", &Space::Inval),
           InstanceMethod("close", &Space::Close),
+          InstanceMethod("setBreakpoints", &Space::SetBreakpoints),
+          InstanceMethod("setWatchpoints", &Space::SetWatchpoints),
+          InstanceMethod("debugWalk", &Space::DebugWalk),
       });
   constructor = new Napi::FunctionReference(Napi::Persistent(f));
   return f;
@@ -749,6 +752,11 @@ Napi::Value Space::Run(const Napi::CallbackInfo& info) {
   running = t;
   t->regs[kFastCalls] = 0;
   uint64_t rip = t->regs[kRip];
+  dbg.first = true;
+  dbg.startRip = rip;
+  dbg.skip = t->regs[kDebugSkip];
+  t->regs[kDebugSkip] = 0;
+  dbg.watchHit = dbg.bpHit = false;
   // count 0: the watchdog ends the slice after sliceTicks milliseconds.
   if (count == 0 && !watched_) {
     watchdogAdd(this);
@@ -796,13 +804,24 @@ Napi::Value Space::Run(const Napi::CallbackInfo& info) {
     t->regs[kExitError] = static_cast<uint64_t>(err);
   }
   if (reason == kExitException || reason == kExitFault || reason == kExitHalt) clearOldException();
+  if (reason == kExitBudget && (dbg.bpHit || dbg.watchHit)) {
+    // A debugger hook stopped the run: vector 3 for a breakpoint (rip is at
+    // it), 1 for a watchpoint (rip is past the accessing instruction).
+    reason = kExitStop;
+    t->regs[kExitVector] = dbg.watchHit ? 1 : 3;
+    t->regs[kExitAddr] = dbg.hitAddr;
+    t->regs[kExitAccess] = static_cast<uint64_t>(dbg.hitAccess);
+  }
   t->regs[kExitReason] = static_cast<uint64_t>(reason);
   return Napi::Number::New(env, reason);
 }
 
 Napi::Value Space::FlushCode(const Napi::CallbackInfo& info) {
   uint64_t start = num(info[0]), end = num(info[1]);
-  if (uc_) uc_ctl_remove_cache(uc_, start, end);
+  if (!uc_) return info.Env().Undefined();
+  // Before the first run uc_ctl_remove_cache can derail that run (debug.cc).
+  if (runGen.load(std::memory_order_relaxed) == 0) uc_ctl_flush_tb(uc_);
+  else uc_ctl_remove_cache(uc_, start, end);
   return info.Env().Undefined();
 }
 

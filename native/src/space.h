@@ -34,6 +34,7 @@ enum Slot : int {
   kExitPresent,       // 1 if a mapping existed (protection fault)
   kExitError,         // unicorn error code for kExitEngineError
   kFastCalls,         // syscalls served inside the hook since the last exit
+  kDebugSkip,         // debugger: a breakpoint at this rip does not stop the run's first instruction
   kRegSlots = 32
 };
 
@@ -80,6 +81,23 @@ struct Vma {
 
 class Thread;
 
+// Debugger state of one engine (debug.cc): breakpoints and watchpoints as
+// Unicorn hooks restricted to their addresses, so untouched code stays fast.
+struct DebugHooks {
+  // A watched piece within one page: its virtual and guest-physical address
+  // (memory hooks see physical addresses). kinds: bit 0 read, bit 1 write.
+  struct Watch { uint64_t va, pa, len; int kinds; uc_hook hook; };
+  std::map<uint64_t, uc_hook> bps;
+  std::vector<Watch> watches;
+  uc_hook after = 0;        // whole-range code hook, only while watchpoints exist
+  bool first = false;       // no instruction of this run has been hooked yet
+  uint64_t startRip = 0, skip = 0;
+  bool watchHit = false;
+  uint64_t hitAddr = 0;
+  int hitAccess = 0;
+  bool bpHit = false;
+};
+
 class Space : public Napi::ObjectWrap<Space> {
  public:
   static Napi::Function Init(Napi::Env env);
@@ -123,6 +141,9 @@ class Space : public Napi::ObjectWrap<Space> {
 
   bool fill(uint64_t vaddr, int access, uc_tlb_entry* out);
 
+  DebugHooks dbg;
+  void debugClear();
+
  private:
   Napi::Value Map(const Napi::CallbackInfo& info);
   Napi::Value Unmap(const Napi::CallbackInfo& info);
@@ -142,6 +163,10 @@ class Space : public Napi::ObjectWrap<Space> {
   Napi::Value SetMasterPde(const Napi::CallbackInfo& info);
   Napi::Value Inval(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
+  // debug.cc
+  Napi::Value SetBreakpoints(const Napi::CallbackInfo& info);
+  Napi::Value SetWatchpoints(const Napi::CallbackInfo& info);
+  Napi::Value DebugWalk(const Napi::CallbackInfo& info);
 
   void removeRange(uint64_t start, uint64_t end);
   void splitAt(uint64_t addr);

@@ -9,6 +9,8 @@ export const enum Reg {
   R8, R9, R10, R11, R12, R13, R14, R15,
   RIP, RFLAGS, FS_BASE, GS_BASE,
   DIRTY = 20, EXIT_REASON, EXIT_VECTOR, EXIT_ADDR, EXIT_ACCESS, EXIT_PRESENT, EXIT_ERROR, FAST_CALLS,
+  /** Debugger: a breakpoint at this rip does not stop the next run's first instruction (0: none). */
+  DEBUG_SKIP = 28,
 }
 export const REG_SLOTS = 32;
 export const REG_NAMES = [
@@ -72,7 +74,20 @@ export interface AddressSpace {
   setMasterPde(start: number, len: number, value: bigint): number;
   inval(): void;
   close(): void;
+  // Debugger support (src/gdb). A run stopped by one of these exits with
+  // Exit.Stop: EXIT_VECTOR 3 = breakpoint (rip at it), 1 = watchpoint (rip past
+  // the accessing instruction; EXIT_ADDR the data address, EXIT_ACCESS its kind).
+  // A single step is run(thread, 1).
+  /** Stop before executing any of these addresses; replaces the previous set. */
+  setBreakpoints(addrs: BigUint64Array): void;
+  /** Stop after an instruction touching a range: triples [addr, len, kinds (1 read | 2 write)]; returns the bytes not watchable (unmapped). */
+  setWatchpoints(list: BigUint64Array): number;
+  /** The MAP_VPAGETABLE walk of va, leaving A/M bits alone; null outside such a mapping. */
+  debugWalk(va: bigint): VptWalk | null;
 }
+
+/** One virtual-page-table walk: the entries met from the root down; page in the memory image or -1. */
+export interface VptWalk { start: number; end: number; root: bigint; entries: bigint[]; page: number }
 
 export interface CpuThread {
   clone(regs: BigUint64Array): CpuThread;

@@ -37,6 +37,27 @@ const BLOCKED = Symbol('blocked');
 
 interface Timer { at: bigint; fire: () => void; cancelled: boolean }
 
+/**
+ * A debugger's hold on the scheduler (src/gdb): all-stop control. The
+ * scheduler asks before every run of a thread; a thread refused is parked by
+ * the debugger, which hands it back with makeRunnable when it resumes it.
+ */
+export interface MachineDebugger {
+  /** Whether t may run now; false: the debugger keeps t until it resumes it. */
+  admit(t: GuestThread): boolean;
+  /** Instructions for t's next run: 1 while single-stepping, undefined for a normal slice. */
+  budget(t: GuestThread): number | undefined;
+  /** t ran (count instructions at most) and the run ended with this exit. */
+  ran(t: GuestThread, reason: Exit): void;
+  /** A breakpoint or watchpoint hook stopped t (Exit.Stop); t is the debugger's now. */
+  hit(t: GuestThread): void;
+  /** A signal is about to act on t (trap: a synchronous one): true when the debugger takes it. */
+  signal(t: GuestThread, sig: number, trap?: TrapInfo): boolean;
+}
+
+/** A synchronous trap, as trapSignal takes it: redelivered as is when the debugger passes it. */
+export interface TrapInfo { code: number; addr: bigint; trapno: number; err: number }
+
 export class Machine {
   readonly procs = new Map<number, Process>();
   private runq: GuestThread[] = [];
@@ -45,7 +66,8 @@ export class Machine {
   readonly clock: Clock;
   private timers: Timer[] = [];
   readonly log: (line: string) => void;
-  readonly tracer: Tracer | undefined;
+  /** Not readonly: the debugger's `monitor strace on|off` switches it. */
+  tracer: Tracer | undefined;
   private readonly warned = new Set<string>();
   init: Process | undefined;
   exitStatus: number | undefined;
@@ -54,6 +76,8 @@ export class Machine {
   readonly bootNs: bigint;
   /** Host I/O still under way (async reads): the loop must wait, not stop. */
   pendingHostIo = 0;
+  /** Set while a debugger is attached (src/gdb): it may hold threads. */
+  debugger: MachineDebugger | undefined;
 
   constructor(readonly engine: Engine, readonly opts: MachineOptions = {}) {
     this.clock = opts.deterministic ? new VirtualClock() : new HostClock();
@@ -198,6 +222,7 @@ export class Machine {
         continue;
       }
       if (t.state !== 'runnable') continue;
+      if (this.debugger && !this.debugger.admit(t)) continue;
       this.runThread(t);
       // Let timers and host I/O in every few ms, even while a thread spins
       // (a run of a spinning thread is a whole ~5 ms slice).
@@ -224,6 +249,7 @@ export class Machine {
   private runThread(t: GuestThread): void {
     for (let calls = 0; calls < 4096; calls++) {
       if (t.state !== 'runnable' || t.proc.state !== 'running') return;
+      if (this.debugger && !this.debugger.admit(t)) return;
       if (t.vm) {
         // A caught signal interrupts the guest context: exit with trapno 0,
         // then the handler runs in vkernel context (§2.5).
@@ -231,9 +257,19 @@ export class Machine {
       }
       if (!t.vm) this.deliverSignals(t);
       if (t.state !== 'runnable' || t.proc.state !== 'running') return;
+      const dbg = this.debugger;
+      if (dbg && !dbg.admit(t)) return;
+      const budget = dbg?.budget(t) ?? this.slice;
       // Looked up each time: execve and vmspace_ctl change the address space.
-      const reason = (t.vm?.space ?? t.proc.space).run(t.cpu, this.slice);
+      const reason = (t.vm?.space ?? t.proc.space).run(t.cpu, budget);
       if (this.clock.virtual) this.clock.advance(BigInt(this.slice) / 4n);
+      if (dbg) {
+        if (reason === Exit.Stop) {
+          dbg.hit(t);
+          return;
+        }
+        dbg.ran(t, reason);
+      }
       if (t.vm && reason !== Exit.Budget) {
         this.vmspaceExit(t, reason);
         continue;
@@ -246,6 +282,8 @@ export class Machine {
           break;
         }
         case Exit.Budget:
+          // A debugger's single step ends here: the next admit reports it.
+          if (dbg?.budget(t) === 1) continue;
           t.slices++;
           this.runq.push(t);
           return;
@@ -360,6 +398,7 @@ export class Machine {
 
   /** A synchronous trap: deliver now; kill if blocked, ignored or undeliverable. */
   trapSignal(t: GuestThread, sig: number, code: number, addr: bigint, trapno: number, err: number): void {
+    if (this.debugger?.signal(t, sig, { code, addr, trapno, err })) return;
     const act = t.proc.sigactions[sig];
     const blocked = (t.sigmask & sigbit(sig)) !== 0n;
     if (act.handler === 0n || act.handler === 1n || blocked) {
@@ -414,9 +453,10 @@ export class Machine {
       else p.pending &= ~bit;
       const act = p.sigactions[sig];
       if (act.handler === 1n) continue;
+      const d = defaultAction(sig);
+      if (act.handler === 0n && (d === 'ignore' || d === 'cont' || d === 'stop')) continue;
+      if (this.debugger?.signal(t, sig)) return;
       if (act.handler === 0n) {
-        const d = defaultAction(sig);
-        if (d === 'ignore' || d === 'cont' || d === 'stop') continue;
         this.killProcess(p, sig);
         return;
       }

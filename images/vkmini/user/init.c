@@ -13,7 +13,23 @@ static void help(void)
 	       "  run PROG [ARGS] [&] run hello, loop or crash (& = in the background)\n"
 	       "  kill PID            stop a process\n"
 	       "  halt | reboot       stop or restart the virtual kernel\n");
+	printf("devices (programs disk, files and net):\n"
+	       "  disks               vkd and vcd units: sizes, serial numbers, counters\n"
+	       "  ls [PATH], cat PATH the root UFS on vkd0\n"
+	       "  cdls [PATH], cdcat PATH  the ISO 9660 on vcd0\n"
+	       "  dwrite U BLK [N], dread U BLK [N], dsync U   test pattern on vkdU, sector BLK\n"
+	       "  dbench U [MB], cdbench [U] [MB]             disk and CD throughput\n");
+	printf("  ifconfig            vke units: MAC, address, tap unit, counters\n"
+	       "  netbench [vkeN] udp IP PORT [FRAMES [SECONDS [SIZE]]] | ping IP [COUNT]\n");
 }
+
+/* Device commands and the programs that carry them out (argv[0] says which command). */
+static const struct { const char *cmd, *prog; } devcmds[] = {
+	{ "disks", "disk" }, { "dwrite", "disk" }, { "dread", "disk" }, { "dsync", "disk" },
+	{ "dbench", "disk" }, { "cdbench", "disk" },
+	{ "ls", "files" }, { "cat", "files" }, { "cdls", "files" }, { "cdcat", "files" },
+	{ "ifconfig", "net" }, { "netbench", "net" },
+};
 
 static void report(int pid, int status)
 {
@@ -39,12 +55,16 @@ static int split(char *line, char **argv, int max)
 	return n;
 }
 
-static int atoi(const char *s)
+static void foreground(const char *prog, char **argv)
 {
-	int v = 0;
-	while (*s >= '0' && *s <= '9')
-		v = v * 10 + (*s++ - '0');
-	return v;
+	int pid = spawn(prog, argv);
+	if (pid < 0) {
+		printf("%s: cannot start %s: %s\n", argv[0], prog, pid == -VK_ENOENT ? "no such program" : errstr(pid));
+		return;
+	}
+	int status;
+	if (wait4(pid, &status, 0) == pid)
+		report(pid, status);
 }
 
 static void run(int argc, char **argv)
@@ -126,7 +146,14 @@ int main(void)
 			reboot(RB_HALT);
 		else if (strcmp(cmd, "reboot") == 0)
 			reboot(0);
-		else
-			printf("%s: unknown command (try help)\n", cmd);
+		else {
+			unsigned i = 0;
+			while (i < sizeof(devcmds) / sizeof(devcmds[0]) && strcmp(devcmds[i].cmd, cmd) != 0)
+				i++;
+			if (i < sizeof(devcmds) / sizeof(devcmds[0]))
+				foreground(devcmds[i].prog, argv);
+			else
+				printf("%s: unknown command (try help)\n", cmd);
+		}
 	}
 }

@@ -39,6 +39,36 @@ int reboot(int howto) { return (int)sys(VKSYS_reboot, howto, 0, 0); }
 long ps(char *buf, size_t len) { return sys(VKSYS_ps, buf, len, 0); }
 long sysctl(const char *name, char *buf, size_t len) { return sys(VKSYS_sysctl, name, buf, len); }
 int munmap(void *addr, size_t len) { return (int)sys(VKSYS_munmap, addr, len, 0); }
+long devinfo(int which, char *buf, size_t len) { return sys(VKSYS_devinfo, which, buf, len); }
+long netctl(int unit, int op, struct vk_netreq *rq) { return sys(VKSYS_netctl, unit, op, rq); }
+
+long fsdir(int fs, const char *path, char *buf, size_t len)
+{
+	return __syscall6(VKSYS_fsdir, fs, (long)path, (long)buf, (long)len, 0, 0);
+}
+
+long fsread(int fs, const char *path, void *buf, size_t len, unsigned long off)
+{
+	return __syscall6(VKSYS_fsread, fs, (long)path, (long)buf, (long)len, (long)off, 0);
+}
+
+long diskio(int dev, int op, void *buf, size_t len, unsigned long off)
+{
+	return __syscall6(VKSYS_diskio, dev, op, (long)buf, (long)len, (long)off, 0);
+}
+
+unsigned long now_ns(void)
+{
+	long ts[2];
+	sys(VKSYS_clock_gettime, 4 /* CLOCK_MONOTONIC */, ts, 0);
+	return (unsigned long)ts[0] * 1000000000UL + (unsigned long)ts[1];
+}
+
+int sleep_ns(unsigned long ns)
+{
+	long ts[2] = { (long)(ns / 1000000000UL), (long)(ns % 1000000000UL) };
+	return (int)sys(VKSYS_nanosleep, ts, 0, 0);
+}
 
 void *mmap_anon(size_t len)
 {
@@ -191,4 +221,71 @@ int printf(const char *fmt, ...)
 		n = sizeof(buf) - 1;
 	write(1, buf, (size_t)n);
 	return n;
+}
+
+unsigned long strtoul(const char *s, char **end, int base)
+{
+	unsigned long v = 0;
+	if (base == 0) {
+		base = 10;
+		if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+			base = 16, s += 2;
+	}
+	for (;; s++) {
+		int d = *s >= '0' && *s <= '9' ? *s - '0' : *s >= 'a' && *s <= 'f' ? *s - 'a' + 10 :
+		        *s >= 'A' && *s <= 'F' ? *s - 'A' + 10 : 99;
+		if (d >= base)
+			break;
+		v = v * (unsigned long)base + (unsigned long)d;
+	}
+	if (end)
+		*end = (char *)s;
+	return v;
+}
+
+int atoi(const char *s)
+{
+	return (int)strtoul(s, NULL, 10);
+}
+
+/* a.b.c.d into network order */
+int parse_ip(const char *s, unsigned *ip)
+{
+	unsigned char b[4];
+	for (int i = 0; i < 4; i++) {
+		char *end;
+		unsigned long v = strtoul(s, &end, 10);
+		if (end == s || v > 255 || (i < 3 ? *end != '.' : *end != 0))
+			return 0;
+		b[i] = (unsigned char)v;
+		s = end + 1;
+	}
+	memcpy(ip, b, 4);
+	return 1;
+}
+
+/* A message for a DragonFly errno as the system calls return it (negative). */
+const char *errstr(long err)
+{
+	switch (-err) {
+	case VK_ENOENT: return "no such file or directory";
+	case VK_EIO: return "input/output error";
+	case VK_ENXIO: return "no such device";
+	case VK_ENOTDIR: return "not a directory";
+	case VK_EISDIR: return "is a directory";
+	case VK_EINVAL: return "invalid argument";
+	case VK_EROFS: return "read-only device";
+	case VK_EAGAIN: return "resource temporarily unavailable";
+	case VK_ETIMEDOUT: return "timed out";
+	case VK_EADDRNOTAVAIL: return "interface has no address";
+	case VK_EFAULT: return "bad address";
+	default: return "error";
+	}
+}
+
+/* count per second, with one decimal ("12.3"), from a count and the nanoseconds it took */
+void per_second(char *out, size_t len, unsigned long count, unsigned long ns)
+{
+	unsigned long x10 = count * 100000UL / (ns / 100000UL ? ns / 100000UL : 1);
+	snprintf(out, len, "%lu.%lu", x10 / 10, x10 % 10);
 }
