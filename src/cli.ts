@@ -19,6 +19,9 @@ Options:
   -U VAR             remove a variable from the guest environment (repeatable)
   --strace           trace system calls, one line each, ktrace/strace style
   --deterministic    fixed time slices and a virtual clock, so runs repeat exactly
+  --max-procs N      live guest processes at most; fork then fails with EAGAIN (default 1000;
+                     about 230 concurrent address spaces fit in the host's address space anyway)
+  --max-files N      RLIMIT_NOFILE of the first process, soft and hard (default 4096)
   -g PORT            GDB stub on 127.0.0.1:PORT; the guest waits for gdb before its first instruction
   --gdb HOST:PORT    the same on another address (gdb: target remote HOST:PORT)
   --help             this text
@@ -30,6 +33,8 @@ export interface CliOptions {
   root?: string;
   strace: boolean;
   deterministic: boolean;
+  maxProcs?: number;
+  maxFiles?: number;
   /** -g / --gdb: where the GDB stub listens. */
   gdb?: { host: string; port: number };
   env: Map<string, string | undefined>;
@@ -56,6 +61,8 @@ export function parseArgs(argv: string[]): CliOptions | 'help' {
       case '-L': o.root = path.resolve(need(a)); break;
       case '--strace': case '-strace': o.strace = true; break;
       case '--deterministic': o.deterministic = true; break;
+      case '--max-procs': o.maxProcs = count(a, need(a), 1, 100_000); break;
+      case '--max-files': o.maxFiles = count(a, need(a), 8, 1_000_000); break;
       case '-g': o.gdb = { host: '127.0.0.1', port: gdbPort(a, need(a)) }; break;
       case '--gdb': {
         const v = need(a);
@@ -80,6 +87,12 @@ export function parseArgs(argv: string[]): CliOptions | 'help' {
   o.args = argv.slice(i + 1);
   if (o.root && !fs.existsSync(o.root)) throw new UsageError(`option -L: ${o.root}: no such directory`);
   return o;
+}
+
+function count(opt: string, v: string, min: number, max: number): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < min || n > max) throw new UsageError(`option ${opt}: '${v}' is not a number from ${min} to ${max}`);
+  return n;
 }
 
 function gdbPort(opt: string, v: string): number {
@@ -115,7 +128,9 @@ export async function main(argv: string[]): Promise<number> {
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env.set(k, v);
   for (const [k, v] of o.env) if (v === undefined) env.delete(k); else env.set(k, v);
   const dbg = o.gdb ? debugEngine(unicornEngine()) : undefined;
-  const machine = new Machine(dbg?.engine ?? unicornEngine(), { root: o.root, strace: o.strace, deterministic: o.deterministic });
+  const machine = new Machine(dbg?.engine ?? unicornEngine(), {
+    root: o.root, strace: o.strace, deterministic: o.deterministic, maxProcs: o.maxProcs, maxFiles: o.maxFiles,
+  });
   try {
     machine.spawn(o.program, [o.program, ...o.args], [...env].map(([k, v]) => `${k}=${v}`));
   } catch (e) {

@@ -72,4 +72,14 @@ describe('bin/vkemu', () => {
     const strip = (s: string): string => s.replace(/\[\d+:/g, '[');
     expect(strip(a.stderr)).toBe(strip(b.stderr));
   });
+
+  it('--max-procs and --max-files set the limits a guest runs into', () => {
+    const procs = vkemu(['--max-procs', '10', image('c', 'limits'), '100', '100']);
+    expect(procs.stdout).toContain('# forked 9 children before the first error (errno 35)');
+    const files = vkemu(['--max-files', '64', image('c', 'limits'), '20', '1000']);
+    expect(files.stdout).toMatch(/# opened 6\d descriptors before EMFILE \(limit 64\)/);
+    const bad = vkemu(['--max-procs', '0', image('c', 'hello')]);
+    expect(bad.status).toBe(64);
+    expect(bad.stderr).toContain("option --max-procs: '0' is not a number from 1 to 100000");
+  });
 });

@@ -8,7 +8,7 @@ import { sigbit, defaultAction, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_SIGINFO
 import { HostClock, VirtualClock, type Clock } from './clock.js';
 import { ExecError, loadProgram } from './exec.js';
 import { FdTable, OpenFile } from './files/file.js';
-import { Process } from './process.js';
+import { DEFAULT_MAX_FILES, Process } from './process.js';
 import { pushSigframe } from './sigframe.js';
 import type { GuestThread, Wait } from './thread.js';
 import { dispatchSyscall, type SyscallResult } from './syscalls/dispatch.js';
@@ -28,6 +28,10 @@ export interface MachineOptions {
   log?: (line: string) => void;
   /** Instructions per time slice. */
   slice?: number;
+  /** Live guest processes at most (fork/vfork fail with EAGAIN beyond; default 1000). */
+  maxProcs?: number;
+  /** RLIMIT_NOFILE of the first process, soft and hard (default 4096). */
+  maxFiles?: number;
 }
 
 const SLICE = 200_000;
@@ -128,9 +132,10 @@ export class Machine {
   /** Create the first process from a program on the host. */
   spawn(program: string, argv: string[], envp: string[], cwd = process.cwd()): Process {
     const space = this.engine.createSpace();
-    const fds = new FdTable();
+    const fds = new FdTable(this.opts.maxFiles ?? DEFAULT_MAX_FILES);
     for (let fd = 0; fd < 3; fd++) fds.put(fd, new OpenFile(this.console[fd], fd === 0 ? 0 : 1));
     const p = new Process(this.allocPid(), undefined, space, fds, cwd);
+    if (this.opts.maxFiles !== undefined) p.rlimits.set(8, { cur: BigInt(fds.limit), max: BigInt(fds.limit) });
     this.procs.set(p.pid, p);
     const t = p.newThread();
     t.cpu = this.engine.createThread(space, t.regs);

@@ -10,6 +10,8 @@ export interface SigAction { handler: bigint; flags: number; mask: bigint }
 
 export interface Rlimit { cur: bigint; max: bigint }
 export const RLIM_INFINITY = 0x7fffffffffffffffn;
+/** Default limits (--max-procs, --max-files): live guest processes, and RLIMIT_NOFILE of the first one. */
+export const DEFAULT_MAX_PROCS = 1000, DEFAULT_MAX_FILES = 4096;
 
 export type ProcState = 'running' | 'zombie' | 'reaped';
 

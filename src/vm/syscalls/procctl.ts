@@ -4,16 +4,15 @@ import { Reg } from '../../cpu/engine.js';
 import { E } from '../abi/errno.js';
 import { SA_NOCLDWAIT, SIG } from '../abi/signals.js';
 import { ExecError } from '../exec.js';
-import { Process } from '../process.js';
+import { DEFAULT_MAX_PROCS, Process } from '../process.js';
 import { cstring } from './util.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
-const MAX_PROCS = 2000;
 const ARG_MAX = 262144;
 
 function fork(s: Sys): SyscallResult {
   const m = s.m, p = s.p, t = s.t;
-  if ([...m.procs.values()].filter((x) => x.state === 'running').length >= MAX_PROCS) return -E.EAGAIN;
+  if ([...m.procs.values()].filter((x) => x.state === 'running').length >= (m.opts.maxProcs ?? DEFAULT_MAX_PROCS)) return -E.EAGAIN;
   let space;
   try {
     space = m.engine.createSpace();
