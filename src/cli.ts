@@ -140,13 +140,18 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
+  // What the user's terminal sends (^C, ^\, a resize) goes to the guest's
+  // foreground process group, as a DragonFly tty would send it; a kill of vkemu
+  // itself (SIGTERM, SIGHUP) goes to the first process.
+  const TERMINAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGQUIT: 3, SIGWINCH: 28 };
   const onSignal = (sig: NodeJS.Signals): void => {
-    const num = sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1;
-    if (machine.init) machine.postSignal(machine.init, num);
+    const init = machine.init;
+    if (!init) return;
+    const num = TERMINAL[sig];
+    if (num === undefined) machine.postSignal(init, sig === 'SIGTERM' ? 15 : 1);
+    else for (const p of machine.procs.values()) if (p.pgid === init.pgid && p.state === 'running') machine.postSignal(p, num);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
+  for (const sig of ['SIGINT', 'SIGQUIT', 'SIGWINCH', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
   let gdb: GdbServer | undefined;
   if (o.gdb && dbg) {
     try {

@@ -1,8 +1,9 @@
 // Bad input gets clear errors naming what is wrong; nothing crashes.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { image, scratch, vkemu } from './helpers.js';
+import { image, scratch, VKEMU, vkemu } from './helpers.js';
 
 describe('bin/vkemu', () => {
   it('--help', () => {
@@ -81,5 +82,22 @@ describe('bin/vkemu', () => {
     const bad = vkemu(['--max-procs', '0', image('c', 'hello')]);
     expect(bad.status).toBe(64);
     expect(bad.stderr).toContain("option --max-procs: '0' is not a number from 1 to 100000");
+  });
+
+  it("the terminal's SIGWINCH and SIGINT reach the guest's foreground process group", async () => {
+    const child = spawn(VKEMU, [image('c', 'termsig')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const ready = new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('ready')) resolve();
+    }));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await ready;
+    child.kill('SIGWINCH');
+    await new Promise((r) => setTimeout(r, 200));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out).toContain('parent got winch=1 int=1');
+    expect(out).toContain('child got winch=1 int=1');
   });
 });
