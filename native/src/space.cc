@@ -185,13 +185,18 @@ void Space::enterUserMode() {
       0x54,                          // push rsp
       0x9C,                          // pushfq
       0x6A, 0x2B,                    // push 0x2b (cs)
-      0x48, 0xB8, 0, 0, 0, 0, 0, 0, 0, 0,  // mov rax, kUntil
+      0x48, 0xB8, 0, 0, 0, 0, 0, 0, 0, 0,  // mov rax, <the syscall below>
       0x50,                          // push rax (rip)
       0x48, 0xCF,                    // iretq
+      0x0F, 0x05,                    // syscall: the hook ends the run here
   };
-  // Return to kUntil, so the run ends there without an instruction count:
-  // switching between counted and uncounted runs flushes all translated code.
-  memcpy(stub + 8, &kUntil, 8);
+  // The run ends in the syscall hook, at CPL 3, on an instruction boundary.
+  // Not with an instruction count: switching between counted and uncounted
+  // runs flushes all translated code. Not by reaching `until` either: Unicorn
+  // stops there by halting the CPU, and the halted state makes the engine's
+  // next run end with UC_ERR_EXCEPTION at some point, with a stale RIP.
+  const uint64_t target = kGdtVa + kPage + 19;
+  memcpy(stub + 8, &target, 8);
   uc_mem_map(uc_, kGdtPhys + kPage, kPage, UC_PROT_ALL);
   uc_mem_write(uc_, kGdtPhys + kPage, stub, sizeof stub);
   loadingSegments = true;
@@ -199,6 +204,7 @@ void Space::enterUserMode() {
   uint64_t rip = kGdtVa + kPage;
   uc_reg_write(uc_, UC_X86_REG_RSP, &rsp);
   uc_err e = uc_emu_start(uc_, rip, kUntil, 0, 0);
+  pendingVector = -1;
   if (getenv("VKEMU_DEBUG_SEG")) {
     uint64_t cs = 0, ss = 0, r = 0;
     uc_reg_read(uc_, UC_X86_REG_CS, &cs);
@@ -223,7 +229,10 @@ void Space::probeOldException() {
   uc_mem_write(uc_, kGdtPhys + kPage + 64, &hlt, 1);
   loadingSegments = true;
   pendingVector = -1;
-  uc_emu_start(uc_, kGdtVa + kPage + 64, kUntil, 0, 1);
+  // Not counted: a counted run here left the engine's next run ending with
+  // UC_ERR_EXCEPTION partway, with a stale RIP (a guest resumed from there
+  // had pushed a return address twice).
+  uc_emu_start(uc_, kGdtVa + kPage + 64, kUntil, 0, 0);
   loadingSegments = false;
   uc_context_save(uc_, b);
   gOldExcOffset = -1;
@@ -804,6 +813,11 @@ Napi::Value Space::Run(const Napi::CallbackInfo& info) {
     t->regs[kExitError] = static_cast<uint64_t>(err);
   }
   if (reason == kExitException || reason == kExitFault || reason == kExitHalt) clearOldException();
+  // VKEMU_DEBUG_RUN=1: one line per run, to find where a guest's state went wrong.
+  static const bool traceRuns = getenv("VKEMU_DEBUG_RUN") != nullptr;
+  if (traceRuns)
+    fprintf(stderr, "run %lx -> %lx rsp %lx reason %d err %d count %lu vector %d\n", (unsigned long)rip,
+            (unsigned long)t->regs[kRip], (unsigned long)t->regs[kRsp], reason, err, (unsigned long)count, pendingVector);
   if (reason == kExitBudget && (dbg.bpHit || dbg.watchHit)) {
     // A debugger hook stopped the run: vector 3 for a breakpoint (rip is at
     // it), 1 for a watchpoint (rip is past the accessing instruction).
