@@ -98,3 +98,4 @@ fs.writeFileSync(path.join(ROOT, 'bench/results/latest.svg'), svg.join('\n') + '
 console.log('results: bench/results/latest.json, bench/results/latest.svg');
 // The GDB stub's figures (bench/gdb.ts): single steps/s and breakpoint round trip vs qemu-x86_64 -g.
 if (!only.length || only.includes('gdb')) await import('./gdb.js');
+if (!only.length || only.includes('devices')) await import('./devices.js'); // vkmini disk/CD/NIC vs the host: bench/results/devices.*

@@ -157,4 +157,11 @@ export interface HostHelpers {
   ifAddr(name: string, addr: Uint8Array, mask: Uint8Array, broadcast: Uint8Array): number;
   /** Add (or remove) `ifname` as a port of Linux bridge `bridge`: 0 or -errno. */
   bridgePort(bridge: string, ifname: string, add: boolean): number;
+  /**
+   * Readiness of a host descriptor without polling (a watcher thread, native/src/poller.cc): `cb(revents)` runs on
+   * the main thread once if `fd` is ready when registered, then after each readiness edge (edge-triggered).
+   * `events`: Linux EPOLLIN 0x1, EPOLLPRI 0x2, EPOLLOUT 0x4, EPOLLRDHUP 0x2000; EPOLLERR 0x8 and EPOLLHUP 0x10
+   * always come. Returns the canceller (call it before closing `fd`) or -errno (EPERM: a regular file).
+   */
+  watchFd(fd: number, events: number, cb: (revents: number) => void): (() => void) | number;
 }

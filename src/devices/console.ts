@@ -9,6 +9,7 @@ import { takeChunks } from '../vm/files/chunks.js';
 import type { GuestThread } from '../vm/thread.js';
 import type { AddressSpace, HostHelpers } from '../cpu/engine.js';
 import { dfToLinux, DF_TERMIOS_SIZE, LINUX_TERMIOS_SIZE, linuxToDf } from './termios.js';
+import { EPOLLIN, HostReadiness, type Dir } from '../vm/files/hostwatch.js';
 
 export const TIOCGETA = 0x402c7413, TIOCSETA = 0x802c7414, TIOCSETAW = 0x802c7415,
   TIOCSETAF = 0x802c7416, TIOCGWINSZ = 0x40087468, TIOCSWINSZ = 0x80087467,
@@ -40,6 +41,16 @@ export class ConsoleStream implements FileOps {
 
   private streamWaiters: (() => void)[] = [];
   private streaming = false;
+  /** Waiters on input readiness (select, kevent, SIGIO): told whenever input or end of file arrives. */
+  private watchers = new Set<() => void>();
+  private arrivals = 0;
+  /** A descriptor other than fd 0 read without Node's stream: its EAGAIN waits for the native watcher. */
+  private hostReady: HostReadiness | undefined;
+
+  private arrived(): void {
+    this.arrivals++;
+    for (const w of [...this.watchers]) w();
+  }
 
   /**
    * Terminal and pipe input on fd 0 comes through Node's stream (epoll, no
@@ -48,7 +59,12 @@ export class ConsoleStream implements FileOps {
   private fillFromStream(): Promise<void> {
     if (!this.streaming) {
       this.streaming = true;
-      const wake = (): void => { const w = this.streamWaiters; this.streamWaiters = []; w.forEach((f) => f()); };
+      const wake = (): void => {
+        const w = this.streamWaiters;
+        this.streamWaiters = [];
+        w.forEach((f) => f());
+        this.arrived();
+      };
       process.stdin.on('data', (chunk: Buffer) => { this.buffered.push(chunk); wake(); });
       process.stdin.on('end', () => { this.eof = true; wake(); });
       process.stdin.on('error', () => { this.eof = true; wake(); });
@@ -63,12 +79,14 @@ export class ConsoleStream implements FileOps {
       fs.read(this.hostFd, b, 0, b.length, null, (err, n) => {
         this.pending = undefined;
         if (err && (err as NodeJS.ErrnoException).code === 'EAGAIN') {
-          setTimeout(resolve, 5);
+          this.hostReady ??= new HostReadiness(this.host, this.hostFd, EPOLLIN);
+          const off = this.hostReady.watch(() => { off(); resolve(); }, 'in');
           return;
         }
         if (err || n === 0) this.eof = true;
         else this.buffered.push(b.subarray(0, n));
         resolve();
+        this.arrived();
       });
     });
     return this.pending;
@@ -98,6 +116,18 @@ export class ConsoleStream implements FileOps {
 
   ready(dir: 'in' | 'out'): boolean {
     return dir === 'out' || this.readable();
+  }
+
+  watch(changed: () => void, dir?: Dir): () => void {
+    if (dir === 'out' || this.kind === 'file') return () => {}; // always ready
+    const entry = (): void => changed(); // subscribed twice, unsubscribed separately
+    this.watchers.add(entry);
+    this.readable(); // input only arrives once something reads
+    return () => { this.watchers.delete(entry); };
+  }
+
+  edges(dir: Dir): number {
+    return dir === 'in' ? this.arrivals : 0;
   }
 
   /** Whether a read would not block. */

@@ -10,6 +10,7 @@ import type { FileOps, IoResult, OpenFile, StatInfo } from '../vm/files/file.js'
 import type { GuestThread } from '../vm/thread.js';
 import { registerDeviceNode } from './nodes.js';
 import { dfIfFlags } from './ifflags.js';
+import { EPOLLIN, EPOLLOUT, HostReadiness, type Dir } from '../vm/files/hostwatch.js';
 
 // DragonFly ioctls served on a tap descriptor (sys/net/tap/if_tap.h, sys/sys/filio.h, sys/sys/sockio.h).
 export const FIODNAME = 0x80106678, TAPGIFINFO = 0x4008745c, TAPGIFNAME = 0x4020745d,
@@ -37,8 +38,12 @@ export class TapDevice implements FileOps {
   readonly unit: number;
   private readonly ino = nextIno++;
   private closed = false;
+  /** Frames arriving wake waiters (the vkernel's RX cothread sits in select) without polling. */
+  private readonly readiness: HostReadiness;
   constructor(readonly hostFd: number, readonly ifname: string, readonly cloned: boolean, private host: HostHelpers) {
     this.unit = Number(/(\d+)$/.exec(ifname)?.[1] ?? -1);
+    // Room edges too: a blocking write that got EAGAIN (a full queue) waits for one.
+    this.readiness = new HostReadiness(host, hostFd, EPOLLIN | EPOLLOUT);
   }
 
   /** One frame straight between guest memory and the TAP; a blocking caller that finds none falls back to read(). */
@@ -58,6 +63,12 @@ export class TapDevice implements FileOps {
   /** DragonFly's tap is always writable (a Linux TAP that is down polls not writable). */
   ready(dir: 'in' | 'out'): boolean {
     return dir === 'out' || this.host.pollFd(this.hostFd, POLLIN) > 0;
+  }
+  watch(changed: () => void, dir?: Dir): () => void {
+    return this.readiness.watch(changed, dir);
+  }
+  edges(dir: Dir): number {
+    return this.readiness.edges(dir);
   }
   stat(): StatInfo {
     return { ino: this.ino, nlink: 1, dev: 0, mode: 0o20600, uid: 0, gid: 0, rdev: dfMakedev(TAP_MAJOR, this.unit),
@@ -115,6 +126,7 @@ export class TapDevice implements FileOps {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.readiness.close();
     this.host.closeFd(this.hostFd);
   }
 }

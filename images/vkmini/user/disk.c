@@ -4,8 +4,10 @@
  *   dwrite U BLK [N]      write the test pattern to sectors BLK.. of vkdU
  *   dread U BLK [N]       read them back and check the pattern
  *   dsync U               flush vkdU (fsync on the host)
- *   dbench U [MB]         vkdU: sequential 64 KiB write and read, random 4 KiB read and write
+ *   dbench U [MB [NRAND]] vkdU: sequential 64 KiB write and read, random 4 KiB read and write
  *   cdbench [U] [MB]      vcdU: sequential 64 KiB reads
+ * The two benchmarks also print one JSON line with the raw counts and times, for
+ * bench/devices.ts; images/c/bench_disk.c repeats the same I/O on the host.
  * The pattern of sector S on vkdU is the line "vkmini vkdU block S\n" repeated
  * over the 512 bytes (the last copy cut short), so the host can check it.
  */
@@ -53,7 +55,7 @@ static unsigned long rnd(void)
 	return rng;
 }
 
-static int dbench(int unit, unsigned long mb)
+static int dbench(int unit, unsigned long mb, unsigned long nrand)
 {
 	unsigned long size = devsize("vkd", unit);
 	if (size < CHUNK) {
@@ -76,7 +78,7 @@ static int dbench(int unit, unsigned long mb)
 	for (unsigned long off = 0; off < bytes && r >= 0; off += CHUNK)
 		r = diskio(unit, DISKIO_READ, buf, CHUNK, off);
 	unsigned long t2 = now_ns();
-	unsigned long nrand = 2048, blocks = bytes / 4096;
+	unsigned long blocks = bytes / 4096;
 	for (unsigned long i = 0; i < nrand && r >= 0; i++)
 		r = diskio(unit, DISKIO_READ, buf, 4096, rnd() % blocks * 4096);
 	unsigned long t3 = now_ns();
@@ -95,6 +97,9 @@ static int dbench(int unit, unsigned long mb)
 	per_second(d, sizeof(d), nrand, t4 - t3);
 	printf("dbench: vkd%d, %lu MB: seq write 64k %s MB/s, seq read 64k %s MB/s, "
 	       "rand read 4k %s IOPS, rand write 4k %s IOPS\n", unit, bytes >> 20, a, b, c, d);
+	printf("{\"bench\":\"dbench\",\"unit\":%d,\"bytes\":%lu,\"nrand\":%lu,\"seq_write_ns\":%lu,"
+	       "\"seq_read_ns\":%lu,\"rand_read_ns\":%lu,\"rand_write_ns\":%lu}\n",
+	       unit, bytes, nrand, t1 - t0, t2 - t1, t3 - t2, t4 - t3);
 	return 0;
 }
 
@@ -119,6 +124,7 @@ static int cdbench(int unit, unsigned long mb)
 	char a[32];
 	per_second(a, sizeof(a), size >> 10, (t1 - t0) * 1024);
 	printf("cdbench: vcd%d, %lu KB: seq read 64k %s MB/s\n", unit, size >> 10, a);
+	printf("{\"bench\":\"cdbench\",\"unit\":%d,\"bytes\":%lu,\"seq_read_ns\":%lu}\n", unit, size, t1 - t0);
 	return 0;
 }
 
@@ -191,10 +197,11 @@ int main(int argc, char **argv)
 		return dwrite(atoi(argv[1]), strtoul(argv[2], NULL, 0), argc == 4 ? strtoul(argv[3], NULL, 0) : 1);
 	if (strcmp(cmd, "dread") == 0 && (argc == 3 || argc == 4))
 		return dread(atoi(argv[1]), strtoul(argv[2], NULL, 0), argc == 4 ? strtoul(argv[3], NULL, 0) : 1);
-	if (strcmp(cmd, "dbench") == 0 && (argc == 2 || argc == 3))
-		return dbench(atoi(argv[1]), argc == 3 ? strtoul(argv[2], NULL, 0) : 16);
+	if (strcmp(cmd, "dbench") == 0 && argc >= 2 && argc <= 4)
+		return dbench(atoi(argv[1]), argc >= 3 ? strtoul(argv[2], NULL, 0) : 16,
+		              argc == 4 ? strtoul(argv[3], NULL, 0) : 2048);
 	if (strcmp(cmd, "cdbench") == 0 && argc <= 3)
 		return cdbench(argc > 1 ? atoi(argv[1]) : 0, argc == 3 ? strtoul(argv[2], NULL, 0) : 0);
-	printf("usage: disks | dwrite U BLK [N] | dread U BLK [N] | dsync U | dbench U [MB] | cdbench [U] [MB]\n");
+	printf("usage: disks | dwrite U BLK [N] | dread U BLK [N] | dsync U | dbench U [MB [NRAND]] | cdbench [U] [MB]\n");
 	return 2;
 }

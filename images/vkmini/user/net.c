@@ -7,6 +7,8 @@
  *       prints frames/s and Mbit/s of Ethernet frames handed to the tap.
  *   netbench [vkeN] ping IP [COUNT [SIZE]]
  *       ICMP echo round trips through the tap, one at a time: min/avg/max.
+ * Each benchmark also prints one JSON line with the raw counts and times, for
+ * bench/devices.ts.
  */
 #include "ulib.h"
 
@@ -69,6 +71,8 @@ static int udp(int unit, char **argv, int argc)
 	per_second(secs, sizeof(secs), (t - t0) / 1000000, 1000000000UL);
 	printf("netbench: vke%d udp to %s:%u: %lu frames of %lu bytes in %s ms: %s frames/s, %s Mbit/s\n",
 	       unit, argv[0], rq.port, sent, framelen, secs, fps, mbit);
+	printf("{\"bench\":\"netbench_udp\",\"unit\":%d,\"frames\":%lu,\"frame_bytes\":%lu,\"ns\":%lu}\n",
+	       unit, sent, framelen, t - t0);
 	return 0;
 }
 
@@ -104,6 +108,8 @@ static int ping(int unit, char **argv, int argc)
 	}
 	printf("netbench: vke%d ping %s: %lu sent, %lu replies, rtt min/avg/max %lu/%lu/%lu us\n", unit, argv[0],
 	       count, got, min / 1000, sum / got / 1000, max / 1000);
+	printf("{\"bench\":\"netbench_ping\",\"unit\":%d,\"sent\":%lu,\"replies\":%lu,\"min_ns\":%lu,"
+	       "\"avg_ns\":%lu,\"max_ns\":%lu}\n", unit, count, got, min, sum / got, max);
 	return 0;
 }
 

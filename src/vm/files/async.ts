@@ -1,39 +1,52 @@
 // O_ASYNC: SIGIO to a descriptor's owner when it becomes ready (for a kqueue:
-// when it goes from no pending events to some, §6.4). Readiness here is
-// polled, so edges are seen within a few milliseconds.
+// when it goes from no pending events to some, §6.4). Nothing is polled: each
+// file with SIGIO on is watched (FileOps.watch; host descriptors through the
+// native watcher thread) and looked at when its readiness may have changed.
+// A host-backed file also signals on each new readiness edge while it stays
+// ready (new data that was not drained), as BSD's sowakeup/ttwakeup do: we
+// cannot see it go not ready and ready again in between.
 import type { OpenFile } from './file.js';
+import { FALLBACK_POLL_MS } from './hostwatch.js';
 
-interface Watch { file: OpenFile; ready: () => boolean; fire: () => void; was: boolean }
+interface Watch { file: OpenFile; ready: () => boolean; fire: () => void; was: boolean; gen: number; stop: () => void }
 
 const watches = new Map<OpenFile, Watch>();
-let timer: NodeJS.Timeout | undefined;
 
-function tick(): void {
-  for (const w of watches.values()) {
-    if (w.file.refs === 0) {
-      watches.delete(w.file);
-      continue;
-    }
-    const now = w.ready();
-    if (now && !w.was) w.fire();
-    w.was = now;
+function edgeGen(file: OpenFile): number {
+  return file.ops.edges?.('in') ?? 0;
+}
+
+function look(w: Watch): void {
+  if (w.file.refs === 0) {
+    w.stop();
+    watches.delete(w.file);
+    return;
   }
-  if (watches.size === 0 && timer) {
-    clearInterval(timer);
-    timer = undefined;
-  }
+  const now = w.ready(), gen = edgeGen(w.file);
+  if (now && (!w.was || gen !== w.gen)) w.fire();
+  w.was = now;
+  w.gen = gen;
 }
 
 /** Start or stop SIGIO delivery for a file. */
 export function setAsync(file: OpenFile, on: boolean, ready: () => boolean, fire: () => void): void {
+  const old = watches.get(file);
   if (!on) {
+    old?.stop();
     watches.delete(file);
     return;
   }
-  if (!watches.has(file)) watches.set(file, { file, ready, fire, was: ready() });
-  if (!timer) {
-    timer = setInterval(tick, 3);
-    timer.unref();
+  if (old) return;
+  const w: Watch = { file, ready, fire, was: ready(), gen: edgeGen(file), stop: () => {} };
+  watches.set(file, w);
+  const changed = (): void => { if (watches.get(file) === w) look(w); };
+  if (file.ops.watch) {
+    w.stop = file.ops.watch(changed, 'in');
+  } else {
+    // Files that cannot announce changes (none of vkemu's own): a slow look now and then.
+    const iv = setInterval(changed, FALLBACK_POLL_MS);
+    iv.unref();
+    w.stop = () => clearInterval(iv);
   }
 }
 
@@ -43,11 +56,8 @@ export function drainedAsync(file: OpenFile): void {
   if (w) w.was = false;
 }
 
-/** Look now (after a change we know about), instead of at the next tick. */
+/** Look now (after a change we know about). */
 export function pokeAsync(file: OpenFile): void {
   const w = watches.get(file);
-  if (!w) return;
-  const now = w.ready();
-  if (now && !w.was) w.fire();
-  w.was = now;
+  if (w) look(w);
 }

@@ -31,8 +31,13 @@ export interface FileOps {
   io?(write: boolean, space: AddressSpace, addr: number, len: number, pos: number | null, desc: OpenFile): number | undefined;
   /** Whether a read ('in') or write ('out') would not block; files without it are always ready. */
   ready?(dir: 'in' | 'out'): boolean;
-  /** Call `changed` whenever readiness may have changed; returns the unsubscriber. Files without it are polled. */
-  watch?(changed: () => void): () => void;
+  /**
+   * Call `changed` whenever readiness may have changed (in `dir` only, when given; files may call it more
+   * often); returns the unsubscriber. Files without it are polled.
+   */
+  watch?(changed: () => void, dir?: 'in' | 'out'): () => void;
+  /** Host-backed files: readiness edges seen so far in `dir` (new input, room freed); re-arms EV_CLEAR and SIGIO. */
+  edges?(dir: 'in' | 'out'): number;
   sync?(): number;
   close(): void;
 }

@@ -63,6 +63,10 @@ export class HostFile implements FileOps {
       return -fromNodeError(err);
     }
   }
+  /** Regular files and the devices opened here are always ready: nothing ever changes. */
+  watch(): () => void {
+    return () => {};
+  }
   truncate(len: number): number {
     return guard(() => { fs.ftruncateSync(this.hostFd, len); return 0; });
   }

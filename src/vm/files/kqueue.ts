@@ -1,6 +1,7 @@
 // kqueue: the filters Go's runtime and simple event loops use (READ, WRITE, USER).
-import type { FileOps, IoResult, StatInfo } from './file.js';
+import type { FileOps, IoResult, OpenFile, StatInfo } from './file.js';
 import { E } from '../abi/errno.js';
+import { FALLBACK_POLL_MS } from './hostwatch.js';
 
 export const EVFILT_READ = -1, EVFILT_WRITE = -2, EVFILT_PROC = -5, EVFILT_SIGNAL = -6, EVFILT_TIMER = -7,
   EVFILT_USER = -9;
@@ -20,7 +21,7 @@ export interface Knote {
   reportedAt?: number;
   /** For READ/WRITE: the open file the knote was added for. Closing the
    *  descriptor removes the knote (BSD semantics), even if the number is reused. */
-  file?: object;
+  file?: OpenFile;
   /** Stops an EVFILT_TIMER's clock. */
   stop?: () => void;
   kq?: KQueue;
@@ -88,8 +89,45 @@ export class KQueue implements FileOps {
     this.waiters.add(w);
     return () => this.waiters.delete(w);
   }
+  /**
+   * Call `changed` when any knote may have become reportable: on the queue's
+   * own events (timers, signals, processes, EVFILT_USER, changes) and on
+   * readiness changes of the descriptors its knotes watch. Knotes added while
+   * watching (another thread registering a descriptor) are followed too. A
+   * descriptor that cannot announce changes is looked at now and then.
+   */
+  watch(changed: () => void): () => void {
+    const subs = new Map<Knote, () => void>();
+    let poll: NodeJS.Timeout | undefined;
+    const sync = (): void => {
+      const live = new Set(this.knotes.values());
+      for (const [kn, off] of subs) if (!live.has(kn)) { off(); subs.delete(kn); }
+      let polled = false;
+      for (const kn of live) {
+        if (kn.filter !== EVFILT_READ && kn.filter !== EVFILT_WRITE) continue;
+        const ops = kn.file?.ops;
+        if (!ops) continue;
+        if (ops.watch) {
+          if (!subs.has(kn)) subs.set(kn, ops.watch(changed, kn.filter === EVFILT_READ ? 'in' : 'out'));
+        } else if (ops.ready) {
+          polled = true;
+        }
+      }
+      if (polled && !poll) poll = setInterval(changed, FALLBACK_POLL_MS);
+      else if (!polled && poll) { clearInterval(poll); poll = undefined; }
+    };
+    const offChange = this.onChange(() => { sync(); changed(); });
+    sync();
+    return () => {
+      offChange();
+      for (const off of subs.values()) off();
+      subs.clear();
+      if (poll) clearInterval(poll);
+    };
+  }
   close(): void {
     for (const kn of this.knotes.values()) unwatch(kn);
     this.knotes.clear();
+    this.notify(); // O_ASYNC watchers see the queue gone and let go
   }
 }

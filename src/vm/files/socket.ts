@@ -1,10 +1,12 @@
 // A host socket serving a guest socket. The host descriptor is always
-// non-blocking; blocking guest calls wait for readiness instead.
+// non-blocking; blocking guest calls wait for readiness instead, woken by the
+// native watcher (files/hostwatch.ts) rather than by polling.
 import { fromLinuxErrno, E } from '../abi/errno.js';
 import type { HostHelpers } from '../../cpu/engine.js';
 import type { FileOps, IoResult, StatInfo } from './file.js';
 import type { GuestThread } from '../thread.js';
 import { ifIoctl } from '../../devices/ifioctl.js';
+import { EPOLLIN, EPOLLOUT, EPOLLRDHUP, HostReadiness, type Dir } from './hostwatch.js';
 
 const POLLIN = 1, POLLOUT = 4, POLLERR = 8, POLLHUP = 0x10;
 let nextIno = 1n << 40n;
@@ -16,7 +18,10 @@ export function hostErr(r: number): number {
 export class HostSocket implements FileOps {
   readonly kind = 'socket';
   private readonly ino = nextIno++;
-  constructor(readonly hostFd: number, private host: HostHelpers, readonly type: number) {}
+  private readonly readiness: HostReadiness;
+  constructor(readonly hostFd: number, private host: HostHelpers, readonly type: number) {
+    this.readiness = new HostReadiness(host, hostFd, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+  }
   read(buf: Buffer): IoResult {
     const r = this.host.sockRecvFrom(this.hostFd, buf, 0);
     return typeof r === 'number' ? hostErr(r) : r[0];
@@ -28,6 +33,12 @@ export class HostSocket implements FileOps {
   ready(dir: 'in' | 'out'): boolean {
     const r = this.host.pollFd(this.hostFd, dir === 'in' ? POLLIN : POLLOUT);
     return r !== 0;
+  }
+  watch(changed: () => void, dir?: Dir): () => void {
+    return this.readiness.watch(changed, dir);
+  }
+  edges(dir: Dir): number {
+    return this.readiness.edges(dir);
   }
   /** Interface configuration (SIOCGIFFLAGS, SIOCAIFADDR, bridge ports, ...); ENOTTY otherwise. */
   ioctl(cmd: number, arg: number, t: GuestThread): number {
@@ -41,6 +52,7 @@ export class HostSocket implements FileOps {
       ctimeNs: 0n, size: 0n, blocks: 0n, blksize: 4096 };
   }
   close(): void {
+    this.readiness.close(); // before the number can be reused
     this.host.closeFd(this.hostFd);
   }
 }

@@ -8,6 +8,7 @@ import { HostSocket } from '../files/socket.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 import type { Process } from '../process.js';
 import { drainedAsync, pokeAsync } from '../files/async.js';
+import { FALLBACK_POLL_MS, type Dir } from '../files/hostwatch.js';
 
 function makePipe(s: Sys, flags: number): [number, number] | number {
   const p = new PipeBuffer();
@@ -47,9 +48,22 @@ function isEdge(kn: Knote): boolean {
 }
 
 /**
+ * What re-arms an EV_CLEAR knote: operations on its descriptor that would have
+ * blocked (EAGAIN), plus the readiness edges the host saw on a host-backed
+ * descriptor (new data, room freed) — BSD reports EV_CLEAR again on each of
+ * those, and a waiter woken by an edge cannot otherwise tell that the
+ * descriptor went not ready and ready again in between.
+ */
+function edgeGen(p: Process, kn: Knote): number {
+  const f = p.fds.get(Number(kn.ident))?.file;
+  if (!f) return 0;
+  return f.eagains + (f.ops.edges?.(kn.filter === EVFILT_WRITE ? 'out' : 'in') ?? 0);
+}
+
+/**
  * Whether a knote would be reported now. EV_CLEAR on a descriptor is
- * edge-triggered: reported again only after it was seen not ready, or after an
- * operation on it would have blocked (EAGAIN).
+ * edge-triggered: reported again only after it was seen not ready, after an
+ * operation on it would have blocked (EAGAIN), or after a host readiness edge.
  */
 function reportable(p: Process, kn: Knote, ok: boolean): boolean {
   if (!isEdge(kn)) return ok;
@@ -57,8 +71,7 @@ function reportable(p: Process, kn: Knote, ok: boolean): boolean {
     kn.lastReady = false;
     return false;
   }
-  const gen = p.fds.get(Number(kn.ident))?.file.eagains ?? 0;
-  return !(kn.lastReady && kn.reportedAt === gen);
+  return !(kn.lastReady && kn.reportedAt === edgeGen(p, kn));
 }
 
 /** Start what a new knote needs: a timer's clock, a signal or process watch. */
@@ -161,7 +174,7 @@ function kevent(s: Sys): SyscallResult | Promise<SyscallResult> {
       if (!reportable(s.p, kn, r.ok)) continue;
       if (isEdge(kn)) {
         kn.lastReady = true;
-        kn.reportedAt = s.p.fds.get(Number(kn.ident))?.file.eagains ?? 0;
+        kn.reportedAt = edgeGen(s.p, kn);
       }
       const b = Buffer.alloc(32);
       b.writeBigUInt64LE(kn.ident, 0);
@@ -183,15 +196,10 @@ function kevent(s: Sys): SyscallResult | Promise<SyscallResult> {
   if (n !== 0 || nev === 0 || timeoutNs === 0n) return n;
   return s.m.block(s.t, 'kevent', true, (done) => {
     const check = (): void => { const k = collect(); if (k !== 0) done(k); };
-    const offs = [kq.onChange(check)];
-    for (const kn of kq.knotes.values()) {
-      const f = s.p.fds.get(Number(kn.ident))?.file.ops;
-      if (kn.filter !== EVFILT_USER && f?.watch) offs.push(f.watch(check));
-    }
-    // Host streams (the terminal) change readiness on their own: look again now and then.
-    const poll = setInterval(check, 2);
+    // Woken by the queue's own events and by its descriptors' readiness changes (host ones via the watcher thread).
+    const stopWatch = kq.watch(check);
     const stopTimer = timeoutNs !== undefined ? s.m.timer(s.m.clock.monotonicNs() + timeoutNs, () => done(0)) : undefined;
-    return () => { offs.forEach((o) => o()); clearInterval(poll); stopTimer?.(); };
+    return () => { stopWatch(); stopTimer?.(); };
   });
 }
 
@@ -204,14 +212,27 @@ function fdReady(s: Sys, fd: number): [boolean, boolean] | undefined {
   return [ops.ready ? ops.ready('in') : true, ops.ready ? ops.ready('out') : true];
 }
 
-/** Wait until `scan` finds something (or the timeout passes); interruptible. */
-function waitScan(s: Sys, what: string, timeoutNs: bigint | undefined, scan: () => number): number | Promise<number> {
+/**
+ * Wait until `scan` finds something (or the timeout passes); interruptible.
+ * `watched` lists the descriptors and directions scan looks at: each one that
+ * announces changes wakes the scan; if any cannot, the scan also runs now and then.
+ */
+function waitScan(s: Sys, what: string, timeoutNs: bigint | undefined, scan: () => number,
+  watched: Iterable<[number, Dir]>): number | Promise<number> {
   const n = scan();
   if (n !== 0 || timeoutNs === 0n) return n;
   return s.m.block(s.t, what, true, (done) => {
-    const iv = setInterval(() => { const k = scan(); if (k !== 0) done(k); }, 2);
+    const check = (): void => { const k = scan(); if (k !== 0) done(k); };
+    const offs: (() => void)[] = [];
+    let polled = false;
+    for (const [fd, dir] of watched) {
+      const ops = s.p.fds.get(fd)?.file.ops;
+      if (ops?.watch) offs.push(ops.watch(check, dir));
+      else if (ops?.ready) polled = true; // files without ready() are always ready: scan found them already
+    }
+    const iv = polled ? setInterval(check, FALLBACK_POLL_MS) : undefined;
     const stop = timeoutNs !== undefined ? s.m.timer(s.m.clock.monotonicNs() + timeoutNs, () => done(scan())) : undefined;
-    return () => { clearInterval(iv); stop?.(); };
+    return () => { offs.forEach((o) => o()); if (iv) clearInterval(iv); stop?.(); };
   });
 }
 
@@ -260,7 +281,13 @@ function select(s: Sys): SyscallResult | Promise<SyscallResult> {
     for (let i = 0; i < 3; i++) if (sets[i] && !s.p.space.write(s.ptr(i + 1), result[i] ?? Buffer.alloc(bytes))) return -E.EFAULT;
     return n;
   };
-  const r = waitScan(s, 'select', timeoutNs, scan);
+  const watched: [number, Dir][] = [];
+  for (let fd = 0; fd < nd; fd++) {
+    const bit = 1 << (fd & 7), byte = fd >> 3;
+    if (sets[0] && sets[0][byte] & bit) watched.push([fd, 'in']);
+    if (sets[1] && sets[1][byte] & bit) watched.push([fd, 'out']);
+  }
+  const r = waitScan(s, 'select', timeoutNs, scan, watched);
   return typeof r === 'number' ? finish(r) : r.then(finish);
 }
 
@@ -292,7 +319,16 @@ function poll(s: Sys): SyscallResult | Promise<SyscallResult> {
     return n;
   };
   const finish = (n: number): number => (n < 0 ? n : s.p.space.write(fdsp, b) ? n : -E.EFAULT);
-  const r = waitScan(s, 'poll', timeout < 0 ? undefined : BigInt(timeout) * 1_000_000n, scan);
+  const watched: [number, Dir][] = [];
+  for (let i = 0; i < nfds; i++) {
+    const fd = b.readInt32LE(i * 8), ev = b.readInt16LE(i * 8 + 4);
+    if (fd < 0) continue;
+    const out = (ev & (POLLOUT | POLLWRNORM)) !== 0;
+    // Input edges include hang-ups, which poll reports whatever was asked for.
+    if (ev & (POLLIN | POLLRDNORM | POLLPRI) || !out) watched.push([fd, 'in']);
+    if (out) watched.push([fd, 'out']);
+  }
+  const r = waitScan(s, 'poll', timeout < 0 ? undefined : BigInt(timeout) * 1_000_000n, scan, watched);
   return typeof r === 'number' ? finish(r) : r.then(finish);
 }
 

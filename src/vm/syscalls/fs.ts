@@ -8,6 +8,7 @@ import { OpenFile, type FileOps } from '../files/file.js';
 import { HostDir, HostFile, statFromNode } from '../files/hostfile.js';
 import { KQueue } from '../files/kqueue.js';
 import { setAsync } from '../files/async.js';
+import { FALLBACK_POLL_MS } from '../files/hostwatch.js';
 import { conflict, F_RDLCK, F_UNLCK, F_WRLCK, onRelease, setLock } from '../files/reclocks.js';
 import { SIG } from '../abi/signals.js';
 import { fifoStat, openNamedPipe } from './fifo.js';
@@ -101,9 +102,9 @@ export function whenReady(s: Sys, file: OpenFile, dir: 'in' | 'out', nonblock: b
       const again = attempt();
       if (again !== -E.EAGAIN) done(again);
     };
-    // Files that announce changes wake the waiter at once; host descriptors are polled.
-    if (ops.watch) return ops.watch(check);
-    const iv = setInterval(check, 1);
+    // Files that announce changes (pipes; host descriptors through the watcher thread) wake the waiter at once.
+    if (ops.watch) return ops.watch(check, dir);
+    const iv = setInterval(check, FALLBACK_POLL_MS);
     return () => clearInterval(iv);
   });
 }

@@ -99,15 +99,17 @@ function connect(s: Sys): SyscallResult | Promise<SyscallResult> {
   if (r >= 0) return 0;
   const err = hostErr(r);
   if (err !== -E.EINPROGRESS || so.file.flags & O.NONBLOCK) return err;
-  // A blocking connect: wait until writable, then the outcome is SO_ERROR.
+  // A blocking connect: wait until writable (the watcher thread tells), then the outcome is SO_ERROR.
   return s.m.block(s.t, 'connect', true, (done) => {
-    const iv = setInterval(() => {
+    const check = (): void => {
       if (!so.sock.ready('out')) return;
       const v = host.sockGetOpt(so.sock.hostFd, 1, 4, 4);
       const e = typeof v === 'number' ? -v : v.readInt32LE(0);
       done(e ? -fromLinuxErrno(e) : 0);
-    }, 1);
-    return () => clearInterval(iv);
+    };
+    const off = so.sock.watch(check, 'out');
+    check(); // it may have connected since the call returned EINPROGRESS
+    return off;
   });
 }
 
