@@ -140,18 +140,21 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  // What the user's terminal sends (^C, ^\, a resize) goes to the guest's
+  // What the user's terminal sends (^C, ^\, ^Z, a resize) goes to the guest's
   // foreground process group, as a DragonFly tty would send it; a kill of vkemu
-  // itself (SIGTERM, SIGHUP) goes to the first process.
-  const TERMINAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGQUIT: 3, SIGWINCH: 28 };
+  // itself (SIGTERM, SIGHUP) goes to the first process. When ^Z stopped the
+  // first process, vkemu stops too, so the user's shell gets the terminal back;
+  // `fg` (SIGCONT) continues the guest's group.
+  const TERMINAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGQUIT: 3, SIGWINCH: 28, SIGTSTP: 18, SIGCONT: 19 };
   const onSignal = (sig: NodeJS.Signals): void => {
     const init = machine.init;
     if (!init) return;
     const num = TERMINAL[sig];
     if (num === undefined) machine.postSignal(init, sig === 'SIGTERM' ? 15 : 1);
     else for (const p of machine.procs.values()) if (p.pgid === init.pgid && p.state === 'running') machine.postSignal(p, num);
+    if (sig === 'SIGTSTP' && init.stopped) process.kill(process.pid, 'SIGSTOP');
   };
-  for (const sig of ['SIGINT', 'SIGQUIT', 'SIGWINCH', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  for (const sig of ['SIGINT', 'SIGQUIT', 'SIGWINCH', 'SIGTSTP', 'SIGCONT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
   let gdb: GdbServer | undefined;
   if (o.gdb && dbg) {
     try {

@@ -84,7 +84,7 @@ describe('bin/vkemu', () => {
     expect(bad.stderr).toContain("option --max-procs: '0' is not a number from 1 to 100000");
   });
 
-  it("the terminal's SIGWINCH and SIGINT reach the guest's foreground process group", async () => {
+  it("the terminal's ^Z, SIGWINCH and SIGINT reach the guest's foreground process group", async () => {
     const child = spawn(VKEMU, [image('c', 'termsig')], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const ready = new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => {
@@ -93,6 +93,12 @@ describe('bin/vkemu', () => {
     }));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     await ready;
+    // ^Z stops the guest's group and then vkemu itself; fg (SIGCONT) goes on.
+    child.kill('SIGTSTP');
+    const state = (): string => fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').replace(/^.*\) /, '')[0];
+    for (let i = 0; i < 50 && state() !== 'T'; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(state()).toBe('T');
+    child.kill('SIGCONT');
     child.kill('SIGWINCH');
     await new Promise((r) => setTimeout(r, 200));
     child.kill('SIGINT');

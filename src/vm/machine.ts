@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Exit, Reg, type Engine } from '../cpu/engine.js';
 import { E } from './abi/errno.js';
-import { sigbit, defaultAction, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_SIGINFO, SIG, signalName, signalOfVector, T, trapOfVector } from './abi/signals.js';
+import { sigbit, defaultAction, SA_NOCLDSTOP, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_SIGINFO, SIG, STOP_SIGNALS, signalName, signalOfVector, T, trapOfVector } from './abi/signals.js';
 import { HostClock, VirtualClock, type Clock } from './clock.js';
 import { ExecError, loadProgram } from './exec.js';
 import { FdTable, OpenFile } from './files/file.js';
@@ -253,7 +253,8 @@ export class Machine {
 
   private runThread(t: GuestThread): void {
     for (let calls = 0; calls < 4096; calls++) {
-      if (t.state !== 'runnable' || t.proc.state !== 'running') return;
+      // A stopped process's threads leave the run queue; SIGCONT puts them back.
+      if (t.state !== 'runnable' || t.proc.state !== 'running' || t.proc.stopped) return;
       if (this.debugger && !this.debugger.admit(t)) return;
       if (t.vm) {
         // A caught signal interrupts the guest context: exit with trapno 0,
@@ -261,7 +262,7 @@ export class Machine {
         if (this.signalWaiting(t)) this.leaveVmspace(t, 0, 0, 0n, false);
       }
       if (!t.vm) this.deliverSignals(t);
-      if (t.state !== 'runnable' || t.proc.state !== 'running') return;
+      if (t.state !== 'runnable' || t.proc.state !== 'running' || t.proc.stopped) return;
       const dbg = this.debugger;
       if (dbg && !dbg.admit(t)) return;
       const budget = dbg?.budget(t) ?? this.slice;
@@ -429,14 +430,49 @@ export class Machine {
       this.killProcess(p, sig);
       return;
     }
+    // Job control: SIGCONT continues a stopped process (whatever its handler)
+    // and cancels pending stops; a stop signal cancels a pending SIGCONT.
+    if (sig === SIG.SIGCONT) {
+      p.pending &= ~STOP_SIGNALS;
+      for (const x of p.threads.values()) x.pending &= ~STOP_SIGNALS;
+      if (p.stopped) this.continueProcess(p);
+    } else if (sigbit(sig) & STOP_SIGNALS) {
+      p.pending &= ~sigbit(SIG.SIGCONT);
+    }
     const act = p.sigactions[sig];
-    // Ignored signals are discarded; SIGCONT's default (continue) has nothing to do here.
+    // Ignored signals are discarded; SIGCONT's default (continue) is done above.
     if (act.handler === 1n || (act.handler === 0n && (defaultAction(sig) === 'ignore' || sig === SIG.SIGCONT))) return;
     const target = thread ?? [...p.threads.values()].find((x) => x.state !== 'dead' && !(x.sigmask & sigbit(sig)));
+    // A stop with its default action stops the process now, without
+    // interrupting its system calls (they go on after SIGCONT).
+    if (act.handler === 0n && sigbit(sig) & STOP_SIGNALS && target && !this.debugger) {
+      this.stopProcess(p, sig);
+      return;
+    }
     if (thread) thread.pending |= sigbit(sig);
     else p.pending |= sigbit(sig);
     if (senderPid) (target ?? thread)?.siginfo.set(sig, { code: 0, addr: 0n, pid: senderPid, trapno: 0, err: 0 });
     if (target && !(target.sigmask & sigbit(sig))) this.interrupt(target);
+  }
+
+  /** Default action of a stop signal: no thread of p runs until SIGCONT; the parent hears of it. */
+  stopProcess(p: Process, sig: number): void {
+    if (p.stopped || p.state !== 'running') return;
+    p.stopped = true;
+    p.jobReport = { kind: 'stopped', sig };
+    const parent = p.parent;
+    if (parent && parent.state === 'running') {
+      if (!(parent.sigactions[SIG.SIGCHLD].flags & SA_NOCLDSTOP)) this.postSignal(parent, SIG.SIGCHLD);
+      this.childEvent(parent);
+    }
+  }
+
+  continueProcess(p: Process): void {
+    if (!p.stopped) return;
+    p.stopped = false;
+    p.jobReport = { kind: 'continued' };
+    for (const t of p.threads.values()) if (t.state === 'runnable') this.makeRunnable(t);
+    if (p.parent && p.parent.state === 'running') this.childEvent(p.parent);
   }
 
   /** Wake a blocked thread so that it can take a signal. */
@@ -459,8 +495,12 @@ export class Machine {
       const act = p.sigactions[sig];
       if (act.handler === 1n) continue;
       const d = defaultAction(sig);
-      if (act.handler === 0n && (d === 'ignore' || d === 'cont' || d === 'stop')) continue;
+      if (act.handler === 0n && (d === 'ignore' || d === 'cont')) continue;
       if (this.debugger?.signal(t, sig)) return;
+      if (act.handler === 0n && d === 'stop') {
+        this.stopProcess(p, sig);
+        return;
+      }
       if (act.handler === 0n) {
         this.killProcess(p, sig);
         return;

@@ -24,6 +24,10 @@ export class Process {
   state: ProcState = 'running';
   /** wait4 status word once a zombie. */
   status = 0;
+  /** Job control: stopped by a stop signal (its threads do not run until SIGCONT). */
+  stopped = false;
+  /** A stop or continue not yet reported to a waiting parent (WUNTRACED / WCONTINUED). */
+  jobReport: { kind: 'stopped'; sig: number } | { kind: 'continued' } | undefined;
   children: Process[] = [];
   pgid: number;
   sid: number;

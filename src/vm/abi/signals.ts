@@ -72,3 +72,5 @@ export function signalOfVector(vector: number): { sig: number; code: number } {
 
 /** The bit of a signal in a 128-bit mask. */
 export const sigbit = (sig: number): bigint => 1n << BigInt(sig - 1);
+/** SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU: the job-control stops. */
+export const STOP_SIGNALS = sigbit(SIG.SIGSTOP) | sigbit(SIG.SIGTSTP) | sigbit(SIG.SIGTTIN) | sigbit(SIG.SIGTTOU);

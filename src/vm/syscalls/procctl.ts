@@ -145,7 +145,8 @@ function execve(s: Sys): SyscallResult {
   return 'justreturn';
 }
 
-const WNOHANG = 1, WNOWAIT = 8;
+const WNOHANG = 1, WUNTRACED = 2, WCONTINUED = 4, WNOWAIT = 8;
+const CLD_EXITED = 1, CLD_KILLED = 2, CLD_STOPPED = 5, CLD_CONTINUED = 6;
 
 interface WaitRequest {
   matches: (c: Process) => boolean;
@@ -162,24 +163,35 @@ function waitFor(s: Sys, w: WaitRequest): SyscallResult | Promise<SyscallResult>
     const mine = p.children.filter(w.matches);
     if (mine.length === 0) return -E.ECHILD;
     const z = mine.find((c) => c.state === 'zombie');
-    if (!z) return w.options & WNOHANG ? 0 : undefined;
+    // Job control (WUNTRACED, WCONTINUED): a stop or continue is reported once.
+    const j = z ? undefined : mine.find((c) => c.state === 'running' && c.jobReport
+      && (c.jobReport.kind === 'stopped' ? w.options & WUNTRACED : w.options & WCONTINUED));
+    const c = z ?? j;
+    if (!c) return w.options & WNOHANG ? 0 : undefined;
+    const report = j?.jobReport;
+    // DragonFly's encodings: W_STOPCODE(sig) for a stop, SIGCONT (19) for a continue.
+    const status = report ? (report.kind === 'stopped' ? (report.sig << 8) | 0x7f : SIG.SIGCONT) : c.status;
     if (w.statusp) {
       const b = Buffer.alloc(4);
-      b.writeInt32LE(z.status, 0);
+      b.writeInt32LE(status, 0);
       if (!p.space.write(w.statusp, b)) return -E.EFAULT;
     }
     if (w.rusagep && !p.space.write(w.rusagep, Buffer.alloc(144))) return -E.EFAULT;
     if (w.infop) {
       const si = Buffer.alloc(80);
-      const sig = z.status & 0x7f;
+      const sig = c.status & 0x7f;
       si.writeInt32LE(SIG.SIGCHLD, 0);
-      si.writeInt32LE(sig ? 2 : 1, 8); // CLD_KILLED / CLD_EXITED
-      si.writeInt32LE(z.pid, 12);
-      si.writeInt32LE(sig || (z.status >> 8) & 0xff, 20);
+      const code = report ? (report.kind === 'stopped' ? CLD_STOPPED : CLD_CONTINUED) : sig ? CLD_KILLED : CLD_EXITED;
+      si.writeInt32LE(code, 8);
+      si.writeInt32LE(c.pid, 12);
+      si.writeInt32LE(report ? (report.kind === 'stopped' ? report.sig : SIG.SIGCONT) : sig || (c.status >> 8) & 0xff, 20);
       if (!p.space.write(w.infop, si)) return -E.EFAULT;
     }
-    if (!(w.options & WNOWAIT)) reap(s, z);
-    return z.pid;
+    if (!(w.options & WNOWAIT)) {
+      if (report) c.jobReport = undefined;
+      else reap(s, c);
+    }
+    return c.pid;
   };
   const now = attempt();
   if (now !== undefined) return now;
