@@ -6,6 +6,7 @@ import { Machine } from './vm/machine.js';
 import { ExecError } from './vm/exec.js';
 import { debugEngine, startGdb, type GdbServer } from './gdb/server.js';
 import { preBootCheck } from './devices/vkopts.js';
+import { terminal } from './devices/console.js';
 
 const USAGE = `usage: vkemu [OPTIONS] PROGRAM [ARGS...]
        vkemu mkimg root|data|blank|iso IMAGE ...   make a vkd disk or vcd ISO image
@@ -151,7 +152,10 @@ export async function main(argv: string[]): Promise<number> {
     if (!init) return;
     const num = TERMINAL[sig];
     if (num === undefined) machine.postSignal(init, sig === 'SIGTERM' ? 15 : 1);
-    else for (const p of machine.procs.values()) if (p.pgid === init.pgid && p.state === 'running') machine.postSignal(p, num);
+    else {
+      const fg = terminal.foreground || init.pgid;
+      for (const p of machine.procs.values()) if (p.pgid === fg && p.state === 'running') machine.postSignal(p, num);
+    }
     if (sig === 'SIGTSTP' && init.stopped) process.kill(process.pid, 'SIGSTOP');
   };
   for (const sig of ['SIGINT', 'SIGQUIT', 'SIGWINCH', 'SIGTSTP', 'SIGCONT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);

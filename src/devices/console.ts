@@ -13,7 +13,10 @@ import { EPOLLIN, HostReadiness, type Dir } from '../vm/files/hostwatch.js';
 
 export const TIOCGETA = 0x402c7413, TIOCSETA = 0x802c7414, TIOCSETAW = 0x802c7415,
   TIOCSETAF = 0x802c7416, TIOCGWINSZ = 0x40087468, TIOCSWINSZ = 0x80087467,
-  FIONREAD = 0x4004667f, FIONBIO = 0x8004667e, TIOCGPGRP = 0x40047477, TIOCSCTTY = 0x20007461;
+  FIONREAD = 0x4004667f, FIONBIO = 0x8004667e, TIOCGPGRP = 0x40047477, TIOCSPGRP = 0x80047476, TIOCSCTTY = 0x20007461;
+
+/** The user's terminal as the guest's controlling tty: its foreground process group (0: the first process's). */
+export const terminal = { foreground: 0 };
 const L_TCGETS = 0x5401, L_TCSETS = 0x5402, L_TCSETSW = 0x5403, L_TCSETSF = 0x5404,
   L_TIOCGWINSZ = 0x5413, L_TIOCSWINSZ = 0x5414, L_FIONREAD = 0x541b;
 
@@ -205,6 +208,21 @@ export class ConsoleStream implements FileOps {
       }
       case FIONBIO:
         return 0;
+      case TIOCGPGRP: {
+        if (!this.isTty) return -E.ENOTTY;
+        const b = Buffer.alloc(4);
+        b.writeInt32LE(terminal.foreground || t.proc.pgid, 0);
+        return space.write(arg, b) ? 0 : -E.EFAULT;
+      }
+      case TIOCSPGRP: {
+        if (!this.isTty) return -E.ENOTTY;
+        const b = space.read(arg, 4);
+        if (!b) return -E.EFAULT;
+        const pg = b.readInt32LE(0);
+        if (pg <= 0) return -E.EINVAL;
+        terminal.foreground = pg;
+        return 0;
+      }
       default:
         return -E.ENOTTY;
     }
