@@ -325,6 +325,13 @@ static void test_fifo(void)
 	close(r);
 	CHECK_EQ(__dfly_sc3(14, (long)path("dev"), 0020644, 0x0101), -EPERM, "mknod of a device node -> EPERM");
 	CHECK_EQ(unlink(f), 0, "unlink the FIFO");
+
+	/* lchown changes the link itself: a dangling one is fine, chown follows and fails. */
+	const char *l = path("dangling");
+	CHECK_EQ(symlink("no-such-target", l), 0, "a dangling symlink");
+	CHECK_EQ(__dfly_sc3(16, (long)l, 0, 0), -ENOENT, "chown follows it: ENOENT");
+	CHECK_EQ(__dfly_sc3(254, (long)l, 0, 0), 0, "lchown (254) does not");
+	unlink(l);
 }
 
 int main(int argc, char **argv)

@@ -547,6 +547,7 @@ export const fsSyscalls: SyscallDef[] = [
     },
   },
   { num: 16, name: 'chown', args: ['path', 'int', 'int'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.chownSync(h, idArg(s, 1), idArg(s, 2)); return 0; }); } },
+  { num: 254, name: 'lchown', args: ['path', 'int', 'int'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.lchownSync(h, idArg(s, 1), idArg(s, 2)); return 0; }); } },
   { num: 123, name: 'fchown', args: ['fd', 'int', 'int'], support: 'full', fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; const fd = e.file.ops.hostFd; return fd === undefined ? -E.EINVAL : guard(() => { fs.fchownSync(fd, idArg(s, 1), idArg(s, 2)); return 0; }); } },
   { num: 191, name: 'pathconf', args: ['path', 'int'], support: 'partial', fn: (s) => (s.int(1) === 1 ? 32767 : s.int(1) === 3 ? 255 : s.int(1) === 4 ? 1024 : -E.EINVAL) },
   { num: 192, name: 'fpathconf', args: ['fd', 'int'], support: 'partial', fn: (s) => (s.int(1) === 1 ? 32767 : s.int(1) === 3 ? 255 : s.int(1) === 4 ? 1024 : -E.EINVAL) },
