@@ -105,7 +105,7 @@ Napi::Function Space::Init(Napi::Env env) {
           InstanceMethod("protect", &Space::Protect),
           InstanceMethod("findFree", &Space::FindFree),
           InstanceMethod("isFree", &Space::IsFree),
-          InstanceMethod("read", &Space::Read),
+          InstanceMethod("readInto", &Space::ReadInto),
           InstanceMethod("write", &Space::Write),
           InstanceMethod("readCString", &Space::ReadCString),
           InstanceMethod("check", &Space::Check),
@@ -639,13 +639,12 @@ Napi::Value Space::IsFree(const Napi::CallbackInfo& info) {
 }
 
 // read(addr, len) -> Buffer, or null when any byte is inaccessible (EFAULT).
-Napi::Value Space::Read(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  uint64_t va = num(info[0]), len = num(info[1]);
-  if (len > (1u << 30)) return env.Null();
-  Napi::Buffer<uint8_t> b = Napi::Buffer<uint8_t>::New(env, len);
-  if (!copyIn(va, b.Data(), len)) return env.Null();
-  return b;
+// readInto(va, target: Uint8Array) -> true, or false when any byte is
+// inaccessible. The caller's buffer (often from Node's pool) avoids a native
+// allocation per copy-in, which cost more than the copy itself.
+Napi::Value Space::ReadInto(const Napi::CallbackInfo& info) {
+  Napi::Uint8Array a = info[1].As<Napi::Uint8Array>();
+  return Napi::Boolean::New(info.Env(), copyIn(num(info[0]), a.Data(), a.ByteLength()));
 }
 
 // write(addr, bytes[, off, len]) -> true, or false (EFAULT; nothing written).

@@ -150,7 +150,7 @@ class Space : public Napi::ObjectWrap<Space> {
   Napi::Value Protect(const Napi::CallbackInfo& info);
   Napi::Value FindFree(const Napi::CallbackInfo& info);
   Napi::Value IsFree(const Napi::CallbackInfo& info);
-  Napi::Value Read(const Napi::CallbackInfo& info);
+  Napi::Value ReadInto(const Napi::CallbackInfo& info);
   Napi::Value Write(const Napi::CallbackInfo& info);
   Napi::Value ReadCString(const Napi::CallbackInfo& info);
   Napi::Value Check(const Napi::CallbackInfo& info);

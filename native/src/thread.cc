@@ -131,9 +131,18 @@ static void regWrite(Thread* t, int id, const void* v) {
 }
 
 // getFpu() -> 512-byte FXSAVE image of the x87/SSE state.
+// getFpu([into: Uint8Array of >= 512 bytes]): the FXSAVE image, into the
+// caller's buffer when given (a signal frame: no allocation on that path).
 Napi::Value Thread::GetFpu(const Napi::CallbackInfo& info) {
-  Napi::Buffer<uint8_t> b = Napi::Buffer<uint8_t>::New(info.Env(), 512);
-  uint8_t* p = b.Data();
+  Napi::Value result = info.Env().Undefined();
+  uint8_t* p;
+  if (info.Length() > 0 && info[0].IsTypedArray() && info[0].As<Napi::Uint8Array>().ByteLength() >= 512) {
+    p = info[0].As<Napi::Uint8Array>().Data();
+  } else {
+    Napi::Buffer<uint8_t> b = Napi::Buffer<uint8_t>::New(info.Env(), 512);
+    p = b.Data();
+    result = b;
+  }
   memset(p, 0, 512);
   uint64_t v = 0;
   regRead(this, UC_X86_REG_FPCW, &v);
@@ -162,7 +171,7 @@ Napi::Value Thread::GetFpu(const Napi::CallbackInfo& info) {
     memcpy(p + 32 + 16 * i, st, 10);
   }
   for (int i = 0; i < 16; i++) regRead(this, UC_X86_REG_XMM0 + i, p + 160 + 16 * i);
-  return b;
+  return result;
 }
 
 static void applyFpu(Thread* t, const uint8_t* p) {

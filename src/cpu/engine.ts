@@ -92,8 +92,9 @@ export interface VptWalk { start: number; end: number; root: bigint; entries: bi
 export interface CpuThread {
   clone(regs: BigUint64Array): CpuThread;
   moveTo(space: AddressSpace): void;
-  /** 512-byte FXSAVE image. */
+  /** 512-byte FXSAVE image; written into `into` (>= 512 bytes) when given. */
   getFpu(): Buffer;
+  getFpu(into: Uint8Array): void;
   setFpu(img: Uint8Array): void;
   resetFpu(): void;
   sync(): void;

@@ -4,8 +4,12 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { AddressSpace, CpuThread, Engine, HostHelpers } from './engine.js';
 
+interface NativeSpace extends AddressSpace {
+  readInto(addr: number, target: Uint8Array): boolean;
+}
+
 interface NativeModule extends HostHelpers {
-  Space: new () => AddressSpace;
+  Space: { new (): AddressSpace; prototype: NativeSpace };
   Thread: { new (space: AddressSpace, regs: BigUint64Array): CpuThread; prototype: CpuThread };
   unicornVersion: string;
   vmEnter(t: CpuThread, space: AddressSpace, tframe: number, vframe: number, saved: BigUint64Array): number;
@@ -32,6 +36,13 @@ function load(): NativeModule {
   if (!cached) {
     const req = createRequire(import.meta.url);
     const n = req(path.join(projectRoot(), 'native/build/Release/vkemu_native.node')) as NativeModule;
+    // Copy-in into a buffer from Node's pool: a native allocation per read
+    // cost ~2 µs, more than the copy (every syscall reads guest memory).
+    // The native side has only readInto; `read` is defined here.
+    n.Space.prototype.read = function (this: NativeSpace, addr: number, len: number): Buffer | null {
+      const b = Buffer.allocUnsafe(len);
+      return this.readInto(addr, b) ? b : null;
+    };
     // The vmspace context switch lives in C++ as free functions; present them as thread methods.
     n.Thread.prototype.enterContext = function (this: CpuThread, space, tframe, vframe, saved) {
       return n.vmEnter(this, space, tframe, vframe, saved);

@@ -28,9 +28,23 @@ export function writeSigset(b: Buffer, off: number, set: bigint): void {
   b.writeBigUInt64LE((set >> 64n) & 0xffffffffffffffffn, off + 8);
 }
 
+/** Trapframe slots that hold registers, as [slot, register] pairs. */
+const TF_REGS = TRAPFRAME.flatMap((r, i) => (r === undefined ? [] : [[i, r] as const]));
+/** DIRTY bits of every register a trapframe carries. */
+const TF_DIRTY = TF_REGS.reduce((m, [, r]) => m | (1 << r), 0);
+
+/** 32-bit words of b from off (8-byte aligned), or undefined when b is not aligned for a view. */
+function words(b: Buffer, off: number, len: number): Uint32Array | undefined {
+  const at = b.byteOffset + off;
+  return at % 4 === 0 ? new Uint32Array(b.buffer, at, len / 4) : undefined;
+}
+
 /** Write thread registers as a 200-byte trapframe at `off` of `b`. */
 export function putTrapframe(b: Buffer, off: number, t: GuestThread, trapno: number, addr: bigint, err: number): void {
-  TRAPFRAME.forEach((r, i) => { if (r !== undefined) b.writeBigUInt64LE(t.get(r), off + i * 8); });
+  // Word copies from the register file: no BigInt per register (this is on every signal's path).
+  const w = words(b, off, 200);
+  if (w) for (const [i, r] of TF_REGS) { w[2 * i] = t.u32[2 * r]; w[2 * i + 1] = t.u32[2 * r + 1]; }
+  else TRAPFRAME.forEach((r, i) => { if (r !== undefined) b.writeBigUInt64LE(t.get(r), off + i * 8); });
   b.writeBigUInt64LE(BigInt(trapno), off + TF.TRAPNO);
   b.writeBigUInt64LE(BigInt.asUintN(64, addr), off + TF.ADDR);
   b.writeBigUInt64LE(BigInt(err), off + TF.ERR);
@@ -43,9 +57,12 @@ export interface SigDelivery {
   trapno: number; err: number; restoreMask: bigint; useAltStack: boolean;
 }
 
+const FRAME = Buffer.alloc(SIGFRAME_SIZE);
+
 /** Push a signal frame and point the thread at the handler. False if the stack is unusable. */
 export function pushSigframe(t: GuestThread, d: SigDelivery): boolean {
-  const f = Buffer.alloc(SIGFRAME_SIZE);
+  // One scratch frame, cleared each time: it is copied out before anything else runs.
+  const f = FRAME.fill(0);
   f.writeBigUInt64LE(d.handler, 0);
   writeSigset(f, UC, d.restoreMask);
   f.writeBigUInt64LE(t.onAltStack ? 1n : 0n, MC);
@@ -53,7 +70,7 @@ export function pushSigframe(t: GuestThread, d: SigDelivery): boolean {
   f.writeUInt32LE(1280, MC + 208);
   f.writeUInt32LE(0x10002, MC + 212); // _MC_FPFMT_XMM
   f.writeUInt32LE(0x20001, MC + 216); // _MC_FPOWNED_FPU
-  t.cpu.getFpu().copy(f, MC + 256);
+  t.cpu.getFpu(f.subarray(MC + 256, MC + 256 + 512));
   f.writeBigUInt64LE(BigInt(t.altstack.sp), UC + 1352);
   f.writeBigUInt64LE(BigInt(t.altstack.size), UC + 1360);
   f.writeInt32LE(t.altstack.flags | (t.onAltStack ? 1 : 0), UC + 1368);
@@ -92,7 +109,13 @@ export function popSigframe(t: GuestThread, ucp: number): number {
   const cur = t.get(Reg.RFLAGS);
   if (((rflags ^ cur) & ~(PSL_USERCHANGE | PSL_RF) & 0xffffffffn) !== 0n) return 22;
   if ((uc.readBigUInt64LE(mc + 8 + TF.CS) & 3n) !== 3n) return 22;
-  TRAPFRAME.forEach((r, i) => { if (r !== undefined) t.set(r, uc.readBigUInt64LE(mc + 8 + i * 8)); });
+  const w = words(uc, mc + 8, 200);
+  if (w) {
+    for (const [i, r] of TF_REGS) { t.u32[2 * r] = w[2 * i]; t.u32[2 * r + 1] = w[2 * i + 1]; }
+    t.u32[2 * Reg.DIRTY] |= TF_DIRTY;
+  } else {
+    TRAPFRAME.forEach((r, i) => { if (r !== undefined) t.set(r, uc.readBigUInt64LE(mc + 8 + i * 8)); });
+  }
   const owned = uc.readUInt32LE(mc + 216);
   if (owned === 0x20001 || owned === 0x20002) t.cpu.setFpu(uc.subarray(mc + 256, mc + 256 + 512));
   else t.cpu.resetFpu();

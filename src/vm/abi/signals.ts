@@ -71,6 +71,7 @@ export function signalOfVector(vector: number): { sig: number; code: number } {
 }
 
 /** The bit of a signal in a 128-bit mask. */
-export const sigbit = (sig: number): bigint => 1n << BigInt(sig - 1);
+const SIGBITS = Array.from({ length: 129 }, (_, s) => (s ? 1n << BigInt(s - 1) : 0n));
+export const sigbit = (sig: number): bigint => SIGBITS[sig] ?? 1n << BigInt(sig - 1);
 /** SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU: the job-control stops. */
 export const STOP_SIGNALS = sigbit(SIG.SIGSTOP) | sigbit(SIG.SIGTSTP) | sigbit(SIG.SIGTTIN) | sigbit(SIG.SIGTTOU);
