@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import { OpenFile, type FileOps } from '../files/file.js';
 import { HostDir, HostFile } from '../files/hostfile.js';
 import { HostSocket, hostErr } from '../files/socket.js';
+import { claim, placeholderFor } from '../files/inflight.js';
 import { fromLinuxErrno } from '../abi/errno.js';
 import { whenReady } from './fs.js';
 import { readIovecs, scatter } from './util.js';
@@ -196,8 +197,8 @@ function rightsOut(s: Sys, control: number, len: number): number[] | number {
     for (let p = off + CMSG_HDR; p + 4 <= off + clen; p += 4) {
       const e = s.p.fds.get(c.readInt32LE(p));
       if (!e) return -E.EBADF;
-      const h = e.file.ops.hostFd;
-      if (h === undefined) return -E.EOPNOTSUPP; // in-process files (pipes, kqueues) cannot travel
+      const h = e.file.ops.hostFd ?? placeholderFor(e.file);
+      if (h === undefined) return -E.EOPNOTSUPP;
       fds.push(h);
     }
     off += (clen + 7) & ~7;
@@ -207,6 +208,13 @@ function rightsOut(s: Sys, control: number, len: number): number[] | number {
 
 /** A guest descriptor for a host descriptor received over a socket. */
 function adoptHostFd(s: Sys, hostFd: number, cloexec: boolean): number {
+  const mine = claim(hostFd);
+  if (mine) {
+    s.m.engine.host.closeFd(hostFd);
+    const fd = s.p.fds.alloc(mine, cloexec);
+    if (fd < 0) mine.unref();
+    return fd;
+  }
   let ops: FileOps;
   const st = fs.fstatSync(hostFd, { bigint: true });
   if (st.isSocket()) {
