@@ -21,7 +21,7 @@ const BENCHES: Bench[] = [
   { name: 'go threads', df: B('go/bench_threads'), linux: B('linux/go/bench_threads'), args: [], metrics: ['roundtrip_ns'] },
   { name: 'c signal', df: B('c/bench_signal'), linux: B('linux/c/bench_signal'), args: [], metrics: ['signal_ns'] },
   { name: 'c fork', df: B('c/bench_fork'), linux: B('linux/c/bench_fork'), args: [], metrics: ['fork_us'] },
-  { name: 'c vmspace', df: B('c/bench_vmspace'), linux: B('linux/c/bench_vmspace'), args: [], metrics: ['ctl_rt_us', 'upf_us', 'kva_fill_ns', 'inval_us'] },
+  { name: 'c vmspace', df: B('c/bench_vmspace'), linux: B('linux/c/bench_vmspace'), args: [], metrics: ['ctl_rt_us', 'upf_us', 'kva_fill_ns', 'inval_us', 'inval_page_us', 'inval_1g_us'] },
   { name: 'go io', df: B('go/bench_io'), linux: B('linux/go/bench_io'), args: [], metrics: ['pipe_MBps', 'pipe_wake_us', 'tcp_MBps'] },
 ];
 

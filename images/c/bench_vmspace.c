@@ -8,6 +8,7 @@
  *   kva_fill_ns   first touch of a KVA page through MAP_VPAGETABLE (the host walk in the
  *                 fill path, A bit set), after a whole-window MADV_INVAL
  *   inval_us      madvise(MADV_INVAL) of the whole 512 GiB KVA window
+ *   inval_page_us, inval_1g_us   the same for one page and for 1 GiB
  */
 #include <stdio.h>
 #include <string.h>
@@ -84,6 +85,17 @@ int main(int argc, char **argv)
 		fill += t2 - t1;
 	}
 
+	int64_t ip = 0, ig = 0;
+	for (long r = 0; r < 20000 * scale; r++) {
+		int64_t a = bench_now_ns();
+		madvise(kva, 4096, MADV_INVAL);
+		int64_t b = bench_now_ns();
+		madvise(kva, 1UL << 30, MADV_INVAL);
+		int64_t c = bench_now_ns();
+		ip += b - a;
+		ig += c - b;
+	}
+
 	/* a guest context: code at 0x400000 = "1: syscall; jmp 1b", stack at 0x600000 */
 	pt(0x1000)[0] = 0x2000 | V | RW | U;
 	pt(0x2000)[0] = 0x3000 | V | RW | U;
@@ -140,9 +152,9 @@ int main(int argc, char **argv)
 		faults++;
 	}
 	int64_t t3 = bench_now_ns();
-	printf("{\"bench\":\"c_vmspace\",\"ms\":%.3f,\"ctl_rt_us\":%.3f,\"upf_us\":%.3f,\"kva_fill_ns\":%.1f,\"inval_us\":%.3f,\"sink\":%lu}\n",
+	printf("{\"bench\":\"c_vmspace\",\"ms\":%.3f,\"ctl_rt_us\":%.3f,\"upf_us\":%.3f,\"kva_fill_ns\":%.1f,\"inval_us\":%.3f,\"inval_page_us\":%.3f,\"inval_1g_us\":%.3f,\"sink\":%lu}\n",
 	    (t3 - t0 + fill + inval) / 1e6, (t1 - t0) / 1e3 / trips, (t3 - t2) / 1e3 / faults,
-	    (double)fill / rounds / KPAGES, inval / 1e3 / rounds, sink & 1);
+	    (double)fill / rounds / KPAGES, inval / 1e3 / rounds, ip / 1e3 / (20000 * scale), ig / 1e3 / (20000 * scale), sink & 1);
 	return 0;
 }
 #endif

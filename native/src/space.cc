@@ -359,6 +359,10 @@ bool Space::fill(uint64_t vaddr, int access, uc_tlb_entry* out) {
     return false;
   }
   faultPending = false;
+  if (v->kind == 4 && !vptOverflow_) {
+    if (vptFilled_.size() < kMaxTracked) vptFilled_.insert(page);
+    else vptOverflow_ = true;
+  }
   out->paddr = kWindowPhys + static_cast<uint64_t>(off);
   out->perms = static_cast<uc_prot>(perms & 7);
   return true;
@@ -514,6 +518,8 @@ void Space::removeRange(uint64_t start, uint64_t end) {
 }
 
 void Space::invalidate() {
+  vptFilled_.clear();
+  vptOverflow_ = false;
   if (uc_) uc_ctl_flush_tlb(uc_);
 }
 
@@ -900,9 +906,25 @@ Napi::Value Space::SetMasterPde(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), any ? 0 : -EINVAL);
 }
 
+// inval([start, len]) -> whether the TLB was flushed. MADV_INVAL: Unicorn has
+// only a whole-TLB flush, which costs tens of microseconds once the TLB is
+// big; a range whose pages were not filled since the last flush is skipped
+// (the common case of a vkernel invalidating after entering a new mapping).
 Napi::Value Space::Inval(const Napi::CallbackInfo& info) {
-  invalidate();
-  return info.Env().Undefined();
+  bool flush = true;
+  if (info.Length() >= 2 && !vptOverflow_) {
+    uint64_t start = num(info[0]) & ~(kPage - 1);
+    uint64_t len = num(info[1]);
+    uint64_t end = len > ~0ull - start ? ~0ull : (start + len + kPage - 1) & ~(kPage - 1);
+    flush = false;
+    if ((end - start) / kPage < vptFilled_.size()) {
+      for (uint64_t a = start; a < end && !flush; a += kPage) flush = vptFilled_.count(a) != 0;
+    } else {
+      for (uint64_t a : vptFilled_) if (a >= start && a < end) { flush = true; break; }
+    }
+  }
+  if (flush) invalidate();
+  return Napi::Boolean::New(info.Env(), flush);
 }
 
 Napi::Value Space::Close(const Napi::CallbackInfo& info) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace vkemu {
@@ -189,6 +190,12 @@ class Space : public Napi::ObjectWrap<Space> {
   std::map<uint64_t, uint64_t> free_;  // offset -> length of freed window pieces
   bool flushCode_ = false;
   bool closed_ = false;
+  // Pages of MAP_VPAGETABLE mappings the engine's TLB may hold (filled since
+  // the last flush): an MADV_INVAL of pages it cannot hold needs no flush.
+  // Past kMaxTracked pages every MADV_INVAL flushes.
+  static constexpr size_t kMaxTracked = 1 << 16;
+  std::unordered_set<uint64_t> vptFilled_;
+  bool vptOverflow_ = false;
   bool watched_ = false;
  public:
   void freeSlice(uint64_t off, uint64_t len);

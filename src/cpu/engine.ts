@@ -72,7 +72,8 @@ export interface AddressSpace {
   /** Serve getpid inside the engine for this pid. */
   setFast(pid: number, getpid: boolean): void;
   setMasterPde(start: number, len: number, value: bigint): number;
-  inval(): void;
+  /** MADV_INVAL: drop cached translations of [start, start+len) (all when no range); true if the TLB was flushed. */
+  inval(start?: number, len?: number): boolean;
   close(): void;
   // Debugger support (src/gdb). A run stopped by one of these exits with
   // Exit.Stop: EXIT_VECTOR 3 = breakpoint (rip at it), 1 = watchpoint (rip past

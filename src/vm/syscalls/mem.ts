@@ -1,23 +1,36 @@
 // Memory: mmap, munmap, mprotect, madvise, mcontrol, break.
 import { E } from '../abi/errno.js';
 import { MAP } from '../abi/flags.js';
+import { PROT_READ, PROT_WRITE } from '../../cpu/engine.js';
 import { guestBrk, guestMmap, guestMprotect, guestMunmap, PAGE, pageUp, USER_TOP } from '../memory.js';
 import type { Sys, SyscallDef } from './types.js';
 
 function mmap(s: Sys): number {
   // mmap(addr, len, prot, flags, fd, pad, pos): pos is the 7th argument (on the stack).
-  const addr = s.ptr(0), len = s.ptr(1), prot = s.int(2), flags = s.int(3), fd = s.int(4);
-  const off = s.long(6);
+  const addr = s.ptr(0), len = s.ptr(1), prot = s.int(2), fd = s.int(4);
+  let flags = s.int(3), off = s.long(6);
+  if (flags & MAP.ANON && (fd !== -1 || off !== 0)) return -E.EINVAL;
+  // MAP_STACK from user space is plain anonymous read/write memory (DragonFly vm_mmap, §7.7).
+  if (flags & MAP.STACK) {
+    if (fd !== -1 || (prot & (PROT_READ | PROT_WRITE)) !== (PROT_READ | PROT_WRITE)) return -E.EINVAL;
+    flags |= MAP.ANON;
+    off = 0;
+  }
   const anon = (flags & MAP.ANON) !== 0;
   let file;
   if (!anon) {
     const e = s.p.fds.get(fd);
     if (!e) return -E.EBADF;
     file = e.file;
-  } else if (fd !== -1) {
-    return -E.EINVAL;
   }
-  return guestMmap(s.p, addr, len, prot, flags, file, off);
+  // An offset inside a page maps from the page start; the result points at the offset's byte.
+  const pageoff = anon ? 0 : ((off % PAGE) + PAGE) % PAGE;
+  const fixed = (flags & (MAP.FIXED | MAP.TRYFIXED)) !== 0;
+  if (len === 0) return -E.EINVAL;
+  const at = fixed ? addr - pageoff : addr;
+  if (fixed && at % PAGE !== 0) return -E.EINVAL;
+  const r = guestMmap(s.p, at, len + pageoff, prot, flags, file, off - pageoff);
+  return r < 0 ? r : r + pageoff;
 }
 
 const MADV_INVAL = 10, MADV_SETMAP = 11;
@@ -27,7 +40,7 @@ function madvise(s: Sys, control: boolean): number {
   if (behav < 0 || behav > (control ? MADV_SETMAP : MADV_INVAL)) return -E.EINVAL;
   if (addr + len < addr || addr + len > USER_TOP + 0x10000000000) return -E.EINVAL;
   if (behav === MADV_INVAL) {
-    s.p.space.inval();
+    s.p.space.inval(addr, len);
     return 0;
   }
   if (behav === MADV_SETMAP) {

@@ -59,7 +59,7 @@ function mcontrol(s: Sys): SyscallResult {
   if (behav < 0 || behav > MADV_SETMAP) return -E.EINVAL;
   if (addr + len < addr) return -E.EINVAL;
   if (behav === MADV_INVAL) {
-    vs.space.inval();
+    vs.space.inval(addr, len);
     return 0;
   }
   if (behav === MADV_SETMAP) {
