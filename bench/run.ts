@@ -74,7 +74,9 @@ for (const r of results) for (const e of r.errors) console.log(`note: ${r.bench}
 
 fs.mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
 const meta = { date: new Date().toISOString(), host: `${process.platform} ${process.arch}`, higherIsBetter: 'metrics ending in ps (MB/s, per second); all others are times' };
-fs.writeFileSync(path.join(ROOT, 'bench/results/latest.json'), JSON.stringify({ ...meta, results }, null, 2) + '\n');
+// Only a run that measured the program benchmarks replaces their figures
+// (`npm run bench -- gdb` must not blank them).
+if (results.length) fs.writeFileSync(path.join(ROOT, 'bench/results/latest.json'), JSON.stringify({ ...meta, results }, null, 2) + '\n');
 
 // A bar chart of vkemu/qemu and vkemu/native per metric, log scale.
 const bars = results.filter((r) => r.vkemu !== undefined);
@@ -95,8 +97,11 @@ bars.forEach((r, i) => {
   draw(r.native, '#999', 12);
 });
 svg.push('</svg>');
-fs.writeFileSync(path.join(ROOT, 'bench/results/latest.svg'), svg.join('\n') + '\n');
-console.log('results: bench/results/latest.json, bench/results/latest.svg');
+if (results.length) {
+  fs.writeFileSync(path.join(ROOT, 'bench/results/latest.svg'), svg.join('\n') + '\n');
+  console.log('results: bench/results/latest.json, bench/results/latest.svg');
+}
 // The GDB stub's figures (bench/gdb.ts): single steps/s and breakpoint round trip vs qemu-x86_64 -g.
 if (!only.length || only.includes('gdb')) await import('./gdb.js');
+if (!only.length || only.includes('vkboot')) await import('./vkboot.js'); // vkmini boot to its prompt: bench/results/vkboot.json
 if (!only.length || only.includes('devices')) await import('./devices.js'); // vkmini disk/CD/NIC vs the host: bench/results/devices.*
