@@ -3,85 +3,20 @@
 // that survives kill -9 after dsync, ISO images from xorriso, and vke
 // interfaces on real TAP devices in a network namespace the test creates
 // (pinged from there with ping(8)) and removes again.
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROOT, VKEMU, scratch } from './helpers.js';
+import { KERNEL, killAll, Vkmini } from './vkmini-console.js';
 
 const BUILD = path.join(ROOT, 'images/build/vkmini');
-const KERNEL = path.join(BUILD, 'kernel');
-const PROMPT = 'vkmini# ';
 const T = 30_000;
 
-/** A running vkmini with its console on pipes (optionally inside a network namespace). */
-class Vkmini {
-  out = '';
-  err = '';
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly exit: Promise<number | null>;
-  private checks = new Set<() => void>();
-
-  constructor(args: string[], netns?: string) {
-    const argv = [VKEMU, KERNEL, '-m', '64m', '-n', '2', '-i', path.join(scratch(), 'memimg'), ...args];
-    this.child = netns ? spawn('ip', ['netns', 'exec', netns, ...argv], { cwd: ROOT }) : spawn(argv[0]!, argv.slice(1), { cwd: ROOT });
-    this.child.stdout.setEncoding('utf8').on('data', (d: string) => { this.out += d; this.changed(); });
-    this.child.stderr.setEncoding('utf8').on('data', (d: string) => { this.err += d; this.changed(); });
-    this.exit = new Promise((resolve) => this.child.on('close', (code) => { this.changed(); resolve(code); }));
-    running.add(this);
-  }
-
-  private changed(): void {
-    for (const c of [...this.checks]) c();
-  }
-
-  waitFor(pred: () => boolean, what: string, ms = 15_000): Promise<void> {
-    if (pred()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const done = (): void => { clearTimeout(timer); this.checks.delete(check); };
-      const check = (): void => { if (pred()) { done(); resolve(); } };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`timed out waiting for ${what}\n--- stdout ---\n${this.out}\n--- stderr ---\n${this.err}`));
-      }, ms);
-      this.checks.add(check);
-    });
-  }
-
-  booted(): Promise<void> {
-    return this.waitFor(() => this.out.includes(PROMPT), 'the first prompt');
-  }
-
-  /** Type a command line and return what the console shows until the next prompt. */
-  async cmd(line: string, ms?: number): Promise<string> {
-    const prompts = this.out.split(PROMPT).length;
-    const start = this.out.length;
-    this.child.stdin.write(line + '\n');
-    await this.waitFor(() => this.out.split(PROMPT).length > prompts, `the prompt after '${line}'`, ms);
-    return this.out.slice(start);
-  }
-
-  async halt(): Promise<number | null> {
-    this.child.stdin.write('halt\n');
-    await this.waitFor(() => this.out.includes('The operating system has halted.'), 'the halt message');
-    this.child.stdin.end();
-    const code = await within(this.exit, 10_000, 'vkemu to exit after halt');
-    running.delete(this);
-    return code;
-  }
+/** vkmini with the options every test here uses: 64 MiB, two vCPUs, its own memory image. */
+function boot(args: string[], netns?: string): Vkmini {
+  return new Vkmini(['-m', '64m', '-n', '2', '-i', path.join(scratch(), 'memimg'), ...args], netns);
 }
-
-function within<V>(p: Promise<V>, ms: number, what: string): Promise<V> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms); });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
-
-const running = new Set<Vkmini>();
-afterEach(() => {
-  for (const v of running) v.child.kill('SIGKILL');
-  running.clear();
-});
 
 function run(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 20_000, cwd: ROOT });
@@ -116,7 +51,7 @@ describe('vkmini devices: vkd and vcd', () => {
   it('boots from a root image made by mkimg: init and programs from UFS1 on vkd0', async () => {
     const dir = scratch();
     const img = rootImage(dir, 'motd on the root image\n');
-    const vk = new Vkmini(['-r', `${img}:ROOTDISK`, ...NOHOST]);
+    const vk = boot(['-r', `${img}:ROOTDISK`, ...NOHOST]);
     await vk.booted();
     expect(vk.out).toContain(`vkd0: <${img}> 8192 sectors of 512 bytes, serial ROOTDISK`);
     expect(vk.out).toMatch(/ufs: vkd0s0a: UFS1 at byte 1048576, bsize \d+, fsize \d+/);
@@ -156,7 +91,7 @@ describe('vkmini devices: vkd and vcd', () => {
     const iso = path.join(dir, 'cd.iso');
     run(VKEMU, ['mkimg', 'iso', iso, '--from', cdsrc]);
 
-    const vk = new Vkmini([...disks, '-c', iso, ...NOHOST]);
+    const vk = boot([...disks, '-c', iso, ...NOHOST]);
     await vk.booted();
     const list = await vk.cmd('disks');
     expect(list).toContain('vkd0: 4194304 bytes (8192 sectors of 512), serial \'ROOTDISK\'');
@@ -200,7 +135,7 @@ describe('vkmini devices: vkd and vcd', () => {
     fs.writeFileSync(path.join(src, 'sub/data'), 'x'.repeat(5000));
     const iso = path.join(dir, 'plain.iso');
     run('xorriso', ['-as', 'mkisofs', '-quiet', '--norock', '-o', iso, src]);
-    const vk = new Vkmini(['-c', iso]);
+    const vk = boot(['-c', iso]);
     await vk.booted();
     expect(vk.out).toContain('vkmini: programs come from the host directory');
     const ls = await vk.cmd('cdls /');
@@ -224,9 +159,7 @@ async function withNetns(fn: (ns: string) => Promise<void>): Promise<void> {
     run('ip', ['-n', ns, 'link', 'set', 'bridge0', 'up']);
     await fn(ns);
   } finally {
-    for (const v of running) v.child.kill('SIGKILL');
-    await within(Promise.all([...running].map((v) => v.exit)), 5_000, 'vkemu to die').catch(() => undefined);
-    running.clear();
+    await killAll();
     spawnSync('ip', ['netns', 'del', ns]);
   }
 }
@@ -248,7 +181,7 @@ function taps(ns: string): Map<number, string> {
 describe('vkmini devices: vke on Linux TAP', () => {
   it('answers ping from a network namespace; hw.vke0.tap_unit is the Linux tap unit', async () => {
     await withNetns(async (ns) => {
-      const vk = new Vkmini(['-I', 'auto:bridge0:10.77.0.2/24', '-I', 'tap7:10.78.0.1:10.78.0.2/24'], ns);
+      const vk = boot(['-I', 'auto:bridge0:10.77.0.2/24', '-I', 'tap7:10.78.0.1:10.78.0.2/24'], ns);
       await vk.booted();
       const replies = ping(ns, '10.77.0.2');
       expect(replies).toMatch(/3 packets transmitted, 3 received/);
@@ -283,7 +216,7 @@ describe('vkmini devices: vke on Linux TAP', () => {
     await withNetns(async (ns) => {
       const args: string[] = [];
       for (let i = 0; i < 16; i++) args.push('-I', `auto:bridge0:10.77.0.${10 + i}/24`);
-      const vk = new Vkmini(args, ns);
+      const vk = boot(args, ns);
       await vk.booted();
       expect(vk.out.match(/^vke\d+: <auto:bridge0/gm)?.length).toBe(16);
       const members = run('ip', ['-n', ns, '-o', 'link', 'show', 'master', 'bridge0']).match(/tap\d+/g) ?? [];

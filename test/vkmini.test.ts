@@ -1,83 +1,14 @@
 // vkmini, our own small virtual kernel (images/vkmini), booted under vkemu:
 // the supervisor, the memory image and KVA, guest vmspaces with trapframe
 // exits, preemption by the timer tick, two vCPUs, console input, halt/reboot.
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROOT, VKEMU, scratch } from './helpers.js';
+import { HALTED, KERNEL, PROMPT, Vkmini } from './vkmini-console.js';
 
-const KERNEL = path.join(ROOT, 'images/build/vkmini/kernel');
-const PROMPT = 'vkmini# ';
-const HALTED = 'The operating system has halted.';
 const T = 20_000;
-
-/** A running vkmini with its console on pipes. */
-class Vkmini {
-  out = '';
-  err = '';
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly exit: Promise<number | null>;
-  private checks = new Set<() => void>();
-
-  constructor(args: string[]) {
-    this.child = spawn(VKEMU, [KERNEL, ...args], { cwd: ROOT });
-    this.child.stdout.setEncoding('utf8').on('data', (d: string) => { this.out += d; this.changed(); });
-    this.child.stderr.setEncoding('utf8').on('data', (d: string) => { this.err += d; this.changed(); });
-    this.exit = new Promise((resolve) => this.child.on('close', (code) => { this.changed(); resolve(code); }));
-    running.add(this);
-  }
-
-  private changed(): void {
-    for (const c of [...this.checks]) c();
-  }
-
-  waitFor(pred: () => boolean, what: string, ms = 15_000): Promise<void> {
-    if (pred()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const done = (): void => { clearTimeout(timer); this.checks.delete(check); };
-      const check = (): void => { if (pred()) { done(); resolve(); } };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`timed out waiting for ${what}\n--- stdout ---\n${this.out}\n--- stderr ---\n${this.err}`));
-      }, ms);
-      this.checks.add(check);
-    });
-  }
-
-  count(s: string): number {
-    return this.out.split(s).length - 1;
-  }
-
-  send(text: string): void {
-    this.child.stdin.write(text);
-  }
-
-  /** Type a command line and return what the console shows until the next prompt. */
-  async cmd(line: string): Promise<string> {
-    const prompts = this.count(PROMPT);
-    const start = this.out.length;
-    this.send(line + '\n');
-    await this.waitFor(() => this.count(PROMPT) > prompts, `the prompt after '${line}'`);
-    return this.out.slice(start);
-  }
-
-  /** Wait for the halt message, then for the exit status. */
-  async halted(): Promise<number | null> {
-    await this.waitFor(() => this.out.includes(HALTED), 'the halt message');
-    // vkemu does not exit while a host read of its stdin is pending: end the pipe.
-    this.child.stdin.end();
-    const code = await this.exit;
-    running.delete(this);
-    return code;
-  }
-}
-
-const running = new Set<Vkmini>();
-afterEach(() => {
-  for (const v of running) v.child.kill('SIGKILL');
-  running.clear();
-});
 
 function image(): string {
   return path.join(scratch(), 'memimg');

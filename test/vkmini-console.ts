@@ -1,0 +1,102 @@
+// vkmini driven from tests: its console on pipes, commands typed at its
+// prompt, waits with a clear message and the console's contents on timeout.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import path from 'node:path';
+import { afterEach } from 'vitest';
+import { ROOT, VKEMU } from './helpers.js';
+
+export const KERNEL = path.join(ROOT, 'images/build/vkmini/kernel');
+export const PROMPT = 'vkmini# ';
+export const HALTED = 'The operating system has halted.';
+
+const running = new Set<Vkmini>();
+/** Every test file that boots vkmini gets this: no kernel outlives its test. */
+afterEach(() => {
+  for (const v of running) v.child.kill('SIGKILL');
+  running.clear();
+});
+
+/** A running vkmini (kernel options in `args`), optionally inside a network namespace. */
+export class Vkmini {
+  out = '';
+  err = '';
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly exit: Promise<number | null>;
+  private checks = new Set<() => void>();
+
+  constructor(args: string[], netns?: string) {
+    const argv = [VKEMU, KERNEL, ...args];
+    this.child = netns ? spawn('ip', ['netns', 'exec', netns, ...argv], { cwd: ROOT }) : spawn(argv[0]!, argv.slice(1), { cwd: ROOT });
+    this.child.stdout.setEncoding('utf8').on('data', (d: string) => { this.out += d; this.changed(); });
+    this.child.stderr.setEncoding('utf8').on('data', (d: string) => { this.err += d; this.changed(); });
+    this.exit = new Promise((resolve) => this.child.on('close', (code) => { this.changed(); resolve(code); }));
+    running.add(this);
+  }
+
+  private changed(): void {
+    for (const c of [...this.checks]) c();
+  }
+
+  waitFor(pred: () => boolean, what: string, ms = 15_000): Promise<void> {
+    if (pred()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (): void => { clearTimeout(timer); this.checks.delete(check); };
+      const check = (): void => { if (pred()) { done(); resolve(); } };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timed out waiting for ${what}\n--- stdout ---\n${this.out}\n--- stderr ---\n${this.err}`));
+      }, ms);
+      this.checks.add(check);
+    });
+  }
+
+  count(s: string): number {
+    return this.out.split(s).length - 1;
+  }
+
+  send(text: string): void {
+    this.child.stdin.write(text);
+  }
+
+  booted(): Promise<void> {
+    return this.waitFor(() => this.out.includes(PROMPT), 'the first prompt');
+  }
+
+  /** Type a command line and return what the console shows until the next prompt. */
+  async cmd(line: string, ms?: number): Promise<string> {
+    const prompts = this.count(PROMPT);
+    const start = this.out.length;
+    this.send(line + '\n');
+    await this.waitFor(() => this.count(PROMPT) > prompts, `the prompt after '${line}'`, ms);
+    return this.out.slice(start);
+  }
+
+  /** Wait for the halt message, then for the exit status. */
+  async halted(): Promise<number | null> {
+    await this.waitFor(() => this.out.includes(HALTED), 'the halt message');
+    // vkemu does not exit while a host read of its stdin is pending: end the pipe.
+    this.child.stdin.end();
+    const code = await within(this.exit, 10_000, 'vkemu to exit after halt');
+    running.delete(this);
+    return code;
+  }
+
+  /** Type `halt` and return the exit status. */
+  halt(): Promise<number | null> {
+    this.send('halt\n');
+    return this.halted();
+  }
+}
+
+/** Kill every running vkmini and wait (at most 5 s) until they are gone. */
+export async function killAll(): Promise<void> {
+  for (const v of running) v.child.kill('SIGKILL');
+  await within(Promise.all([...running].map((v) => v.exit)), 5_000, 'vkemu to die').catch(() => undefined);
+  running.clear();
+}
+
+function within<V>(p: Promise<V>, ms: number, what: string): Promise<V> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms); });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
