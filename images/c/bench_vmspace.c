@@ -20,34 +20,16 @@ int main(void) { printf("{\"bench\":\"c_vmspace\",\"skipped\":\"DragonFly-only c
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include "bench.h"
+#include "vkctx.h"
 
-#define L(x) ((long)(x))
-#define V 0x1UL
-#define RW 0x2UL
-#define U 0x4UL
-#define MADV_INVAL 10
-#define MADV_SETMAP 11
 #define MEMSIZE (64UL << 20)
-#define KVA 0x8000000000UL
-#define USERTOP 0x7FFFFFE00000UL
 #define KPAGES 2048		/* KVA pages touched per round: 8 MiB */
 #define UPAGES 512		/* user pages faulted in */
-
-struct trapframe {
-	unsigned long rdi, rsi, rdx, rcx, r8, r9, rax, rbx, rbp, r10, r11, r12, r13, r14, r15;
-	unsigned long xflags, trapno, addr, flags, err, rip, cs, rflags, rsp, ss;
-};
-struct vextframe { unsigned long fs, fssize, gs, gssize; };
 
 static unsigned long *dmap;
 static unsigned long *pt(unsigned long pa) { return (unsigned long *)((char *)dmap + pa); }
 static unsigned long nextpa = 0x100000;	/* page allocator over the image */
 static unsigned long palloc(void) { unsigned long pa = nextpa; nextpa += 4096; return pa; }
-
-static long run(void *id, struct trapframe *tf, struct vextframe *vf)
-{
-	return __dfly_sc4(488, L(id), 1, L(tf), L(vf));
-}
 
 int main(int argc, char **argv)
 {
@@ -114,13 +96,7 @@ int main(int argc, char **argv)
 	static int idv;
 	void *id = &idv;
 	__dfly_sc3(486, L(id), 0, 0);
-	register long r10 __asm__("r10") = 7;
-	register long r8 __asm__("r8") = MAP_SHARED | MAP_VPAGETABLE | MAP_FIXED;
-	register long r9 __asm__("r9") = fd;
-	long ret;
-	__asm__ volatile("sub $16, %%rsp\n\tmovq $0, 8(%%rsp)\n\tsyscall\n\tjnc 1f\n\tneg %%rax\n1:\tadd $16, %%rsp"
-	                 : "=a"(ret) : "a"(489L), "D"(id), "S"(0L), "d"(USERTOP), "r"(r10), "r"(r8), "r"(r9)
-	                 : "rcx", "r11", "memory");
+	vmspace_mmap_user(id, fd);
 	__dfly_sc5(491, L(id), 0, USERTOP, MADV_SETMAP, 0x1000 | V | RW | U);
 	struct trapframe tf;
 	struct vextframe vf;
@@ -130,10 +106,10 @@ int main(int argc, char **argv)
 	tf.rsp = 0x601000;
 	tf.rflags = 0x202;
 	long trips = 20000 * scale;
-	for (int i = 0; i < 100; i++) run(id, &tf, &vf);
+	for (int i = 0; i < 100; i++) vmspace_run(id, &tf, &vf);
 	int64_t t0 = bench_now_ns();
 	for (long i = 0; i < trips; i++) {
-		if (run(id, &tf, &vf) != 0 || tf.trapno != 0x81) { printf("unexpected exit %lu\n", tf.trapno); return 1; }
+		if (vmspace_run(id, &tf, &vf) != 0 || tf.trapno != 0x81) { printf("unexpected exit %lu\n", tf.trapno); return 1; }
 	}
 	int64_t t1 = bench_now_ns();
 
@@ -143,7 +119,7 @@ int main(int argc, char **argv)
 	long faults = 0;
 	int64_t t2 = bench_now_ns();
 	while (faults < UPAGES) {
-		if (run(id, &tf, &vf) != 0) return 1;
+		if (vmspace_run(id, &tf, &vf) != 0) return 1;
 		if (tf.trapno == 0) continue;	/* interrupted: resume */
 		if (tf.trapno != 12) { printf("unexpected trap %lu\n", tf.trapno); return 1; }
 		unsigned long va = tf.addr & ~4095UL;

@@ -18,24 +18,9 @@
 #include <sys/syscall.h>
 #include <vkthread.h>
 #include <vktest.h>
+#include "vkctx.h"
 
-#define L(x) ((long)(x))
-#define V 0x1UL
-#define RW 0x2UL
-#define U 0x4UL
-#define A 0x20UL
-#define M 0x40UL
-#define MADV_INVAL 10
-#define MADV_SETMAP 11
 #define MEMSIZE (16UL << 20)
-#define KVA 0x8000000000UL
-#define USERTOP 0x7FFFFFE00000UL
-
-struct trapframe {
-	unsigned long rdi, rsi, rdx, rcx, r8, r9, rax, rbx, rbp, r10, r11, r12, r13, r14, r15;
-	unsigned long xflags, trapno, addr, flags, err, rip, cs, rflags, rsp, ss;
-};
-struct vextframe { unsigned long fs, fssize, gs, gssize; };
 
 static unsigned long *dmap;
 static unsigned long *pt(unsigned long pa) { return (unsigned long *)((char *)dmap + pa); }
@@ -56,11 +41,6 @@ static void *kicker(void *arg)
 	nanosleep(&ts, 0);
 	lwp_kill(-1, main_tid, SIGUSR1);
 	return 0;
-}
-
-static long run(void *id, struct trapframe *tf, struct vextframe *vf)
-{
-	return __dfly_sc4(488, L(id), 1, L(tf), L(vf));
 }
 
 int main(int argc, char **argv)
@@ -126,15 +106,7 @@ int main(int argc, char **argv)
 	void *id = &idv;
 	CHECK_EQ(__dfly_sc3(486, L(id), 0, 0), 0, "vmspace_create");
 	CHECK_EQ(__dfly_sc3(486, L(id), 0, 0), -EEXIST, "vmspace_create of the same id -> EEXIST");
-	/* vmspace_mmap has 7 arguments: fd and offset come after; call it directly. */
-	register long r10 __asm__("r10") = 7;
-	register long r8 __asm__("r8") = MAP_SHARED | MAP_VPAGETABLE | MAP_FIXED;
-	register long r9 __asm__("r9") = fd;
-	long ret;
-	__asm__ volatile("sub $16, %%rsp\n\tmovq $0, 8(%%rsp)\n\tsyscall\n\tjnc 1f\n\tneg %%rax\n1:\tadd $16, %%rsp"
-	                 : "=a"(ret) : "a"(489L), "D"(id), "S"(0L), "d"(USERTOP), "r"(r10), "r"(r8), "r"(r9)
-	                 : "rcx", "r11", "memory");
-	CHECK_EQ(ret, 0, "vmspace_mmap of [0, USRSTACK) with MAP_VPAGETABLE");
+	CHECK_EQ(vmspace_mmap_user(id, fd), 0, "vmspace_mmap of [0, USRSTACK) with MAP_VPAGETABLE");
 	CHECK_EQ(__dfly_sc5(491, L(id), 0, USERTOP, MADV_SETMAP, 0x1000 | V | RW | U), 0, "vmspace_mcontrol(MADV_SETMAP)");
 
 	struct trapframe tf;
@@ -145,7 +117,7 @@ int main(int argc, char **argv)
 	tf.rsp = 0x601000;
 	tf.rflags = 0x202;
 	tf.r12 = 0x1212;
-	CHECK_EQ(run(id, &tf, &vf), 0, "vmspace_ctl(RUN) returns 0");
+	CHECK_EQ(vmspace_run(id, &tf, &vf), 0, "vmspace_ctl(RUN) returns 0");
 	CHECK_EQ(tf.trapno, 0x81, "exit 1: T_FAST_SYSCALL");
 	CHECK_EQ(tf.rax, 42, "tf_rax = the guest's syscall number");
 	CHECK_EQ(tf.rdi, 7, "tf_rdi = its first argument");
@@ -171,7 +143,7 @@ int main(int argc, char **argv)
 	CHECK_EQ(*(unsigned long *)((char *)pt(0x11000) + 4088), 0x1122334455667788UL, "the guest's push landed in the image");
 	CHECK((pt(0x5000)[0] & M) != 0, "and set M on the stack vpte");
 
-	CHECK_EQ(run(id, &tf, &vf), 0, "resume");
+	CHECK_EQ(vmspace_run(id, &tf, &vf), 0, "resume");
 	CHECK_EQ(tf.trapno, 12, "exit 3: T_PAGEFLT for an unmapped address");
 	CHECK_EQ(tf.addr, 0x50000000, "tf_addr = the faulting address");
 	CHECK_EQ(tf.err & 2, 0, "a read fault");
@@ -179,7 +151,7 @@ int main(int argc, char **argv)
 	CHECK_EQ(tf.rip, 0x400000 + 32, "tf_rip at the faulting instruction");
 
 	tf.rip += 8;
-	CHECK_EQ(run(id, &tf, &vf), 0, "resume after the load");
+	CHECK_EQ(vmspace_run(id, &tf, &vf), 0, "resume after the load");
 	CHECK_EQ(tf.trapno, 1, "exit 4: ud2 -> T_PRIVINFLT");
 	CHECK_EQ(tf.rip, 0x400000 + 40, "at the ud2");
 
@@ -191,24 +163,24 @@ int main(int argc, char **argv)
 	thread_t th;
 	thread_create(&th, kicker, 0);
 	tf.rip += 2;
-	CHECK_EQ(run(id, &tf, &vf), 0, "a looping guest");
+	CHECK_EQ(vmspace_run(id, &tf, &vf), 0, "a looping guest");
 	CHECK_EQ(tf.trapno, 0, "exit 5: a signal interrupts the guest (tf_trapno 0)");
 	CHECK_EQ(usr1_hits, 1, "and its handler ran in vkernel context");
 	CHECK_EQ(tf.rip, 0x400000 + 42, "tf_rip = the interrupted guest rip");
 	thread_join(th, 0);
 
 	tf.rip = 0x800000000000UL;
-	CHECK_EQ(run(id, &tf, &vf), 0, "a non-canonical rip");
+	CHECK_EQ(vmspace_run(id, &tf, &vf), 0, "a non-canonical rip");
 	CHECK_EQ(tf.trapno, 9, "exit 6: T_PROTFLT, not a crash");
 
 	pt(0x4000)[0] = 0;	/* unmap the code page: the vkernel's pmap then invalidates */
 	CHECK_EQ(__dfly_sc5(491, L(id), 0x400000, 4096, MADV_INVAL, 0), 0, "vmspace_mcontrol(MADV_INVAL)");
 	tf.rip = 0x400000;
-	CHECK_EQ(run(id, &tf, &vf), 0, "run after INVAL");
+	CHECK_EQ(vmspace_run(id, &tf, &vf), 0, "run after INVAL");
 	CHECK_EQ(tf.trapno, 12, "exit 7: the stale translation is gone (fetch fault)");
 	CHECK_EQ(tf.err & 0x10, 0x10, "PGEX_I on an instruction fetch");
 
-	CHECK_EQ(run(id, (void *)8, &vf), -EFAULT, "vmspace_ctl with a bad trapframe -> EFAULT");
+	CHECK_EQ(vmspace_run(id, (void *)8, &vf), -EFAULT, "vmspace_ctl with a bad trapframe -> EFAULT");
 	CHECK_EQ(__dfly_sc4(488, 12345, 1, L(&tf), L(&vf)), -ENOENT, "unknown id -> ENOENT");
 	CHECK_EQ(__dfly_sc4(488, L(id), 2, L(&tf), L(&vf)), -EOPNOTSUPP, "cmd 2 -> EOPNOTSUPP");
 	CHECK_EQ(__dfly_sc5(492, L(id), L(&tf), 8, 0, 0), -EINVAL, "vmspace_pread -> EINVAL");
