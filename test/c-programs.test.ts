@@ -10,7 +10,7 @@ const KNOWN: Record<string, RegExp[]> = {
 };
 
 describe('C guest programs', () => {
-  for (const name of ['hello', 'files', 'memory', 'efault', 'signals', 'threads', 'time', 'sysctl', 'abi', 'libc', 'proc', 'events', 'vmspace', 'limits', 'jobctl', 'scmpipe']) {
+  for (const name of ['hello', 'files', 'memory', 'efault', 'signals', 'threads', 'time', 'sysctl', 'abi', 'libc', 'proc', 'events', 'vmspace', 'limits', 'jobctl', 'scmpipe', 'vkabi']) {
     it(name, () => {
       const r = vkemu([image('c', name), scratch()]);
       const bad = failures(r.stdout).filter((l) => !(KNOWN[name] ?? []).some((re) => re.test(l)));

@@ -10,6 +10,7 @@ import { ExecError, loadProgram } from './exec.js';
 import { FdTable, OpenFile } from './files/file.js';
 import { DEFAULT_MAX_FILES, Process } from './process.js';
 import { pushSigframe } from './sigframe.js';
+import { restartAfterSignal } from './restart.js';
 import type { GuestThread, Wait } from './thread.js';
 import { dispatchSyscall, type SyscallResult } from './syscalls/dispatch.js';
 import { ConsoleStream } from '../devices/console.js';
@@ -362,7 +363,8 @@ export class Machine {
       t.state = 'blocked';
       r.then((v) => {
         if (t.state === 'dead') return;
-        this.finishSyscall(t, v);
+        // SA_RESTART: the call runs again after the handler instead of failing (restart.ts).
+        this.finishSyscall(t, v === -E.EINTR && restartAfterSignal(t) ? 'justreturn' : v);
         this.makeRunnable(t);
       }, (err: unknown) => {
         this.log(`vkemu: internal error in a system call of ${t.label}: ${(err as Error).stack ?? err}`);

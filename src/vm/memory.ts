@@ -49,7 +49,8 @@ export function guestMmap(
   let at: number;
   if (fixed) {
     if (addr % PAGE !== 0) return -E.EINVAL;
-    if (addr + size > USER_TOP || addr + size < addr) return -E.ENOMEM;
+    // Outside the user address space: EINVAL, as DragonFly's vm_mmap says.
+    if (addr + size > USER_TOP || addr + size < addr) return -E.EINVAL;
     if (flags & MAP.TRYFIXED && !p.space.isFree(addr, size)) return -E.ENOMEM;
     at = addr;
   } else {

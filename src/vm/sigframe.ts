@@ -100,7 +100,10 @@ export function pushSigframe(t: GuestThread, d: SigDelivery): boolean {
   return true;
 }
 
-/** sigreturn: 0 (registers replaced) or a positive errno. */
+/** sigreturn's answer for a frame whose mc_cs is not a user selector: EINVAL plus SIGBUS (§4.6). */
+export const SIGRETURN_BAD_CS = -22;
+
+/** sigreturn: 0 (registers replaced), a positive errno, or SIGRETURN_BAD_CS. */
 export function popSigframe(t: GuestThread, ucp: number): number {
   const uc = t.proc.space.read(ucp, UCONTEXT_SIZE);
   if (!uc) return 14; // EFAULT
@@ -108,7 +111,7 @@ export function popSigframe(t: GuestThread, ucp: number): number {
   const rflags = uc.readBigUInt64LE(mc + 8 + 176);
   const cur = t.get(Reg.RFLAGS);
   if (((rflags ^ cur) & ~(PSL_USERCHANGE | PSL_RF) & 0xffffffffn) !== 0n) return 22;
-  if ((uc.readBigUInt64LE(mc + 8 + TF.CS) & 3n) !== 3n) return 22;
+  if ((uc.readBigUInt64LE(mc + 8 + TF.CS) & 3n) !== 3n) return SIGRETURN_BAD_CS;
   const w = words(uc, mc + 8, 200);
   if (w) {
     for (const [i, r] of TF_REGS) { t.u32[2 * r] = w[2 * i]; t.u32[2 * r + 1] = w[2 * i + 1]; }

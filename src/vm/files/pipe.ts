@@ -47,19 +47,14 @@ export class PipeEnd implements FileOps {
     this.pipe.notify();
     return n;
   }
-  read(buf: Buffer, _pos: number | null, _d: unknown, nonblock: boolean): IoResult {
+  read(buf: Buffer, _pos: number | null, _d: unknown, _nonblock: boolean): IoResult {
     if (this.writable) return -E.EBADF;
     if (this.pipe.chunks.length) return this.take(buf);
     if (this.pipe.writers === 0) return 0;
-    if (nonblock) return -E.EAGAIN;
-    return new Promise<number>((resolve) => {
-      const off = this.pipe.onChange(() => {
-        if (this.pipe.chunks.length || this.pipe.writers === 0) {
-          off();
-          resolve(this.pipe.chunks.length ? this.take(buf) : 0);
-        }
-      });
-    });
+    // Blocking callers wait with whenReady and try again: a wait of our own could
+    // not be cancelled, and after a signal (EINTR, SA_RESTART) it would swallow
+    // the next bytes written.
+    return -E.EAGAIN;
   }
   /** Room left; a write that finds none gets EAGAIN (blocking callers then wait). */
   space(): number {

@@ -193,7 +193,14 @@ function readv(s: Sys, write: boolean): SyscallResult | Promise<SyscallResult> {
   if (!e) return -E.EBADF;
   const buf = Buffer.alloc(total);
   const out = (n: number): number => (n <= 0 ? n : scatter(s, parts, buf, n));
-  const r = e.file.ops.read(buf, null, e.file, (e.file.flags & O.NONBLOCK) !== 0);
+  const nonblock = (e.file.flags & O.NONBLOCK) !== 0;
+  const r = e.file.ops.read(buf, null, e.file, nonblock);
+  if (r === -E.EAGAIN && !nonblock) {
+    return whenReady(s, e.file, 'in', false, 'readv', () => {
+      const n = e.file.ops.read(buf, null, e.file, true);
+      return typeof n === 'number' ? out(n) : -E.EIO;
+    });
+  }
   if (typeof r === 'number') return out(r);
   return s.m.block(s.t, 'readv', true, (done) => { r.then((n) => done(out(n))); });
 }

@@ -2,7 +2,7 @@
 import { E } from '../abi/errno.js';
 import { SIG, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, sigbit } from '../abi/signals.js';
 
-import { popSigframe, readSigset, writeSigset } from '../sigframe.js';
+import { popSigframe, readSigset, SIGRETURN_BAD_CS, writeSigset } from '../sigframe.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
 const UNBLOCKABLE = sigbit(SIG.SIGKILL) | sigbit(SIG.SIGSTOP);
@@ -87,7 +87,15 @@ export const signalSyscalls: SyscallDef[] = [
   },
   {
     num: 344, name: 'sigreturn', args: ['ptr'], ret: 'void', support: 'full',
-    fn: (s) => { const e = popSigframe(s.t, s.ptr(0)); return e ? -e : 'justreturn'; },
+    fn: (s) => {
+      const e = popSigframe(s.t, s.ptr(0));
+      // A kernel code selector in the frame: DragonFly posts SIGBUS (T_PROTFLT) and fails with EINVAL.
+      if (e === SIGRETURN_BAD_CS) {
+        s.m.postSignal(s.p, SIG.SIGBUS, s.t, 0);
+        return -E.EINVAL;
+      }
+      return e ? -e : 'justreturn';
+    },
   },
   {
     num: 53, name: 'sigaltstack', args: ['ptr', 'ptr'], support: 'full',
