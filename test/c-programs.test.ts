@@ -3,14 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { failures, image, scratch, vkemu } from './helpers.js';
 
 // Checks that cannot pass yet, each with its reason; everything else must pass.
-const KNOWN: Record<string, RegExp[]> = {
-  // The engine reports page faults at page granularity (the virtual-TLB fill
-  // callback sees only the page); exact si_addr/mc_addr is an open item.
-  memory: [/si_addr = faulting address/, /mc_addr = faulting address/, /mc_addr = 8/],
-};
+const KNOWN: Record<string, RegExp[]> = {};
 
 describe('C guest programs', () => {
-  for (const name of ['hello', 'files', 'memory', 'efault', 'signals', 'threads', 'time', 'sysctl', 'abi', 'libc', 'proc', 'events', 'vmspace', 'limits', 'jobctl', 'scmpipe', 'vkabi']) {
+  for (const name of ['hello', 'files', 'memory', 'efault', 'signals', 'threads', 'time', 'sysctl', 'abi', 'libc', 'proc', 'events', 'vmspace', 'limits', 'jobctl', 'scmpipe', 'vkabi', 'faultaddr']) {
     it(name, () => {
       const r = vkemu([image('c', name), scratch()]);
       const bad = failures(r.stdout).filter((l) => !(KNOWN[name] ?? []).some((re) => re.test(l)));

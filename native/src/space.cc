@@ -1,4 +1,5 @@
 #include "space.h"
+#include "decode.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -741,6 +742,29 @@ Napi::Value Space::Regions(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// The exact address of a data fault whose page the fill callback saw: from
+// the faulting instruction (decode.cc), kept only when it lies in that page
+// (or is an access that crosses into it: then the page's first byte, as CR2).
+uint64_t Space::exactDataFault(Thread* t, uint64_t faultVa) {
+  uint64_t page = faultVa & ~(kPage - 1);
+  uint8_t code[15];
+  size_t n = 0;
+  for (uint64_t a = t->regs[kRip]; n < sizeof code;) {
+    uint64_t avail = 0;
+    uint8_t* p = translate(a, 0, &avail);
+    if (!p) break;
+    size_t k = static_cast<size_t>(std::min<uint64_t>(avail, sizeof code - n));
+    memcpy(code + n, p, k);
+    n += k;
+    a += k;
+  }
+  uint64_t ea;
+  if (!faultAddress(code, n, t->regs, lastFaultAccess, &ea)) return faultVa;
+  if ((ea & ~(kPage - 1)) == page) return ea;
+  if (ea < page && page - ea < 64) return page;
+  return faultVa;
+}
+
 // run(thread, count) -> ExitReason; details land in the thread's slots.
 Napi::Value Space::Run(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -799,6 +823,7 @@ Napi::Value Space::Run(const Napi::CallbackInfo& info) {
     // reported at page granularity; fetch faults are exact when rip is there.
     uint64_t r = t->regs[kRip];
     if (lastFaultAccess == 2 && (r & ~(kPage - 1)) == (lastFaultAddr & ~(kPage - 1))) lastFaultAddr = r;
+    else if (lastFaultAccess != 2) lastFaultAddr = exactDataFault(t, lastFaultAddr);
     t->regs[kExitAddr] = lastFaultAddr;
     t->regs[kExitAccess] = static_cast<uint64_t>(lastFaultAccess);
     t->regs[kExitPresent] = lastFaultPresent ? 1 : 0;

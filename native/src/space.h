@@ -114,6 +114,8 @@ class Space : public Napi::ObjectWrap<Space> {
   uint8_t* translate(uint64_t va, int access, uint64_t* avail);
   bool copyIn(uint64_t va, void* dst, uint64_t len);
   bool copyOut(uint64_t va, const void* src, uint64_t len);
+  // The exact address of a data fault on the page of faultVa (decode.cc), or faultVa.
+  uint64_t exactDataFault(Thread* t, uint64_t faultVa);
 
   // The thread whose registers are live in the engine, if any.
   Thread* loaded = nullptr;
