@@ -11,6 +11,13 @@
 #include <sys/wait.h>
 #include <vktest.h>
 
+pid_t vfork_(void);
+/* vfork as libc makes it: the return address waits in a register, because the
+ * child returns through (and pops) the stack the parent will use after it. */
+__asm__(".globl vfork_\nvfork_:\n\tpop %rsi\n\tmov $66, %eax\n\tsyscall\n\tjc 1f\n"
+        "\ttest %edx, %edx\n\tjz 2f\n\txor %eax, %eax\n2:\tpush %rsi\n\tret\n"
+        "1:\tmov $-1, %rax\n\tpush %rsi\n\tret\n");
+
 int main(void)
 {
 	int fds[2] = { -1, -1 };
@@ -83,6 +90,27 @@ int main(void)
 		CHECK_EQ(st >> 8, 0, "the child saw the lock (EAGAIN, F_GETLK with our pid) and locked a free range (bits %d)", st >> 8);
 		close(lf);
 		unlink("/tmp/vkemu-reclock");
+	}
+	{
+		/* vfork: the child runs in our address space and we wait until it exits or execs. */
+		volatile int shared = 0;
+		pid_t c = vfork_();
+		if (c == 0) {
+			shared = 42;
+			_exit(7);
+		}
+		int st = 0;
+		CHECK(c > 0 && waitpid(c, &st, 0) == c && (st >> 8) == 7, "vfork child exited 7 (status 0x%x)", st);
+		CHECK_EQ(shared, 42, "what the vfork child wrote is in our memory");
+		c = vfork_();
+		if (c == 0) {
+			char *av[] = { "/nonexistent/program", 0 };
+			execve(av[0], av, 0);
+			shared = errno;	/* posix_spawn reports exec errors this way */
+			_exit(127);
+		}
+		waitpid(c, &st, 0);
+		CHECK_EQ(shared, ENOENT, "a failed exec's errno reaches the parent through shared memory");
 	}
 	return vkt_done();
 }

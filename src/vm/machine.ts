@@ -549,7 +549,8 @@ export class Machine {
     p.fds.closeAll();
     for (const vs of p.vmspaces.values()) vs.space.close();
     p.vmspaces.clear();
-    p.space.close();
+    if (p.vforkOf) p.vforkOf.release();
+    else if (!p.children.some((c) => c.vforkOf?.parent === p)) p.space.close();
     const parent = p.parent;
     if (parent && parent.state === 'running' && !autoReaps(parent)) {
       this.postSignal(parent, SIG.SIGCHLD);
@@ -610,7 +611,9 @@ export class Machine {
     }
     for (const other of p.threads.values()) if (other !== t) this.endThread(other);
     t.cpu = cpu;
-    old.close();
+    // A vfork child hands the borrowed space back to its parent instead.
+    if (p.vforkOf) p.vforkOf.release();
+    else old.close();
     space.setFast(p.pid, true);
     p.fds.closeOnExec();
     for (const a of p.sigactions) if (a.handler > 1n) { a.handler = 0n; a.flags = 0; a.mask = 0n; }

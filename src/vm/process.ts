@@ -24,6 +24,11 @@ export class Process {
   state: ProcState = 'running';
   /** wait4 status word once a zombie. */
   status = 0;
+  /**
+   * vfork: the child runs in its parent's address space until it execs or
+   * exits; then `release` lets the parent go on (the space is not the child's to close).
+   */
+  vforkOf: { parent: Process; release: () => void } | undefined;
   /** Job control: stopped by a stop signal (its threads do not run until SIGCONT). */
   stopped = false;
   /** A stop or continue not yet reported to a waiting parent (WUNTRACED / WCONTINUED). */

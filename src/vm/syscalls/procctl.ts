@@ -10,18 +10,23 @@ import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
 const ARG_MAX = 262144;
 
-function fork(s: Sys): SyscallResult {
+function fork(s: Sys, vfork = false): SyscallResult | Promise<SyscallResult> {
   const m = s.m, p = s.p, t = s.t;
   if ([...m.procs.values()].filter((x) => x.state === 'running').length >= (m.opts.maxProcs ?? DEFAULT_MAX_PROCS)) return -E.EAGAIN;
   let space;
-  try {
-    space = m.engine.createSpace();
-  } catch {
-    return -E.EAGAIN;
-  }
-  if (space.copyFrom(p.space) < 0) {
-    space.close();
-    return -E.ENOMEM;
+  if (vfork) {
+    // The child borrows the parent's address space; the parent waits (below).
+    space = p.space;
+  } else {
+    try {
+      space = m.engine.createSpace();
+    } catch {
+      return -E.EAGAIN;
+    }
+    if (space.copyFrom(p.space) < 0) {
+      space.close();
+      return -E.ENOMEM;
+    }
   }
   const c = new Process(m.allocPid(), p, space, p.fds.clone(), p.cwd);
   c.sigactions = p.sigactions.map((a) => ({ ...a }));
@@ -50,7 +55,20 @@ function fork(s: Sys): SyscallResult {
   m.procs.set(c.pid, c);
   space.setFast(c.pid, true);
   m.makeRunnable(ct);
-  return [c.pid, 0];
+  if (!vfork) return [c.pid, 0];
+  // vfork: the parent sleeps, not interruptibly, until the child execs or exits.
+  return m.block(t, 'vfork', false, (done) => {
+    c.vforkOf = {
+      parent: p,
+      release: () => {
+        c.vforkOf = undefined;
+        // A parent that was killed meanwhile left the space to its child to close.
+        if (p.state !== 'running') space.close();
+        else p.space.setFast(p.pid, true);
+        done(c.pid);
+      },
+    };
+  }).then((pid): SyscallResult => [pid, 0]);
 }
 
 /** argv/envp vectors: strings until a NULL pointer. */
@@ -240,7 +258,7 @@ export function autoReaps(parent: Process): boolean {
 
 export const procctlSyscalls: SyscallDef[] = [
   { num: 2, name: 'fork', args: [], support: 'full', fn: fork },
-  { num: 66, name: 'vfork', args: [], support: 'partial', note: 'a full copy, like fork; the parent is not suspended', fn: fork },
+  { num: 66, name: 'vfork', args: [], support: 'full', note: "the child runs in the parent's address space; the parent waits until it execs or exits", fn: (s) => fork(s, true) },
   { num: 59, name: 'execve', args: ['path', 'ptr', 'ptr'], support: 'full', note: 'DragonFly ELF and #! scripts; Linux programs get ENOEXEC', fn: execve },
   { num: 7, name: 'wait4', args: ['int', 'ptr', 'hex', 'ptr'], support: 'full', fn: wait4 },
   { num: 548, name: 'wait6', args: ['int', 'int', 'ptr', 'hex', 'ptr', 'ptr'], support: 'partial', note: 'P_PID, P_PGID, P_ALL; exits only', fn: wait6 },
