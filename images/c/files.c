@@ -334,6 +334,35 @@ static void test_fifo(void)
 	unlink(l);
 }
 
+
+/* A working directory deeper than the host's PATH_MAX: relative names still work. */
+static void test_deep_cwd(void)
+{
+	char name[101];
+	memset(name, 'd', 100);
+	name[100] = 0;
+	char top[512];
+	CHECK(getcwd(top, sizeof(top)) != 0, "getcwd before descending");
+	CHECK_EQ(chdir(dir), 0, "chdir into the scratch directory");
+	int ok = 1;
+	for (int i = 0; i < 45 && ok; i++)
+		ok = mkdir(name, 0755) == 0 && chdir(name) == 0;
+	CHECK(ok, "mkdir + chdir 45 levels of 100-character names (4545 bytes deep)");
+	int fd = open("leaf", O_RDWR | O_CREAT, 0644);
+	CHECK(fd >= 0 && write(fd, "x", 1) == 1, "a file at the bottom");
+	close(fd);
+	struct stat st;
+	CHECK(stat("leaf", &st) == 0 && st.st_size == 1, "stat it by a relative name");
+	CHECK_EQ(unlink("leaf"), 0, "unlink it");
+	ok = 1;
+	for (int i = 0; i < 45 && ok; i++)
+		ok = chdir("..") == 0 && rmdir(name) == 0;
+	CHECK(ok, "climb back up, removing each level");
+	struct stat here, want;
+	CHECK(stat(".", &here) == 0 && stat(dir, &want) == 0 && here.st_ino == want.st_ino, "back where we started");
+	chdir(top);
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = argc > 1 ? argv[1] : "/tmp";
@@ -344,6 +373,7 @@ int main(int argc, char **argv)
 	test_append_fcntl_dup();
 	test_dirs_links();
 	test_fifo();
+	test_deep_cwd();
 	unlink(path("a.txt"));
 	CHECK_EQ(rmdir(dir), 0, "remove scratch dir");
 	return vkt_done();

@@ -11,6 +11,7 @@ import { FdTable, OpenFile } from './files/file.js';
 import { DEFAULT_MAX_FILES, Process } from './process.js';
 import { pushSigframe } from './sigframe.js';
 import { restartAfterSignal } from './restart.js';
+import { dropCwd, relativeToCwd } from './cwd.js';
 import type { GuestThread, Wait } from './thread.js';
 import { dispatchSyscall, type SyscallResult } from './syscalls/dispatch.js';
 import { ConsoleStream } from '../devices/console.js';
@@ -114,8 +115,8 @@ export class Machine {
       }
       return guest;
     }
-    const host = path.resolve(p?.cwd ?? process.cwd(), guest);
-    // A trailing slash means "must be a directory": keep it for the host call.
+    if (p) return relativeToCwd(p, guest);
+    const host = path.resolve(process.cwd(), guest);
     return guest.endsWith('/') && !host.endsWith('/') ? host + '/' : host;
   }
 
@@ -549,6 +550,7 @@ export class Machine {
     p.fds.closeAll();
     for (const vs of p.vmspaces.values()) vs.space.close();
     p.vmspaces.clear();
+    dropCwd(p);
     if (p.vforkOf) p.vforkOf.release();
     else if (!p.children.some((c) => c.vforkOf?.parent === p)) p.space.close();
     const parent = p.parent;

@@ -29,6 +29,8 @@ export class Process {
    * exits; then `release` lets the parent go on (the space is not the child's to close).
    */
   vforkOf: { parent: Process; release: () => void } | undefined;
+  /** O_PATH host descriptor of the cwd while its path is too long for the host (cwd.ts). */
+  cwdFd: number | undefined;
   /** Job control: stopped by a stop signal (its threads do not run until SIGCONT). */
   stopped = false;
   /** A stop or continue not yet reported to a waiting parent (WUNTRACED / WCONTINUED). */

@@ -12,6 +12,7 @@ import { FALLBACK_POLL_MS } from '../files/hostwatch.js';
 import { conflict, F_RDLCK, F_UNLCK, F_WRLCK, onRelease, setLock } from '../files/reclocks.js';
 import { SIG } from '../abi/signals.js';
 import { fifoStat, openNamedPipe } from './fifo.js';
+import { setCwd } from '../cwd.js';
 import { findDeviceNode } from '../../devices/nodes.js';
 import '../../devices/tap.js'; // registers /dev/tap and /dev/tapN
 import { noteDiskLockConflict, noteDiskOpenRefused } from '../../devices/vkdisk.js';
@@ -462,14 +463,20 @@ export const fsSyscalls: SyscallDef[] = [
   {
     num: 12, name: 'chdir', args: ['path'], support: 'full',
     fn: (s) => {
+      const g = cstring(s, s.ptr(0));
+      if (typeof g === 'number') return g;
       const h = pathArg(s, 0);
       if (typeof h === 'number') return h;
-      return guard(() => { if (!fs.statSync(h).isDirectory()) return -E.ENOTDIR; s.p.cwd = path.resolve(h); return 0; });
+      return guard(() => {
+        if (!fs.statSync(h).isDirectory()) return -E.ENOTDIR;
+        setCwd(s.p, g.startsWith('/') ? path.resolve(h) : path.resolve(s.p.cwd, g), h);
+        return 0;
+      });
     },
   },
   {
     num: 13, name: 'fchdir', args: ['fd'], support: 'full',
-    fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; if (e.file.ops.kind !== 'dir' || !e.file.ops.hostPath) return -E.ENOTDIR; s.p.cwd = livePath(e.file.ops.hostFd, e.file.ops.hostPath); return 0; },
+    fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; if (e.file.ops.kind !== 'dir' || !e.file.ops.hostPath) return -E.ENOTDIR; const hf = e.file.ops.hostFd; return guard(() => { setCwd(s.p, livePath(hf, e.file.ops.hostPath!), hf !== undefined ? `/proc/self/fd/${hf}` : e.file.ops.hostPath!); return 0; }); },
   },
   {
     num: 326, name: '__getcwd', args: ['ptr', 'size'], support: 'full',

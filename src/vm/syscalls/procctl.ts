@@ -5,6 +5,7 @@ import { E } from '../abi/errno.js';
 import { SA_NOCLDWAIT, SIG } from '../abi/signals.js';
 import { ExecError } from '../exec.js';
 import { DEFAULT_MAX_PROCS, Process } from '../process.js';
+import { inheritCwd } from '../cwd.js';
 import { cstring } from './util.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
@@ -29,6 +30,7 @@ function fork(s: Sys, vfork = false): SyscallResult | Promise<SyscallResult> {
     }
   }
   const c = new Process(m.allocPid(), p, space, p.fds.clone(), p.cwd);
+  inheritCwd(c, p);
   c.sigactions = p.sigactions.map((a) => ({ ...a }));
   c.umask = p.umask;
   c.rlimits = new Map([...p.rlimits].map(([k, v]) => [k, { ...v }]));
