@@ -106,4 +106,15 @@ describe('bin/vkemu', () => {
     expect(out).toContain('parent got winch=1 int=1');
     expect(out).toContain('child got winch=1 int=1');
   });
+
+  it('input waiting on stdin is seen by the first non-blocking console read (a vkernel at mountroot>)', async () => {
+    const child = spawn(VKEMU, [image('c', 'consolepoll')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.write('abc');
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.stdin.destroy();
+    expect(out).toContain("first non-blocking read: 1 'a'");
+    expect(code).toBe(0);
+  });
 });

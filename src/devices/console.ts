@@ -17,6 +17,7 @@ export const TIOCGETA = 0x402c7413, TIOCSETA = 0x802c7414, TIOCSETAW = 0x802c741
 
 /** The user's terminal as the guest's controlling tty: its foreground process group (0: the first process's). */
 export const terminal = { foreground: 0 };
+const POLLIN = 1; // Linux
 const L_TCGETS = 0x5401, L_TCSETS = 0x5402, L_TCSETSW = 0x5403, L_TCSETSF = 0x5404,
   L_TIOCGWINSZ = 0x5413, L_TIOCSWINSZ = 0x5414, L_FIONREAD = 0x541b;
 
@@ -107,6 +108,18 @@ export class ConsoleStream implements FileOps {
     if (this.buffered.length) return this.take(buf);
     if (this.eof) return 0;
     if (nonblock) {
+      // Before Node's stream owns fd 0, input already waiting in the host's
+      // pipe or terminal is read here: a vkernel polls its console this way
+      // at mountroot> before anything else has read it.
+      if (this.hostFd === 0 && !this.streaming && this.host.pollFd(0, POLLIN) > 0) {
+        try {
+          const n = fs.readSync(0, buf, 0, buf.length, null);
+          if (n === 0) this.eof = true;
+          return n;
+        } catch (e) {
+          return -fromNodeError(e);
+        }
+      }
       void this.fill();
       return -E.EAGAIN;
     }
