@@ -10,6 +10,7 @@
 #include <sys/sysctl.h>
 #include <sys/resource.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <vktest.h>
 
 int main(void)
@@ -165,6 +166,15 @@ int main(void)
 		CHECK(ifinfos >= 1, "RTM_IFINFO messages (%d)", ifinfos);
 		CHECK(lo0, "lo0 is listed as a loopback interface with its link address");
 		CHECK(loaddr, "an RTM_NEWADDR gives lo0 the address 127.0.0.1");
+	}
+	/* varsym: what libc's uname() asks first; reboot is not the guest's to do. */
+	{
+		char vb[16] = { 0 };
+		CHECK_EQ(__dfly_sc4(451, 0, (long)"vkemu_unset", (long)vb, sizeof(vb)), -ENOENT, "varsym_get of an unset name -> ENOENT");
+		CHECK_EQ(__dfly_sc3(450, 0, (long)"vkemu_test", (long)"42"), 0, "varsym_set");
+		CHECK_EQ(__dfly_sc4(451, 0, (long)"vkemu_test", (long)vb, sizeof(vb)), 3, "varsym_get returns strlen + 1");
+		CHECK(strcmp(vb, "42") == 0, "and the value");
+		CHECK_EQ(__dfly_sc1(55, 0), -EPERM, "reboot(2) -> EPERM");
 	}
 	return vkt_done();
 }

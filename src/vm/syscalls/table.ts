@@ -2,6 +2,7 @@
 import { eventSyscalls } from './event.js';
 import { fsSyscalls } from './fs.js';
 import { fifoSyscalls } from './fifo.js';
+import { varsymSyscalls } from './varsym.js';
 import { lwpSyscalls } from './lwp.js';
 import { memSyscalls } from './mem.js';
 import { procSyscalls } from './proc.js';
@@ -20,7 +21,7 @@ export const SYS_MAX = 552;
 export const ALL_SYSCALLS: SyscallDef[] = [
   ...fsSyscalls, ...memSyscalls, ...procSyscalls, ...signalSyscalls, ...lwpSyscalls, ...timeSyscalls,
   ...sysctlSyscalls, ...eventSyscalls, ...procctlSyscalls, ...socketSyscalls, ...statfsSyscalls, ...vmspaceSyscalls, ...timesSyscalls,
-  ...fifoSyscalls,
+  ...fifoSyscalls, ...varsymSyscalls,
 ];
 
 export const TABLE: (SyscallDef | undefined)[] = new Array(SYS_MAX);
@@ -33,7 +34,7 @@ for (const d of ALL_SYSCALLS) {
 export const KNOWN_NAMES: Record<number, string> = {
   21: 'mount', 22: 'unmount', 26: 'ptrace',
 
-  34: 'chflags', 35: 'fchflags', 55: 'reboot', 56: 'revoke', 61: 'chroot',
+  34: 'chflags', 35: 'fchflags', 56: 'revoke', 61: 'chroot',
   83: 'setitimer', 86: 'getitimer',
   164: 'uname',
   251: 'rfork', 345: 'sigtimedwait', 346: 'sigwaitinfo', 

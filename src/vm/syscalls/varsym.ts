@@ -1,0 +1,37 @@
+// Variant symlink variables (varsym_set/get/list): libc's uname() asks for
+// overrides of the system names, and scripts may set their own. One table for
+// the whole guest (DragonFly keeps system, user and process levels apart).
+import { E } from '../abi/errno.js';
+import { cstring } from './util.js';
+import type { Sys, SyscallDef, SyscallResult } from './types.js';
+
+const MAXVARSYM_NAME = 64, MAXVARSYM_DATA = 256;
+const vars = new Map<string, string>();
+
+function set(s: Sys): SyscallResult {
+  const name = cstring(s, s.ptr(1), MAXVARSYM_NAME);
+  if (typeof name === 'number') return name;
+  if (!s.ptr(2)) return vars.delete(name) ? 0 : -E.ENOENT;
+  const data = cstring(s, s.ptr(2), MAXVARSYM_DATA);
+  if (typeof data === 'number') return data;
+  vars.set(name, data);
+  return 0;
+}
+
+/** The value's length + 1; the value itself when it fits in bufsize, else "" (DragonFly's rules). */
+function get(s: Sys): SyscallResult {
+  const name = cstring(s, s.ptr(1), MAXVARSYM_NAME);
+  if (typeof name === 'number') return name;
+  const v = vars.get(name);
+  if (v === undefined) return -E.ENOENT;
+  const data = Buffer.from(v + '\0');
+  const room = s.int(3);
+  if (room > 0 && !s.p.space.write(s.ptr(2), room >= data.length ? data : Buffer.alloc(1))) return -E.EFAULT;
+  return data.length;
+}
+
+export const varsymSyscalls: SyscallDef[] = [
+  { num: 450, name: 'varsym_set', args: ['int', 'str', 'str'], support: 'partial', note: 'one table for every level', fn: set },
+  { num: 451, name: 'varsym_get', args: ['hex', 'str', 'ptr', 'int'], support: 'partial', note: 'one table for every level; no wildcards', fn: get },
+  { num: 55, name: 'reboot', args: ['hex'], support: 'full', note: 'EPERM: a guest does not reboot the host', fn: () => -E.EPERM },
+];
