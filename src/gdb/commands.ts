@@ -124,6 +124,10 @@ function breakpoint(s: Session, insert: boolean, args: string): Reply {
   const addr = parseHexNum(m[2])!;
   const kind = parseInt(m[3], 16);
   const t = s.target;
+  // Software breakpoints are gdb's own (int3 written with M/X, as for a
+  // stub without Z0): an engine code hook per breakpoint occasionally
+  // corrupted a multi-threaded guest (Go's runtime) under Unicorn 2.1.
+  if (type === 0) return '';
   if (type <= 1) {
     if (insert) t.addBreakpoint(addr, type === 1);
     else t.removeBreakpoint(addr, type === 1);
@@ -185,7 +189,7 @@ function threadExtra(d: DebugThread): string {
 
 const SUPPORTED = [
   `PacketSize=${PACKET_SIZE.toString(16)}`, 'QStartNoAckMode+', 'qXfer:features:read+', 'qXfer:exec-file:read+',
-  'qXfer:auxv:read+', 'qXfer:libraries-svr4:read+', 'QPassSignals+', 'swbreak+', 'hwbreak+', 'vContSupported+',
+  'qXfer:auxv:read+', 'qXfer:libraries-svr4:read+', 'QPassSignals+', 'hwbreak+', 'vContSupported+',
 ].join(';');
 
 type Handler = (s: Session, args: string, raw: Buffer) => Reply;
