@@ -18,7 +18,7 @@ import path from 'node:path';
 import { atExit } from './cleanup.js';
 import { renderDevicesSvg, type Row } from './devices-svg.js';
 import { GUEST_IP, HOST_IP, PEER_IP, makeNetns, netUnavailable, removeNetns, type Netns } from './netns.js';
-import { VkConsole } from './vkconsole.js';
+import { Vkmini } from '../test/vkmini-console.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const VKEMU = path.join(ROOT, 'bin/vkemu');
@@ -100,6 +100,14 @@ function fill(file: string, mb: number): void {
   }
 }
 
+/** vkmini for one benchmark round, killed too if the benchmark is interrupted. */
+function boot(args: string[], netns?: string): Vkmini {
+  const vk = new Vkmini(args, netns);
+  const forget = atExit(() => vk.kill());
+  void vk.exit.then(forget);
+  return vk;
+}
+
 // ---------------------------------------------------------------- vkd and vcd
 
 async function diskAndCd(doDisk: boolean, doCd: boolean, rows: Row[]): Promise<void> {
@@ -127,16 +135,16 @@ async function diskAndCd(doDisk: boolean, doCd: boolean, rows: Row[]): Promise<v
         hcd.push(mbps(c.bytes!, c.seq_read_ns!));
       }
       log(`vkd/vcd round ${r}/${ROUNDS}: vkmini`);
-      const vk = new VkConsole(ROOT, ['-m', '64m', '-n', '2', '-i', path.join(dir, 'memimg'),
+      const vk = boot(['-m', '64m', '-n', '2', '-i', path.join(dir, 'memimg'),
         ...(doDisk ? ['-r', `${img}:BENCH`] : []), ...(doCd ? ['-c', iso] : [])]);
       try {
-        await vk.booted();
-        if (doDisk) g.push(diskRates(keep('guest_dbench', await vk.json(`dbench 0 ${DISK_MB} ${NRAND}`))));
+        await vk.booted(30_000);
+        if (doDisk) g.push(diskRates(keep('guest_dbench', await vk.json(`dbench 0 ${DISK_MB} ${NRAND}`, 120_000))));
         if (doCd) {
-          const c = keep('guest_cdbench', await vk.json(`cdbench 0 ${CD_MB}`));
+          const c = keep('guest_cdbench', await vk.json(`cdbench 0 ${CD_MB}`, 120_000));
           gcd.push(mbps(c.bytes!, c.seq_read_ns!));
         }
-        await vk.halt();
+        await vk.halt().catch(() => undefined);
       } finally {
         vk.kill();
       }
@@ -213,15 +221,15 @@ async function nic(rows: Row[]): Promise<void> {
     const g: NetFig[] = [], v: NetFig[] = [], gping: Fig[] = [], hping: Fig[] = [], vping: Fig[] = [], vping2: Fig[] = [];
     for (let r = 1; r <= ROUNDS; r++) {
       log(`vke round ${r}/${ROUNDS}: vkmini on TAP + bridge0`);
-      const vk = new VkConsole(ROOT, ['-m', '64m', '-n', '2', '-i', path.join(dir, 'memimg'), '-I', `auto:bridge0:${GUEST_IP}/24`], n.main);
+      const vk = boot(['-m', '64m', '-n', '2', '-i', path.join(dir, 'memimg'), '-I', `auto:bridge0:${GUEST_IP}/24`], n.main);
       try {
-        await vk.booted();
+        await vk.booted(30_000);
         const rcv = await receiver(n.main);
         const s = keep('guest_udp', await vk.json(`netbench udp ${HOST_IP} ${UDP_PORT} ${FRAMES} ${NET_SECONDS}`, (NET_SECONDS + 30) * 1000));
         g.push(udpRates(s, keep('guest_udp_recv', await rcv.count)));
         gping.push(keep('guest_ping', await vk.json(`netbench ping ${HOST_IP} ${PINGS}`, PINGS * 2000)));
         hping.push(keep('host_ping_guest', ping8(n.main, GUEST_IP)));
-        await vk.halt();
+        await vk.halt().catch(() => undefined);
       } finally {
         vk.kill();
       }

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export const ROOT = path.resolve(import.meta.dirname, '..');
+/** The project root, from test/ under vitest or from dist/test/ when compiled (the benchmarks use it). */
+export const ROOT = path.resolve(import.meta.dirname, path.basename(path.resolve(import.meta.dirname, '..')) === 'dist' ? '../..' : '..');
 export const VKEMU = path.join(ROOT, 'bin/vkemu');
 
 export interface RunResult { status: number; stdout: string; stderr: string }

@@ -1,8 +1,8 @@
-// vkmini driven from tests: its console on pipes, commands typed at its
-// prompt, waits with a clear message and the console's contents on timeout.
+// vkmini driven through its console on pipes, for the tests and the device
+// benchmarks: commands typed at its prompt, waits that end with a clear
+// message (and the console's contents) on a timeout or when vkemu exits.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
-import { afterEach } from 'vitest';
 import { ROOT, VKEMU } from './helpers.js';
 
 export const KERNEL = path.join(ROOT, 'images/build/vkmini/kernel');
@@ -10,11 +10,13 @@ export const PROMPT = 'vkmini# ';
 export const HALTED = 'The operating system has halted.';
 
 const running = new Set<Vkmini>();
-/** Every test file that boots vkmini gets this: no kernel outlives its test. */
-afterEach(() => {
-  for (const v of running) v.child.kill('SIGKILL');
+
+/** Kill every running vkmini and wait (at most 5 s) until they are gone. Tests call it after each test. */
+export async function killAll(): Promise<void> {
+  for (const v of running) v.kill();
+  await within(Promise.all([...running].map((v) => v.exit)), 5_000, 'vkemu to die').catch(() => undefined);
   running.clear();
-});
+}
 
 /** A running vkmini (kernel options in `args`), optionally inside a network namespace. */
 export class Vkmini {
@@ -22,6 +24,7 @@ export class Vkmini {
   err = '';
   readonly child: ChildProcessWithoutNullStreams;
   readonly exit: Promise<number | null>;
+  private exited = false;
   private checks = new Set<() => void>();
 
   constructor(args: string[], netns?: string) {
@@ -29,7 +32,13 @@ export class Vkmini {
     this.child = netns ? spawn('ip', ['netns', 'exec', netns, ...argv], { cwd: ROOT }) : spawn(argv[0]!, argv.slice(1), { cwd: ROOT });
     this.child.stdout.setEncoding('utf8').on('data', (d: string) => { this.out += d; this.changed(); });
     this.child.stderr.setEncoding('utf8').on('data', (d: string) => { this.err += d; this.changed(); });
-    this.exit = new Promise((resolve) => this.child.on('close', (code) => { this.changed(); resolve(code); }));
+    this.child.stdin.on('error', () => undefined); // vkemu gone: the waits report it
+    this.exit = new Promise((resolve) => this.child.on('close', (code) => {
+      this.exited = true;
+      running.delete(this);
+      this.changed();
+      resolve(code);
+    }));
     running.add(this);
   }
 
@@ -37,16 +46,20 @@ export class Vkmini {
     for (const c of [...this.checks]) c();
   }
 
+  /** Until pred holds; fails after `ms`, or as soon as vkemu exits without it. */
   waitFor(pred: () => boolean, what: string, ms = 15_000): Promise<void> {
-    if (pred()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const done = (): void => { clearTimeout(timer); this.checks.delete(check); };
-      const check = (): void => { if (pred()) { done(); resolve(); } };
-      const timer = setTimeout(() => {
+      const fail = (why: string): void => {
         done();
-        reject(new Error(`timed out waiting for ${what}\n--- stdout ---\n${this.out}\n--- stderr ---\n${this.err}`));
-      }, ms);
+        reject(new Error(`${why} waiting for ${what}\n--- stdout ---\n${this.out}\n--- stderr ---\n${this.err}`));
+      };
+      const check = (): void => {
+        if (pred()) { done(); resolve(); } else if (this.exited) fail('vkemu exited');
+      };
+      const done = (): void => { clearTimeout(timer); this.checks.delete(check); };
+      const timer = setTimeout(() => fail(`timed out after ${ms / 1000} s`), ms);
       this.checks.add(check);
+      check();
     });
   }
 
@@ -58,8 +71,8 @@ export class Vkmini {
     this.child.stdin.write(text);
   }
 
-  booted(): Promise<void> {
-    return this.waitFor(() => this.out.includes(PROMPT), 'the first prompt');
+  booted(ms?: number): Promise<void> {
+    return this.waitFor(() => this.out.includes(PROMPT), 'the first prompt', ms);
   }
 
   /** Type a command line and return what the console shows until the next prompt. */
@@ -71,14 +84,20 @@ export class Vkmini {
     return this.out.slice(start);
   }
 
+  /** Run a benchmark command and parse the JSON line it printed. */
+  async json(line: string, ms?: number): Promise<Record<string, number>> {
+    const text = await this.cmd(line, ms);
+    const j = text.split('\n').find((l) => l.startsWith('{"bench"'));
+    if (!j) throw new Error(`vkmini '${line}' printed no figures: ${text.trim().split('\n').slice(0, 3).join(' | ')}`);
+    return JSON.parse(j) as Record<string, number>;
+  }
+
   /** Wait for the halt message, then for the exit status. */
   async halted(): Promise<number | null> {
     await this.waitFor(() => this.out.includes(HALTED), 'the halt message');
     // vkemu does not exit while a host read of its stdin is pending: end the pipe.
     this.child.stdin.end();
-    const code = await within(this.exit, 10_000, 'vkemu to exit after halt');
-    running.delete(this);
-    return code;
+    return within(this.exit, 10_000, 'vkemu to exit after halt');
   }
 
   /** Type `halt` and return the exit status. */
@@ -86,13 +105,10 @@ export class Vkmini {
     this.send('halt\n');
     return this.halted();
   }
-}
 
-/** Kill every running vkmini and wait (at most 5 s) until they are gone. */
-export async function killAll(): Promise<void> {
-  for (const v of running) v.child.kill('SIGKILL');
-  await within(Promise.all([...running].map((v) => v.exit)), 5_000, 'vkemu to die').catch(() => undefined);
-  running.clear();
+  kill(): void {
+    if (!this.exited) this.child.kill('SIGKILL');
+  }
 }
 
 function within<V>(p: Promise<V>, ms: number, what: string): Promise<V> {

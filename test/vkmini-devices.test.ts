@@ -6,9 +6,11 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT, VKEMU, scratch } from './helpers.js';
 import { KERNEL, killAll, Vkmini } from './vkmini-console.js';
+
+afterEach(killAll);
 
 const BUILD = path.join(ROOT, 'images/build/vkmini');
 const T = 30_000;

@@ -4,9 +4,11 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT, VKEMU, scratch } from './helpers.js';
-import { HALTED, KERNEL, PROMPT, Vkmini } from './vkmini-console.js';
+import { HALTED, KERNEL, killAll, PROMPT, Vkmini } from './vkmini-console.js';
+
+afterEach(killAll);
 
 const T = 20_000;
 
