@@ -13,8 +13,11 @@ const O_PATH = 0o10000000, O_DIRECTORY = 0o200000;
 /** The host path of `guest` relative to p's cwd. */
 export function relativeToCwd(p: Process, guest: string): string {
   if (p.cwdFd !== undefined) return `/proc/self/fd/${p.cwdFd}/${guest}`;
-  const host = path.resolve(p.cwd, guest);
-  // A trailing slash means "must be a directory": keep it for the host call.
+  return keepSlash(guest, path.resolve(p.cwd, guest));
+}
+
+/** path.resolve drops a trailing slash, which means "must be a directory": keep it for the host call. */
+export function keepSlash(guest: string, host: string): string {
   return guest.endsWith('/') && !host.endsWith('/') ? host + '/' : host;
 }
 

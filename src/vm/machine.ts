@@ -11,7 +11,7 @@ import { FdTable, OpenFile } from './files/file.js';
 import { DEFAULT_MAX_FILES, Process } from './process.js';
 import { pushSigframe } from './sigframe.js';
 import { restartAfterSignal } from './restart.js';
-import { dropCwd, relativeToCwd } from './cwd.js';
+import { dropCwd, keepSlash, relativeToCwd } from './cwd.js';
 import type { GuestThread, Wait } from './thread.js';
 import { dispatchSyscall, type SyscallResult } from './syscalls/dispatch.js';
 import { ConsoleStream } from '../devices/console.js';
@@ -116,8 +116,7 @@ export class Machine {
       return guest;
     }
     if (p) return relativeToCwd(p, guest);
-    const host = path.resolve(process.cwd(), guest);
-    return guest.endsWith('/') && !host.endsWith('/') ? host + '/' : host;
+    return keepSlash(guest, path.resolve(process.cwd(), guest));
   }
 
   /** Host path -> the guest's view of it (strips the -L root). */

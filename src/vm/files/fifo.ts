@@ -7,7 +7,7 @@
 // vkemu meet through a FIFO; another program on the host does not.
 import { E } from '../abi/errno.js';
 import { O } from '../abi/flags.js';
-import type { FileOps, IoResult, StatInfo } from './file.js';
+import type { FileOps, IoResult, OpenFile, StatInfo } from './file.js';
 import { PipeBuffer, PipeEnd } from './pipe.js';
 
 const fifos = new Map<string, PipeBuffer>();
@@ -16,7 +16,7 @@ const fifos = new Map<string, PipeBuffer>();
 class FifoDuplex implements FileOps {
   readonly kind = 'pipe';
   constructor(private readonly r: PipeEnd, private readonly w: PipeEnd) {}
-  read(buf: Buffer, pos: number | null, d: never, nonblock: boolean): IoResult { return this.r.read(buf, pos, d, nonblock); }
+  read(buf: Buffer, pos: number | null, d: OpenFile, nonblock: boolean): IoResult { return this.r.read(buf, pos, d, nonblock); }
   write(buf: Buffer): IoResult { return this.w.write(buf); }
   ready(dir: 'in' | 'out'): boolean { return dir === 'in' ? this.r.ready('in') : this.w.ready('out'); }
   watch(changed: () => void): () => void { return this.r.watch(changed); }

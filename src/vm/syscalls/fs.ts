@@ -465,7 +465,7 @@ export const fsSyscalls: SyscallDef[] = [
     fn: (s) => {
       const g = cstring(s, s.ptr(0));
       if (typeof g === 'number') return g;
-      const h = pathArg(s, 0);
+      const h = atPath(s, AT_FDCWD, g);
       if (typeof h === 'number') return h;
       return guard(() => {
         if (!fs.statSync(h).isDirectory()) return -E.ENOTDIR;

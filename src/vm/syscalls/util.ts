@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { E } from '../abi/errno.js';
 import { AT_FDCWD } from '../abi/flags.js';
+import { keepSlash } from '../cwd.js';
 import type { StatInfo, FdEntry } from '../files/file.js';
 import type { Sys } from './types.js';
 
@@ -39,11 +40,6 @@ export function livePath(hostFd: number | undefined, fallback: string): string {
   } catch {
     return fallback;
   }
-}
-
-/** path.resolve drops a trailing slash, which means "must be a directory". */
-export function keepSlash(guest: string, host: string): string {
-  return guest.endsWith('/') && !host.endsWith('/') ? host + '/' : host;
 }
 
 /** Path argument i resolved against dirfd (default: cwd). */
