@@ -307,6 +307,7 @@ static void test_fifo(void)
 	const char *f = path("fifo");
 	CHECK_EQ(__dfly_sc2(132, (long)f, 0600), 0, "mkfifo");
 	CHECK_EQ(__dfly_sc2(132, (long)f, 0600), -EEXIST, "mkfifo again -> EEXIST");
+	CHECK_EQ(__dfly_sc2(132, 0x10, 0600), -EFAULT, "mkfifo of a bad path pointer -> EFAULT");
 	struct stat st;
 	CHECK(stat(f, &st) == 0 && S_ISFIFO(st.st_mode), "stat says S_IFIFO");
 	errno = 0;

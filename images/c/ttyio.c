@@ -57,6 +57,8 @@ int main(void)
 	int bad = 0;
 	errno = 0;
 	CHECK_EQ(io(0, TIOCSPGRP, &bad), -EINVAL, "TIOCSPGRP 0 -> EINVAL");
+	CHECK_EQ(io(0, TIOCSPGRP, (void *)0x10), -EFAULT, "TIOCSPGRP with a bad pointer -> EFAULT");
+	CHECK_EQ(io(0, TIOCGPGRP, (void *)0x10), -EFAULT, "TIOCGPGRP with a bad pointer -> EFAULT");
 	CHECK_EQ(io(1, TIOCGPGRP, &pg), 0, "stdout is the same terminal");
 	return vkt_done();
 }
