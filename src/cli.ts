@@ -11,6 +11,7 @@ import { terminal } from './devices/console.js';
 const USAGE = `usage: vkemu [OPTIONS] PROGRAM [ARGS...]
        vkemu mkimg root|data|blank|iso IMAGE ...   make a vkd disk or vcd ISO image
        vkemu img ls|extract IMAGE ...              list or extract files of an image
+       vkemu dragonfly build|boot|status ...      build DragonFly from source and boot it
 
 Runs a DragonFly BSD x86-64 program (static or dynamic) on this Linux host.
 
@@ -105,6 +106,8 @@ function gdbPort(opt: string, v: string): number {
 export async function main(argv: string[]): Promise<number> {
   // Image tools (src/tools): no guest involved.
   if (argv[0] === 'mkimg' || argv[0] === 'img') return (await import('./tools/cli.js')).toolMain(argv);
+  // Building and booting DragonFly from source (src/dragonfly).
+  if (argv[0] === 'dragonfly') return (await import('./dragonfly/cli.js')).dragonflyMain(argv.slice(1));
   let o: CliOptions | 'help';
   try {
     o = parseArgs(argv);
