@@ -1,6 +1,7 @@
-// vkmini driven through its console on pipes, for the tests and the device
-// benchmarks: commands typed at its prompt, waits that end with a clear
-// message (and the console's contents) on a timeout or when vkemu exits.
+// A virtual kernel driven through its console on pipes (vkmini, or a real
+// DragonFly), for the tests and the device benchmarks: commands typed at its
+// prompt, waits that end with a clear message (and the console's contents) on
+// a timeout or when vkemu exits.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { ROOT, VKEMU } from './helpers.js';
@@ -9,7 +10,7 @@ export const KERNEL = path.join(ROOT, 'images/build/vkmini/kernel');
 export const PROMPT = 'vkmini# ';
 export const HALTED = 'The operating system has halted.';
 
-const running = new Set<Vkmini>();
+const running = new Set<ConsoleGuest>();
 
 /** Kill every running vkmini and wait (at most 5 s) until they are gone. Tests call it after each test. */
 export async function killAll(): Promise<void> {
@@ -18,8 +19,8 @@ export async function killAll(): Promise<void> {
   running.clear();
 }
 
-/** A running vkmini (kernel options in `args`), optionally inside a network namespace. */
-export class Vkmini {
+/** A running guest on its console: `argv` after bin/vkemu, optionally inside a network namespace. */
+export class ConsoleGuest {
   out = '';
   err = '';
   readonly child: ChildProcessWithoutNullStreams;
@@ -27,8 +28,8 @@ export class Vkmini {
   private exited = false;
   private checks = new Set<() => void>();
 
-  constructor(args: string[], netns?: string) {
-    const argv = [VKEMU, KERNEL, ...args];
+  constructor(vkemuArgs: string[], readonly prompt: string, netns?: string) {
+    const argv = [VKEMU, ...vkemuArgs];
     this.child = netns ? spawn('ip', ['netns', 'exec', netns, ...argv], { cwd: ROOT }) : spawn(argv[0]!, argv.slice(1), { cwd: ROOT });
     this.child.stdout.setEncoding('utf8').on('data', (d: string) => { this.out += d; this.changed(); });
     this.child.stderr.setEncoding('utf8').on('data', (d: string) => { this.err += d; this.changed(); });
@@ -72,15 +73,15 @@ export class Vkmini {
   }
 
   booted(ms?: number): Promise<void> {
-    return this.waitFor(() => this.out.includes(PROMPT), 'the first prompt', ms);
+    return this.waitFor(() => this.out.includes(this.prompt), 'the first prompt', ms);
   }
 
   /** Type a command line and return what the console shows until the next prompt. */
   async cmd(line: string, ms?: number): Promise<string> {
-    const prompts = this.count(PROMPT);
+    const prompts = this.count(this.prompt);
     const start = this.out.length;
     this.send(line + '\n');
-    await this.waitFor(() => this.count(PROMPT) > prompts, `the prompt after '${line}'`, ms);
+    await this.waitFor(() => this.count(this.prompt) > prompts, `the prompt after '${line}'`, ms);
     return this.out.slice(start);
   }
 
@@ -93,17 +94,17 @@ export class Vkmini {
   }
 
   /** Wait for the halt message, then for the exit status. */
-  async halted(): Promise<number | null> {
-    await this.waitFor(() => this.out.includes(HALTED), 'the halt message');
+  async halted(ms?: number): Promise<number | null> {
+    await this.waitFor(() => this.out.includes(HALTED), 'the halt message', ms);
     // vkemu does not exit while a host read of its stdin is pending: end the pipe.
     this.child.stdin.end();
     return within(this.exit, 10_000, 'vkemu to exit after halt');
   }
 
   /** Type `halt` and return the exit status. */
-  halt(): Promise<number | null> {
+  halt(ms?: number): Promise<number | null> {
     this.send('halt\n');
-    return this.halted();
+    return this.halted(ms);
   }
 
   kill(): void {
@@ -111,7 +112,14 @@ export class Vkmini {
   }
 }
 
-function within<V>(p: Promise<V>, ms: number, what: string): Promise<V> {
+/** vkmini, our own virtual kernel (kernel options in `args`). */
+export class Vkmini extends ConsoleGuest {
+  constructor(args: string[], netns?: string) {
+    super([KERNEL, ...args], PROMPT, netns);
+  }
+}
+
+export function within<V>(p: Promise<V>, ms: number, what: string): Promise<V> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms); });
   return Promise.race([p, late]).finally(() => clearTimeout(timer));

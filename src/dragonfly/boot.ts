@@ -12,6 +12,8 @@ export interface BootOptions {
   out: string;
   /** Start from a fresh copy of the built root disk. */
   fresh: boolean;
+  /** Where the working copy of the disk and the memory image live (OUT/state). */
+  state?: string;
   /** -I auto:bridge0 (and rc.conf's vke0 address when given). */
   net?: { bridge: string; address?: string };
   gdbPort?: number;
@@ -77,7 +79,7 @@ export function planBoot(o: BootOptions): BootPlan {
   if (!record) throw new BuildError(`no DragonFly build in ${o.out}: run 'vkemu dragonfly build --src DIR --out ${o.out}' first`);
   if (!fs.existsSync(record.kernel)) throw new BuildError(`the kernel ${record.kernel} is missing: run 'vkemu dragonfly build' again`);
   const image = rootImage(o.out, record.world, o.say);
-  const state = path.join(o.out, 'state');
+  const state = path.resolve(o.state ?? path.join(o.out, 'state'));
   fs.mkdirSync(state, { recursive: true });
   const disk = path.join(state, 'root.img');
   if (o.fresh || !fs.existsSync(disk) || fs.statSync(image).mtimeMs > fs.statSync(disk).mtimeMs) {

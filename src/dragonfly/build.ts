@@ -68,6 +68,13 @@ export async function build(o: BuildOptions): Promise<BuildRecord> {
   const t0 = Date.now();
   o.say(`vkemu dragonfly build: DragonFly ${treeRelease(src)} from ${src} into ${out} (-j${o.jobs}; logs in ${d.logs})\n`);
   ensureHostTools((s) => o.say(`${s}\n`));
+  // Recorded first, so a later run after a failure knows the tree without --src.
+  const prev = readRecord(out);
+  const started: BuildRecord = {
+    src, kernconf: o.kernconf, release: treeRelease(src), kernel: prev?.kernel ?? path.join(out, 'kernel'),
+    kernelDebug: prev?.kernelDebug ?? path.join(out, 'kernel.debug'), world: d.world, finished: prev?.finished ?? '',
+  };
+  fs.writeFileSync(path.join(out, 'build.json'), `${JSON.stringify(started, null, 2)}\n`);
   const total = (o.only === 'kernel' ? 0 : WORLD_STAGES + 1) + (o.only === 'world' ? 0 : KERNEL_STAGES);
   const progress = consoleProgress(total, o.say);
   // The kernel links against the world's libc and libpthread, so the world comes first.
@@ -77,9 +84,8 @@ export async function build(o: BuildOptions): Promise<BuildRecord> {
   } else if (!fs.existsSync(path.join(d.world, 'lib/libc.so.8'))) {
     throw new BuildError(`--only kernel: the kernel links against the world's libc, and ${d.world} has none yet; build the world first`);
   }
-  const prev = readRecord(out);
-  let kernel = prev?.kernel ?? path.join(out, 'kernel');
-  let kernelDebug = prev?.kernelDebug ?? path.join(out, 'kernel.debug');
+  let kernel = started.kernel;
+  let kernelDebug = started.kernelDebug;
   if (o.only !== 'world') ({ kernel, debug: kernelDebug } = await buildKernel(d, { kernconf: o.kernconf, jobs: o.jobs, progress }));
   const record: BuildRecord = {
     src, kernconf: o.kernconf, release: treeRelease(src), kernel, kernelDebug, world: d.world, finished: new Date().toISOString(),

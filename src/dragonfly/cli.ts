@@ -7,7 +7,7 @@ import { build, defaultOut, readRecord } from './build.js';
 import { BuildError } from './errors.js';
 
 export const DRAGONFLY_USAGE = `usage: vkemu dragonfly build --src DIR [--out DIR] [--kernconf NAME] [-j N] [--only kernel|world]
-       vkemu dragonfly boot [--out DIR] [--fresh] [--net BRIDGE[:ADDRESS/PREFIX]] [-g PORT] [-- KERNEL-OPTIONS]
+       vkemu dragonfly boot [--out DIR] [--state DIR] [--fresh] [--net BRIDGE[:ADDRESS/PREFIX]] [-g PORT] [-- KERNEL-OPTIONS]
        vkemu dragonfly status [--out DIR]
 
 build   cross-builds, on this Linux host, a VKERNEL64 (config(8), the kernel with debug
@@ -17,7 +17,8 @@ build   cross-builds, on this Linux host, a VKERNEL64 (config(8), the kernel wit
         with clang, lld, bmake and the tree's own Makefiles. Incremental: a second run
         redoes only what changed. Logs: OUT/logs/.
 boot    boots the built kernel: a root disk made from the world (OUT/root.img), a working
-        copy of it and the memory image in OUT/state/, with -m 256m -n 2 -r OUT/state/root.img;
+        copy of it and the memory image in OUT/state/ (or --state DIR), with -m 256m -n 2 -r
+        STATE/root.img;
         --net adds -I auto:BRIDGE (and gives vke0 ADDRESS through /etc/rc); --fresh starts
         from a clean copy of the disk. Options after -- go to the kernel (vkernel(7)).
 status  what OUT holds.
@@ -64,7 +65,7 @@ async function dispatch(argv: string[]): Promise<number> {
       const kernelArgs = dash < 0 ? [] : rest.slice(dash + 1);
       const { values } = parseArgs({
         args: own, strict: true, allowPositionals: false,
-        options: { out: { type: 'string' }, fresh: { type: 'boolean' }, net: { type: 'string' }, gdb: { type: 'string', short: 'g' } },
+        options: { out: { type: 'string' }, state: { type: 'string' }, fresh: { type: 'boolean' }, net: { type: 'string' }, gdb: { type: 'string', short: 'g' } },
       });
       let net: { bridge: string; address?: string } | undefined;
       if (values.net !== undefined) {
@@ -77,7 +78,7 @@ async function dispatch(argv: string[]): Promise<number> {
         gdbPort = Number(values.gdb);
         if (!/^\d+$/.test(values.gdb) || gdbPort > 65535) throw new BuildError(`option -g: '${values.gdb}' is not a TCP port`);
       }
-      return boot({ out: outDir(values.out), fresh: values.fresh ?? false, net, gdbPort, kernelArgs, say: (s) => process.stderr.write(s) });
+      return boot({ out: outDir(values.out), state: values.state, fresh: values.fresh ?? false, net, gdbPort, kernelArgs, say: (s) => process.stderr.write(s) });
     }
     case 'status': {
       const { values } = parseArgs({ args: rest, strict: true, options: { out: { type: 'string' } } });

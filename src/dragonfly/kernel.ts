@@ -62,6 +62,7 @@ export async function buildKernel(d: BuildDirs, o: KernelOptions): Promise<Kerne
     o.progress.done(`config ${o.kernconf}`);
   } else o.progress.skip(`config ${o.kernconf}`);
   const opts = { cwd: objDir, env, log, what: `kernel ${o.kernconf}` };
+  // NO_MODULES: a virtual kernel has its drivers built in; the modules would double the build.
   if (!fs.existsSync(path.join(objDir, '.depend'))) {
     o.progress.start(`kernel ${o.kernconf} dependencies`);
     await run('bmake', ['NO_MODULES=yes', 'depend'], opts);
@@ -69,12 +70,13 @@ export async function buildKernel(d: BuildDirs, o: KernelOptions): Promise<Kerne
   } else o.progress.skip(`kernel ${o.kernconf} dependencies`);
   o.progress.start(`kernel ${o.kernconf}`);
   await run('bmake', [`-j${o.jobs}`, 'NO_MODULES=yes', 'all'], opts);
-  const built = path.join(objDir, 'kernel');
-  const builtDebug = path.join(objDir, 'kernel.debug');
+  // kern.post.mk links kernel.debug (with makeoptions DEBUG=-g) or kernel.nodebug, then strips it.
+  const built = path.join(objDir, 'kernel.stripped');
+  const builtDebug = ['kernel.debug', 'kernel.nodebug'].map((f) => path.join(objDir, f)).find((f) => fs.existsSync(f)) ?? built;
   if (!fs.existsSync(built)) throw new BuildError(`kernel ${o.kernconf}: the build made no ${built} (log: ${log})`);
   const result = { kernel: path.join(d.out, 'kernel'), debug: path.join(d.out, 'kernel.debug') };
   copyIfChanged(built, result.kernel);
-  copyIfChanged(fs.existsSync(builtDebug) ? builtDebug : built, result.debug);
+  copyIfChanged(builtDebug, result.debug);
   writeStamp(stampFile(path.join(d.out, 'stamps'), `kernel ${o.kernconf}`), { dirs: [] });
   o.progress.done(`kernel ${o.kernconf}`);
   return result;

@@ -18,8 +18,11 @@ export interface RunOptions {
 export function failureSummary(text: string): string {
   const lines = text.split('\n');
   const first = (re: RegExp): string | undefined => lines.find((l) => re.test(l))?.trim();
-  const err = first(/(\berror:|undefined reference|undefined symbol|cannot open|No such file or directory|not found|Permission denied)/);
-  const target = [...lines].reverse().find((l) => /^\*\*\* \[/.test(l))?.match(/^\*\*\* \[([^\]]+)\]/)?.[1];
+  const stop = lines.findIndex((l) => /^\*\*\* \[/.test(l));
+  // Without a compiler-style error, the line just before make's first "*** [target]" says why.
+  const err = first(/(\berror:|undefined reference|undefined symbol|cannot open|No such file or directory|not found|Permission denied)/)
+    ?? (stop > 0 ? lines[stop - 1].trim() : undefined);
+  const target = stop >= 0 ? lines[stop].match(/^\*\*\* \[([^\]]+)\]/)?.[1] : undefined;
   const parts: string[] = [];
   if (target) parts.push(`target ${target}`);
   if (err) parts.push(err.length > 240 ? `${err.slice(0, 240)}…` : err);
