@@ -5,7 +5,7 @@
 // on the bars, so nothing has to be read off an axis.
 
 export interface Row {
-  group: 'disk-seq' | 'disk-rand' | 'net-rate' | 'net-fps' | 'net-lat';
+  group: 'disk-seq' | 'disk-rand' | 'net-rate' | 'net-tcp' | 'net-fps' | 'net-lat';
   workload: string;
   unit: string;
   guest?: number;
@@ -21,6 +21,7 @@ const TITLES: Record<Row['group'], string> = {
   'disk-seq': 'vkd / vcd sequential, 64 KiB requests (MB/s, higher is better)',
   'disk-rand': 'vkd random 4 KiB requests (IOPS, higher is better)',
   'net-rate': 'vke UDP throughput out of the guest (Mbit/s of Ethernet frames, higher is better)',
+  'net-tcp': 'vke TCP throughput out of the guest, nc (Mbit/s, higher is better)',
   'net-fps': 'vke UDP frames out of the guest (frames/s, higher is better)',
   'net-lat': 'vke ICMP echo round trip, 56-byte payload (µs, lower is better)',
 };

@@ -22,7 +22,9 @@ export const LIBRARIES: readonly string[] = [
   'lib/libedit',
   'lib/librecrypto',
   'lib/libressl',
-  'lib/libpam',
+  'lib/libypclnt',
+  'lib/libpam/libpam',
+  'lib/libpam/modules',
   'lib/librt',
 ];
 

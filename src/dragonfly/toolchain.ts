@@ -105,6 +105,7 @@ export function bmakeEnv(d: BuildDirs, platform: 'pc64' | 'vkernel64' = 'pc64'):
     VKEMU_DFLY_SHIMS: path.join(support, 'shims'),
     VKEMU_DFLY_MK: path.join(support, 'mk'),
     VKEMU_DFLY_SYSROOT: d.world,
+    VKEMU_DFLY_HOST: d.host,
     MAKESYSPATH: `${path.join(support, 'mk')}:${path.join(d.src, 'share/mk')}`,
     MAKEOBJDIRPREFIX: d.obj,
     MACHINE: 'x86_64',

@@ -20,10 +20,13 @@ AWK=			mawk
 YACC=			byacc
 LEX=			flex
 INSTALL=		${VKEMU_DFLY_SHIMS}/install
-# Programs that run on the build host (.nx): the host's own compiler.
-NXCC=			cc
-NXCC_LINK=		cc
-NXCFLAGS+=		-D__FBSDID\(x\)= -D__RCSID\(x\)= -include ${VKEMU_DFLY_MK}/nxcompat.h
+# Programs that run on the build host (.nx): the host's own compiler (by its
+# full path: the cross compiler's shim is first on PATH), with the BSD
+# extensions glibc lacks (nxcompat.h, and libnxcompat.a from runtime/build.sh).
+_NXCOMPAT=		-D__FBSDID\(x\)= -D__RCSID\(x\)= -include ${VKEMU_DFLY_MK}/nxcompat.h
+NXCC=			/usr/bin/cc ${_NXCOMPAT}
+NXCC_LINK=		/usr/bin/cc ${_NXCOMPAT}
+NXLDLIBS=		${LDLIBS} ${VKEMU_DFLY_HOST}/libnxcompat.a
 NO_WERROR=		yes
 # A small world for a virtual kernel: no message catalogs, manual pages or profiled libraries.
 NO_NLS=			yes
@@ -36,3 +39,6 @@ NOINFO=			yes
 .if ${.CURDIR:M*/libexec/rtld-elf}
 LDFLAGS+=		-Wl,--apply-dynamic-relocs,--no-relax
 .endif
+# Where the tree's makefiles find the headers and libraries built so far
+# (private ones in usr/include/priv, usr/lib/priv): the world being built.
+_SHLIBDIRPREFIX=	${VKEMU_DFLY_SYSROOT}

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the compiler run-time stand-ins into a DragonFly sysroot's
 # /usr/lib/gcc80: crtbegin/crtend (see crtbegin.c) and libgcc built from the
-# host's compiler-rt builtins (plain x86-64 code with no OS calls).
+# host's compiler-rt builtins (plain x86-64 code with no OS calls); and
+# libnxcompat.a for the tools the build runs on Linux.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 dest=${VKEMU_DFLY_SYSROOT:?}/usr/lib/gcc80
@@ -17,3 +18,8 @@ rt=$(clang -print-resource-dir)/lib/linux/libclang_rt.builtins-x86_64.a
 cp "$rt" "$dest/libgcc.a"
 cp "$rt" "$dest/libgcc_pic.a"
 rm -f "$dest/libgcc_eh.a"; llvm-ar crs "$dest/libgcc_eh.a"
+# The build host's side: BSD helpers for tools built from the tree and run on Linux.
+host=${VKEMU_DFLY_HOST:?}
+mkdir -p "$host"
+/usr/bin/cc -O2 -c "$here/../mk/nxcompat.c" -o "$host/nxcompat.o"
+rm -f "$host/libnxcompat.a"; ar crs "$host/libnxcompat.a" "$host/nxcompat.o"
