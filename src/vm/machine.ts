@@ -107,6 +107,8 @@ export class Machine {
 
   /** Guest path -> host path, under the -L root when the file exists there. */
   resolvePath(p: Process | undefined, guest: string): string {
+    // After chroot(2) absolute paths resolve under the new root only ('..' stops at it).
+    if (guest.startsWith('/') && p?.root) return keepSlash(guest, path.join(p.root, path.posix.resolve('/', guest)));
     if (guest.startsWith('/')) {
       const root = this.opts.root;
       if (root) {
@@ -119,9 +121,9 @@ export class Machine {
     return keepSlash(guest, path.resolve(process.cwd(), guest));
   }
 
-  /** Host path -> the guest's view of it (strips the -L root). */
-  guestPath(host: string): string {
-    const root = this.opts.root;
+  /** Host path -> the guest's view of it (strips p's chroot, or the -L root). */
+  guestPath(host: string, p?: Process): string {
+    const root = p?.root ?? this.opts.root;
     if (root) {
       const r = path.resolve(root);
       if (host === r) return '/';
@@ -267,9 +269,13 @@ export class Machine {
       const dbg = this.debugger;
       if (dbg && !dbg.admit(t)) return;
       const budget = dbg?.budget(t) ?? this.slice;
+      // CPU interval timers (ITIMER_VIRTUAL/PROF) are charged only while one runs.
+      const itimers = t.proc.itimers?.cpuArmed ? t.proc.itimers : undefined;
+      const ran0 = itimers ? this.clock.monotonicNs() : 0n;
       // Looked up each time: execve and vmspace_ctl change the address space.
       const reason = (t.vm?.space ?? t.proc.space).run(t.cpu, budget);
       if (this.clock.virtual) this.clock.advance(BigInt(this.slice) / 4n);
+      itimers?.charge(this.clock.monotonicNs() - ran0, 0n);
       if (dbg) {
         if (reason === Exit.Stop) {
           dbg.hit(t);
@@ -284,7 +290,9 @@ export class Machine {
       switch (reason) {
         case Exit.Syscall: {
           if (this.clock.virtual) this.clock.advance(1000n);
+          const sys0 = itimers ? this.clock.monotonicNs() : 0n;
           const r = this.syscall(t);
+          itimers?.charge(0n, this.clock.monotonicNs() - sys0);
           if (r === BLOCKED) return;
           break;
         }
@@ -453,7 +461,9 @@ export class Machine {
     }
     if (thread) thread.pending |= sigbit(sig);
     else p.pending |= sigbit(sig);
-    if (senderPid) (target ?? thread)?.siginfo.set(sig, { code: 0, addr: 0n, pid: senderPid, trapno: 0, err: 0 });
+    // Kept by the thread that will take it; a signal every thread blocks waits with the first (sigwait takes it there).
+    const keeper = target ?? thread ?? p.liveThreads()[0];
+    if (senderPid) keeper?.siginfo.set(sig, { code: 0, addr: 0n, pid: senderPid, trapno: 0, err: 0 });
     if (target && !(target.sigmask & sigbit(sig))) this.interrupt(target);
   }
 
@@ -544,6 +554,7 @@ export class Machine {
     p.state = 'zombie';
     p.status = status;
     procExitEvent(p.pid, status);
+    p.itimers?.stop();
     dropLocks(p.pid);
     for (const t of p.threads.values()) this.endThread(t);
     p.fds.closeAll();
@@ -595,7 +606,7 @@ export class Machine {
   exec(p: Process, t: GuestThread, path0: string, argv: string[], envp: string[]): void {
     const hostPath = this.resolvePath(p, path0);
     // AT_EXECPATH and kern.proc.pathname name the program absolutely.
-    const guestPath = path0.startsWith('/') ? path0 : path.resolve(this.guestPath(p.cwd), path0);
+    const guestPath = path0.startsWith('/') ? path0 : path.resolve(this.guestPath(p.cwd, p), path0);
     const space = this.engine.createSpace();
     const old = p.space;
     p.space = space;
