@@ -192,6 +192,30 @@ static void sysinfo(void)
 	CHECK_EQ(*(unsigned *)rs & 1, 1, "REAPER_STAT_OWNED");
 	CHECK_EQ(syscall(S_procctl, 0L, pid, 2L, NP), 0, "PROC_REAP_RELEASE");
 	CHECK_ERRNO(syscall(S_procctl, 0L, pid, 2L, NP), ENOTCONN, "releasing again -> ENOTCONN");
+	/* a reaper adopts its grandchildren when their parent exits */
+	syscall(S_procctl, 0L, pid, 1L, NP);
+	int pp[2], st = 0;
+	pipe(pp);
+	pid_t a = fork();
+	if (a == 0) {
+		pid_t g = fork();
+		if (g == 0) {
+			char c;
+			read(pp[0], &c, 1);	/* until the reaper has seen our parent go */
+			_exit(5);
+		}
+		write(pp[1], &g, sizeof(g));
+		_exit(0);
+	}
+	pid_t g = 0;
+	read(pp[0], &g, sizeof(g));
+	waitpid(a, &st, 0);
+	write(pp[1], "x", 1);
+	CHECK_EQ(waitpid(g, &st, 0), g, "the reaper waits for its orphaned grandchild");
+	CHECK_EQ(WEXITSTATUS(st), 5, "and gets its status");
+	close(pp[0]);
+	close(pp[1]);
+	syscall(S_procctl, 0L, pid, 2L, NP);
 	CHECK_ERRNO(syscall(S_procctl, 1L, pid, 3L, rs), EINVAL, "idtype other than P_PID -> EINVAL");
 	CHECK_ERRNO(syscall(S_procctl, 0L, pid + 1, 3L, rs), EINVAL, "another process -> EINVAL");
 	CHECK_ERRNO(syscall(S_procctl, 0L, pid, 99L, rs), EINVAL, "unknown command -> EINVAL");

@@ -243,6 +243,14 @@ export class Machine {
     return this.exitStatus;
   }
 
+  private fireDueTimers(): void {
+    const now = this.clock.monotonicNs();
+    while (this.timers.length && this.timers[0].at <= now) {
+      const tm = this.timers.shift()!;
+      if (!tm.cancelled) tm.fire();
+    }
+  }
+
   private fireVirtualTimer(): boolean {
     while (this.timers.length) {
       const tm = this.timers.shift()!;
@@ -274,7 +282,11 @@ export class Machine {
       const ran0 = itimers ? this.clock.monotonicNs() : 0n;
       // Looked up each time: execve and vmspace_ctl change the address space.
       const reason = (t.vm?.space ?? t.proc.space).run(t.cpu, budget);
-      if (this.clock.virtual) this.clock.advance(BigInt(this.slice) / 4n);
+      if (this.clock.virtual) {
+        this.clock.advance(BigInt(this.slice) / 4n);
+        // Timers fall due on the virtual clock while threads run too (a spinning guest still gets its SIGALRM).
+        if (this.timers.length && this.timers[0].at <= this.clock.monotonicNs()) this.fireDueTimers();
+      }
       itimers?.charge(this.clock.monotonicNs() - ran0, 0n);
       if (dbg) {
         if (reason === Exit.Stop) {
@@ -572,13 +584,29 @@ export class Machine {
       this.procs.delete(p.pid);
       p.state = 'reaped';
     }
-    for (const c of p.children) c.parent = undefined;
+    this.orphan(p);
     if (p === this.init) {
       const sig = status & 0x7f;
       this.exitStatus = sig ? 128 + sig : (status >> 8) & 0xff;
       if (sig) this.log(`vkemu: ${p.exePath} killed by ${signalName(sig)}`);
       this.wakeLoop?.();
     }
+  }
+
+  /** p's children lose their parent: the nearest reaper above p (procctl PROC_REAP_ACQUIRE) adopts them. */
+  private orphan(p: Process): void {
+    let reaper = p.parent;
+    while (reaper && !(reaper.reaper && reaper.state === 'running')) reaper = reaper.parent;
+    for (const c of p.children) {
+      c.parent = reaper;
+      if (!reaper) continue;
+      reaper.children.push(c);
+      if (c.state === 'zombie') {
+        this.postSignal(reaper, SIG.SIGCHLD);
+        this.childEvent(reaper);
+      }
+    }
+    p.children = [];
   }
 
   /** Hook for wait4 sleepers. */

@@ -111,5 +111,5 @@ export const hostidSyscalls: SyscallDef[] = [
   { num: 44, name: 'profil', args: ['ptr', 'size', 'hex', 'uint'], support: 'partial', note: 'accepted; no profiling samples are taken', fn: () => 0 },
   { num: 61, name: 'chroot', args: ['path'], support: 'full', note: 'superuser only (EPERM otherwise, as DragonFly); absolute paths of the process and its children resolve under the new root', fn: chroot },
   { num: 164, name: 'uname', args: ['ptr'], support: 'full', note: 'obsolete in DragonFly 5.9 (libc asks sysctl); served for older programs: the 4.4BSD 32-byte fields', fn: uname },
-  { num: 536, name: 'procctl', args: ['int', 'int', 'int', 'ptr'], support: 'partial', note: 'PROC_REAP_ACQUIRE/RELEASE/STATUS are kept and reported; orphans are not yet re-parented to the reaper', fn: procctl },
+  { num: 536, name: 'procctl', args: ['int', 'int', 'int', 'ptr'], support: 'partial', note: 'PROC_REAP_ACQUIRE/RELEASE/STATUS; orphans go to the nearest reaper above them (REAPER_STAT_REALINIT and refs are not reported)', fn: procctl },
 ];
