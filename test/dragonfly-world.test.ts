@@ -1,0 +1,115 @@
+// DragonFly's own userland under vkemu, without a virtual kernel: scripts run
+// by the world's /bin/sh (`vkemu -L WORLD WORLD/bin/sh script`). The expected
+// outputs are what a DragonFly host prints, written here by hand (not recorded
+// from vkemu). Needs VKEMU_DRAGONFLY: the build output directory holding world/.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { scratch, vkemu } from './helpers.js';
+
+const BUILD = process.env.VKEMU_DRAGONFLY;
+const WORLD = BUILD ? path.join(BUILD, 'world') : '';
+const READY = WORLD !== '' && fs.existsSync(path.join(WORLD, 'bin/sh'));
+const has = (prog: string): boolean => READY && fs.existsSync(path.join(WORLD, prog));
+
+interface ShResult { status: number; out: string; err: string; ms: number }
+
+/** Run `script` with the world's /bin/sh in a fresh scratch directory (or `dir`). */
+function sh(script: string, dir = scratch()): ShResult {
+  const file = path.join(dir, 'script.sh');
+  fs.writeFileSync(file, script);
+  const t0 = Date.now();
+  const r = vkemu(['-L', WORLD, '-E', 'PATH=/bin:/sbin:/usr/bin:/usr/sbin', '-E', 'LC_ALL=C',
+    path.join(WORLD, 'bin/sh'), file], { cwd: dir, timeoutMs: 60_000 });
+  return { status: r.status, out: r.stdout, err: r.stderr, ms: Date.now() - t0 };
+}
+
+const WHY_NOT = !BUILD ? 'VKEMU_DRAGONFLY is not set (the build directory holding world/)' : `no ${path.join(WORLD, 'bin/sh')}`;
+
+// Without a world: one skipped line that says why.
+if (!READY) describe('DragonFly world under vkemu', () => { it.skip(`skipped: ${WHY_NOT}`, () => {}); });
+else describe('DragonFly world under vkemu', () => {
+  it('files and directories: mkdir, cp -p, mv, ln -s, chmod, ls, rm -r', () => {
+    const r = sh([
+      'mkdir -p d/sub && echo hello > d/f && cp -p d/f d/g && mv d/g d/sub/h && ln -s f d/l && chmod 640 d/f',
+      'ls d', 'ls d/sub', 'cat d/l', 'set -- $(ls -l d/f); echo $1', '[ -L d/l ] && echo link',
+      'cat d/sub/h', 'rm -r d', '[ -e d ] || echo gone',
+    ].join('\n') + '\n');
+    expect(r.err).toBe('');
+    expect(r.out).toBe('f\nl\nsub\nh\nhello\n-rw-r-----\nlink\nhello\ngone\n');
+    expect(r.status).toBe(0);
+  });
+
+  it.skipIf(!has('usr/bin/find') || !has('usr/bin/sort'))('find by name and type', () => {
+    const r = sh('mkdir -p a/b/c && : > a/b/x.txt && : > a/y.txt && find a -name "*.txt" | sort\nfind a -type d | sort\n');
+    expect(r.out).toBe('a/b/x.txt\na/y.txt\na\na/b\na/b/c\n');
+  });
+
+  it('pipes and redirections', () => {
+    const r = sh([
+      'echo abc | cat | cat > out', 'cat < out', '{ echo a; echo b >&2; } 2>&1 | cat',
+      'echo more >> out', 'cat out', 'echo lost 2>/dev/null >/dev/null', 'exec 3>f3; echo via3 >&3; exec 3>&-; cat f3',
+    ].join('\n') + '\n');
+    expect(r.out).toBe('abc\na\nb\nabc\nmore\nvia3\n');
+  });
+
+  it('here-documents, expanded and quoted', () => {
+    const r = sh('x=world\ncat <<EOF\nhello $x $((1+2))\nEOF\ncat <<\'EOF\'\nliteral $x\nEOF\n');
+    expect(r.out).toBe('hello world 3\nliteral $x\n');
+  });
+
+  it('trap with kill, and an alarm-style timeout that kills a slow job', () => {
+    const r = sh([
+      "trap 'echo got USR1' USR1", 'kill -USR1 $$', 'echo after',
+      'sleep 10 & slow=$!', '( sleep 0.3; kill $slow ) &', 'wait $slow; echo status $?',
+      "trap 'echo alarm' ALRM", '( sleep 0.2; kill -ALRM $$ ) &', 'wait', 'echo end',
+    ].join('\n') + '\n');
+    expect(r.out).toBe('got USR1\nafter\nstatus 143\nalarm\nend\n');
+    expect(r.ms).toBeLessThan(8000);
+  });
+
+  it('background jobs and wait', () => {
+    const r = sh('(sleep 0.3; echo one) &\n(echo two) &\nwait\necho done $?\n');
+    expect(r.out).toBe('two\none\ndone 0\n');
+  });
+
+  it('sleep 1 takes about a second', () => {
+    const r = sh('sleep 1\necho slept\n');
+    expect(r.out).toBe('slept\n');
+    expect(r.ms).toBeGreaterThanOrEqual(1000);
+    expect(r.ms).toBeLessThan(5000);
+  });
+
+  it('date: formats and the host clock', () => {
+    const r = sh("date -u -r 0 '+%Y-%m-%d %H:%M:%S %a'\ndate -u -r 1000000000 +%Y%j\ndate +%s\n");
+    const lines = r.out.split('\n');
+    expect(lines.slice(0, 2)).toEqual(['1970-01-01 00:00:00 Thu', '2001252']);
+    expect(Math.abs(Number(lines[2]) - Date.now() / 1000)).toBeLessThan(10);
+  });
+
+  it('dd with conv= options', () => {
+    const r = sh([
+      "printf 'hello\\n' | dd conv=ucase 2>/dev/null", "printf 'abcd' | dd conv=swab 2>/dev/null; echo",
+      'echo abcdef > f', 'echo XY | dd of=f bs=1 seek=1 conv=notrunc 2>/dev/null', 'cat f',
+      'dd if=/dev/zero of=z bs=512 count=4 2>err', 'set -- $(ls -l z); echo $5', 'cat err',
+    ].join('\n') + '\n');
+    expect(r.out.split('\n').slice(0, 5)).toEqual(['HELLO', 'badc', 'aXY', 'ef', '2048']);
+    expect(r.out).toContain('4+0 records in\n4+0 records out\n');
+  });
+
+  it.skipIf(!has('sbin/md5'))('md5 of files made on the host', () => {
+    const dir = scratch();
+    const data = crypto.randomBytes(300_000);
+    fs.writeFileSync(path.join(dir, 'blob'), data);
+    fs.writeFileSync(path.join(dir, 'text'), 'The quick brown fox jumps over the lazy dog');
+    const r = sh('md5 -q blob\nmd5 text\nmd5 -s abc\n', dir);
+    const want = crypto.createHash('md5').update(data).digest('hex');
+    expect(r.out).toBe(`${want}\nMD5 (text) = 9e107d9d372bb6826bd81d3542a419d6\nMD5 ("abc") = 900150983cd24fb0d6963f7d28e17f72\n`);
+  });
+
+  it.skipIf(!has('bin/ps'))('ps sees the shell', () => {
+    const r = sh('ps -o pid,comm -p $$\n');
+    expect(r.out).toMatch(/PID\s+COMMAND\n\s*\d+\s+sh\n/);
+  });
+});
