@@ -6,7 +6,8 @@ import { KQueue, EV_ADD, EV_CLEAR, EV_DELETE, EV_DISABLE, EV_ENABLE, EV_EOF, EV_
 import { PipeBuffer, PipeEnd } from '../files/pipe.js';
 import { HostSocket } from '../files/socket.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
-import { timespecArg, withSigmask } from './sigmask.js';
+import { withSigmask } from './sigmask.js';
+import { timespecArg } from './util.js';
 import type { Process } from '../process.js';
 import { drainedAsync, pokeAsync } from '../files/async.js';
 import { FALLBACK_POLL_MS, type Dir } from '../files/hostwatch.js';

@@ -3,11 +3,10 @@
 // signal interrupts the wait its handler still runs under the call's mask and
 // the caller's own comes back with the handler's sigreturn, as after sigsuspend.
 import { E } from '../abi/errno.js';
-import { SIG, sigbit } from '../abi/signals.js';
+import { UNBLOCKABLE } from '../abi/signals.js';
 import { readSigset } from '../sigframe.js';
 import type { Sys, SyscallResult } from './types.js';
 
-const UNBLOCKABLE = sigbit(SIG.SIGKILL) | sigbit(SIG.SIGSTOP);
 
 /** Run `call` with the mask at argument maskArg (none: the thread's own). */
 export function withSigmask(s: Sys, maskArg: number, call: () => SyscallResult | Promise<SyscallResult>): SyscallResult | Promise<SyscallResult> {
@@ -27,15 +26,4 @@ export function withSigmask(s: Sys, maskArg: number, call: () => SyscallResult |
   // A signal the new mask lets through was already pending: the wait ends at once.
   if ((t.pending | t.proc.pending) & ~t.sigmask) t.wait?.cancel(-E.EINTR);
   return r.then(settle);
-}
-
-/** A timespec argument: undefined for NULL, -errno, or ns. */
-export function timespecArg(s: Sys, i: number): bigint | undefined | number {
-  const a = s.ptr(i);
-  if (!a) return undefined;
-  const b = s.p.space.read(a, 16);
-  if (!b) return -E.EFAULT;
-  const sec = b.readBigInt64LE(0), nsec = b.readBigInt64LE(8);
-  if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) return -E.EINVAL;
-  return sec * 1_000_000_000n + nsec;
 }

@@ -2,12 +2,11 @@
 // its handler. While waiting the thread's mask is its own minus the set, so a
 // signal of the set (or any other unblocked one) wakes it.
 import { E } from '../abi/errno.js';
-import { SIG, sigbit } from '../abi/signals.js';
+import { UNBLOCKABLE, sigbit } from '../abi/signals.js';
 import { readSigset } from '../sigframe.js';
 import type { GuestThread } from '../thread.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
-const UNBLOCKABLE = sigbit(SIG.SIGKILL) | sigbit(SIG.SIGSTOP);
 /** DragonFly siginfo_t: signo, errno, code, pid, uid, status, addr, value, band, spares. */
 const SIGINFO_SIZE = 80;
 
