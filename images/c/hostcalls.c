@@ -268,11 +268,13 @@ static void rforks(void)
 
 static void chroots(void)
 {
-	CHECK_ERRNO(syscall(S_chroot, (void *)0xdead0000), EFAULT, "chroot bad path -> EFAULT");
 	if (getuid() != 0) {
+		/* the privilege check comes first on DragonFly */
 		CHECK_ERRNO(syscall(S_chroot, dir), EPERM, "chroot as an ordinary user -> EPERM");
+		CHECK_ERRNO(syscall(S_chroot, (void *)0xdead0000), EPERM, "even with a bad path");
 		return;
 	}
+	CHECK_ERRNO(syscall(S_chroot, (void *)0xdead0000), EFAULT, "chroot bad path -> EFAULT");
 	CHECK_ERRNO(syscall(S_chroot, at("nonexistent")), ENOENT, "chroot to a missing directory -> ENOENT");
 	touch(at("plain"));
 	CHECK_ERRNO(syscall(S_chroot, at("plain")), ENOTDIR, "chroot to a file -> ENOTDIR");

@@ -12,10 +12,10 @@ const privileged = (process.getuid?.() ?? 0) === 0;
 // chroot: only the superuser may (PRIV_VFS_CHROOT); the new root holds for the
 // process and every child it makes from now on.
 function chroot(s: Sys): SyscallResult {
+  if (!privileged) return -E.EPERM;
   const g = cstring(s, s.ptr(0));
   if (typeof g === 'number') return g;
   if (g === '') return -E.ENOENT;
-  if (!privileged) return -E.EPERM;
   const host = s.m.resolvePath(s.p, g);
   let st: fs.Stats;
   try {
