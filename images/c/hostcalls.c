@@ -312,6 +312,17 @@ static void chroots(void)
 	unlink(at("plain"));
 }
 
+static void devtype(void)
+{
+	int type = -1, fd = open("/dev/zero", O_RDONLY);
+	CHECK_EQ(syscall(SYS_ioctl, (long)fd, 0x4004667aL, &type), 0, "FIODTYPE on /dev/zero");
+	CHECK_EQ(type, 8, "/dev/zero is D_MEM (dd seeks on it)");
+	close(fd);
+	fd = open(dir, O_RDONLY);
+	CHECK_ERRNO(syscall(SYS_ioctl, (long)fd, 0x4004667aL, &type), ENOTTY, "FIODTYPE on a directory -> ENOTTY");
+	close(fd);
+}
+
 static void refused(void)
 {
 	CHECK_ERRNO(syscall(S_mount, "ufs", "/mnt", 0L, NP), EPERM, "mount -> EPERM");
@@ -331,6 +342,7 @@ int main(int argc, char **argv)
 	sysinfo();
 	rforks();
 	chroots();
+	devtype();
 	refused();
 	CHECK_EQ(rmdir(dir), 0, "remove the scratch dir");
 	return vkt_done();

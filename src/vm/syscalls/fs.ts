@@ -19,6 +19,23 @@ import { noteDiskLockConflict, noteDiskOpenRefused } from '../../devices/vkdisk.
 import { atPath, livePath, copyout, cstring, encodeStat, fdArg, pathArg, readIovecs, scatter } from './util.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
+// FIODTYPE: the kind of a character device (dd asks before it reads one).
+const FIODTYPE = 0x4004667a, D_TTY = 0x4, D_MEM = 0x8;
+const S_IFMT = 0o170000, S_IFCHR = 0o020000;
+/** Linux majors: 1 memory devices (null, zero, random...), 4 and 5 ttys, 136-143 ptys. */
+const majorOf = (rdev: number): number => ((rdev >>> 8) & 0xfff) | ((rdev >>> 12) & ~0xfff);
+
+function deviceType(s: Sys, ops: FileOps): SyscallResult {
+  const st = ops.stat();
+  if (typeof st === 'number') return st;
+  if ((st.mode & S_IFMT) !== S_IFCHR) return -E.ENOTTY;
+  const major = ops.kind === 'tty' ? 4 : majorOf(st.rdev);
+  const type = major === 1 ? D_MEM : major === 4 || major === 5 || (major >= 136 && major <= 143) ? D_TTY : 0;
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(type, 0);
+  return copyout(s, s.ptr(2), b);
+}
+
 export function guard(fn: () => SyscallResult): SyscallResult {
   try {
     return fn();
@@ -522,7 +539,12 @@ export const fsSyscalls: SyscallDef[] = [
   { num: 36, name: 'sync', args: [], support: 'full', fn: () => 0 },
   {
     num: 54, name: 'ioctl', args: ['fd', 'hex', 'ptr'], support: 'partial', note: 'tty, tap(4) and interface (SIOC*) ioctls; others ENOTTY',
-    fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; return e.file.ops.ioctl ? e.file.ops.ioctl(s.uint(1), s.ptr(2), s.t) : -E.ENOTTY; },
+    fn: (s) => {
+      const e = fdArg(s, 0);
+      if (typeof e === 'number') return e;
+      const r = e.file.ops.ioctl ? e.file.ops.ioctl(s.uint(1), s.ptr(2), s.t) : -E.ENOTTY;
+      return r === -E.ENOTTY && s.uint(1) === FIODTYPE ? deviceType(s, e.file.ops) : r;
+    },
   },
   {
     num: 131, name: 'flock', args: ['fd', 'int'], support: 'full',
