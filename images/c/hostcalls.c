@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
+#include <sys/sysctl.h>
 #include <vktest.h>
 
 #define AT_FDCWD_ -328243L
@@ -323,6 +324,34 @@ static void devtype(void)
 	close(fd);
 }
 
+/* kern.proc: the process table ps reads (struct kinfo_proc, 992 bytes in DragonFly 5.9) */
+static void proctable(const char *argv0)
+{
+	static char kp[992 * 64];
+	int mib[4] = { 1, 14, 1, getpid() };
+	size_t len = sizeof(kp);
+	CHECK_EQ(sysctl(mib, 4, kp, &len, 0, 0), 0, "kern.proc.pid.<ours>");
+	CHECK_EQ(len, 992, "one struct kinfo_proc");
+	CHECK_EQ(*(int *)(kp + 220), getpid(), "kp_pid");
+	CHECK_EQ(*(int *)(kp + 224), getppid(), "kp_ppid");
+	CHECK(strcmp(kp + 112, "hostcalls") == 0, "kp_comm %s", kp + 112);
+	CHECK_EQ(*(int *)(kp + 12), 2, "kp_stat SACTIVE");
+	CHECK_EQ(*(int *)(kp + 664 + 4), 1, "kp_lwp.kl_tid 1");
+	int all[3] = { 1, 14, 0 };
+	len = 0;
+	CHECK_EQ(sysctl(all, 3, 0, &len, 0, 0), 0, "kern.proc.all size query");
+	CHECK(len >= 992 && len % 992 == 0, "a whole number of records (%zu bytes)", len);
+	mib[3] = 99999;
+	len = sizeof(kp);
+	CHECK_EQ(sysctl(mib, 4, kp, &len, 0, 0), 0, "kern.proc.pid of a missing process");
+	CHECK_EQ(len, 0, "is empty");
+	CHECK_ERRNO(sysctl(all, 4, kp, &len, 0, 0), EINVAL, "kern.proc.all with an argument -> EINVAL");
+	int args[4] = { 1, 14, 7, getpid() };
+	len = sizeof(kp);
+	CHECK_EQ(sysctl(args, 4, kp, &len, 0, 0), 0, "kern.proc.args");
+	CHECK(strcmp(kp, argv0) == 0, "starts with argv[0] (%s)", kp);
+}
+
 static void refused(void)
 {
 	CHECK_ERRNO(syscall(S_mount, "ufs", "/mnt", 0L, NP), EPERM, "mount -> EPERM");
@@ -343,6 +372,7 @@ int main(int argc, char **argv)
 	rforks();
 	chroots();
 	devtype();
+	proctable(argv[0]);
 	refused();
 	CHECK_EQ(rmdir(dir), 0, "remove the scratch dir");
 	return vkt_done();
