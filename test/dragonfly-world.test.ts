@@ -136,7 +136,9 @@ else describe('DragonFly world under vkemu', () => {
   });
 
   it.skipIf(!has('bin/ps'))('ps sees the shell', () => {
-    const r = sh('ps -o pid,comm -p $$\n');
-    expect(r.out).toMatch(/PID\s+COMMAND\n\s*\d+\s+sh\n/);
+    // DragonFly's ps: "comm" is an alias of "ucomm", whose header is UCOMM.
+    const r = sh('echo $$\nps -o pid,comm -p $$\nps -p $$ -o command\n');
+    const pid = r.out.split('\n')[0];
+    expect(r.out).toMatch(new RegExp(`^${pid}\\n\\s+PID UCOMM\\n\\s*${pid} sh\\n\\s*COMMAND\\n\\S*/bin/sh \\S*script\\.sh\\n$`));
   });
 });
