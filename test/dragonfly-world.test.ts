@@ -10,7 +10,15 @@ import { describe, expect, it } from 'vitest';
 import { ROOT, scratch, vkemu } from './helpers.js';
 
 const BUILD = process.env.VKEMU_DRAGONFLY;
-const WORLD = BUILD ? path.join(BUILD, 'world') : '';
+/** The world of a `vkemu dragonfly build` (build.json names it; a partial build has only the directory). */
+function worldOf(out: string): string {
+  try {
+    const w = (JSON.parse(fs.readFileSync(path.join(out, 'build.json'), 'utf8')) as { world?: unknown }).world;
+    if (typeof w === 'string') return w;
+  } catch { /* no build.json yet */ }
+  return path.join(out, 'world');
+}
+const WORLD = BUILD ? worldOf(BUILD) : '';
 const SH = WORLD !== '' && fs.existsSync(path.join(WORLD, 'bin/sh'));
 const LIBC = WORLD !== '' && fs.existsSync(path.join(WORLD, 'usr/lib/libc.so')) && fs.existsSync(path.join(WORLD, 'libexec/ld-elf.so.2'));
 const READY = SH || LIBC;
