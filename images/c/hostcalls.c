@@ -113,7 +113,14 @@ static void attrs(void)
 	long r = syscall(S_chflags, f, UF_NODUMP);
 	int e = errno;
 	CHECK(r == 0 || e == EOPNOTSUPP, "chflags UF_NODUMP: 0, or EOPNOTSUPP where the host file system has no attributes (%ld, errno %d)", r, e);
+	struct stat fst;
+	if (r == 0) {
+		stat(f, &fst);
+		CHECK_EQ(fst.st_flags, UF_NODUMP, "stat shows st_flags UF_NODUMP");
+	}
 	CHECK_EQ(syscall(S_chflags, f, 0L), 0, "chflags back to 0");
+	stat(f, &fst);
+	CHECK_EQ(fst.st_flags, 0, "st_flags is 0 again");
 	CHECK_ERRNO(syscall(S_chflags, f, SF_ARCHIVED), EOPNOTSUPP, "SF_ARCHIVED has no Linux attribute -> EOPNOTSUPP");
 	CHECK_ERRNO(syscall(S_chflags, f, UF_NOUNLINK), EOPNOTSUPP, "UF_NOUNLINK -> EOPNOTSUPP");
 	CHECK_ERRNO(syscall(S_chflags, at("nonexistent"), 0L), ENOENT, "chflags missing file -> ENOENT");

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { E, fromLinuxErrno } from '../abi/errno.js';
 import { AT_FDCWD, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW } from '../abi/flags.js';
 import { guard, idArg } from './fs.js';
+import { recordFlags } from '../files/bsdflags.js';
 import { fdArg, pathArg } from './util.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
@@ -60,15 +61,24 @@ function setFlagsFd(s: Sys, fd: number, flags: number): SyscallResult {
   const host = s.m.engine.host;
   const got = host.ioctlBuf(fd, FS_IOC_GETFLAGS, b);
   // A file system without inode attributes (tmpfs, overlays) can still have none set.
-  if (got < 0) return want === 0 ? 0 : -E.EOPNOTSUPP;
+  if (got < 0) return want === 0 ? remember(fd, 0) : -E.EOPNOTSUPP;
   const cur = b.readInt32LE(0);
   const next = (cur & ~LINUX_MAPPED) | want;
-  if (next === cur) return 0;
+  if (next === cur) return remember(fd, flags);
   b.writeInt32LE(next, 0);
   const r = host.ioctlBuf(fd, FS_IOC_SETFLAGS, b);
-  if (r === 0) return 0;
+  if (r === 0) return remember(fd, flags);
   const e = fromLinuxErrno(-r);
   return e === E.ENOTTY || e === E.EINVAL ? -E.EOPNOTSUPP : -e;
+}
+
+/** The flags now on fd's inode, for stat's st_flags; the call's result (0). */
+function remember(fd: number, flags: number): SyscallResult {
+  try {
+    const st = fs.fstatSync(fd, { bigint: true });
+    recordFlags(st.dev & 0xffffffffn, st.ino, flags);
+  } catch { /* the flags are set; only st_flags will not show them */ }
+  return 0;
 }
 
 /** chflags on a path; a symbolic link itself (nofollow) cannot carry Linux attributes. */
@@ -90,7 +100,7 @@ export const fileattrSyscalls: SyscallDef[] = [
   { num: 507, name: 'fchownat', args: ['at', 'path', 'int', 'int', 'hex'], support: 'full', fn: chownAt },
   { num: 531, name: 'linkat', args: ['at', 'path', 'at', 'path', 'hex'], support: 'full', fn: linkAt },
   {
-    num: 34, name: 'chflags', args: ['path', 'hex'], support: 'partial', note: 'UF_NODUMP, UF/SF_IMMUTABLE, UF/SF_APPEND as Linux inode attributes; other flags EOPNOTSUPP',
+    num: 34, name: 'chflags', args: ['path', 'hex'], support: 'partial', note: 'UF_NODUMP, UF/SF_IMMUTABLE, UF/SF_APPEND as Linux inode attributes; other flags EOPNOTSUPP. st_flags shows what guests of the same vkemu run set (reading the host attributes would double the cost of every stat)',
     fn: (s) => chflagsPath(s, pathArg(s, 0), flagsArg(s, 1), true),
   },
   {

@@ -104,6 +104,7 @@ export function encodeStat(st: StatInfo): Buffer {
   b.writeBigInt64LE(st.size, 80);
   b.writeBigInt64LE(st.blocks, 88);
   b.writeUInt32LE(st.blksize >>> 0, 96);
+  b.writeUInt32LE((st.flags ?? 0) >>> 0, 100);
   b.writeBigInt64LE(BigInt(st.blksize), 112);
   return b;
 }
