@@ -16,6 +16,13 @@ describe('C guest programs', () => {
     });
   }
 
+  it('timers under --deterministic: the virtual clock drives alarms, periodic and CPU timers', () => {
+    const r = vkemu(['--deterministic', image('c', 'timers')], { timeoutMs: 120_000 });
+    expect(failures(r.stdout), r.stdout + r.stderr).toEqual([]);
+    expect(r.stdout).toMatch(/\d+ passed, 0 failed/);
+    expect(r.status).toBe(0);
+  });
+
   it('demo prints what npm start shows', () => {
     const r = vkemu([image('c', 'demo'), 'one', 'two']);
     expect(r.status).toBe(0);

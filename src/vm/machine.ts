@@ -220,7 +220,12 @@ export class Machine {
     while (this.exitStatus === undefined) {
       const t = this.runq.shift();
       if (!t) {
-        if (this.clock.virtual && this.pendingHostIo === 0 && this.fireVirtualTimer()) continue;
+        if (this.clock.virtual && this.pendingHostIo === 0 && this.fireVirtualTimer()) {
+          // What the timer woke finishes in promise callbacks: let them run before the next timer
+          // (a periodic one is always due next, and would otherwise starve them for ever).
+          await new Promise<void>((r) => setImmediate(r));
+          continue;
+        }
         await new Promise<void>((resolve) => {
           this.wakeLoop = resolve;
           if (this.runq.length) resolve();
