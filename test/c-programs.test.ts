@@ -6,7 +6,7 @@ import { failures, image, scratch, vkemu } from './helpers.js';
 const KNOWN: Record<string, RegExp[]> = {};
 
 describe('C guest programs', () => {
-  for (const name of ['hello', 'files', 'memory', 'efault', 'signals', 'threads', 'time', 'sysctl', 'abi', 'libc', 'proc', 'events', 'vmspace', 'limits', 'jobctl', 'scmpipe', 'vkabi', 'faultaddr']) {
+  for (const name of ['hello', 'files', 'memory', 'efault', 'signals', 'threads', 'time', 'sysctl', 'abi', 'libc', 'proc', 'events', 'vmspace', 'limits', 'jobctl', 'scmpipe', 'vkabi', 'faultaddr', 'timers', 'hostcalls']) {
     it(name, () => {
       const r = vkemu([image('c', name), scratch()]);
       const bad = failures(r.stdout).filter((l) => !(KNOWN[name] ?? []).some((re) => re.test(l)));
@@ -15,6 +15,13 @@ describe('C guest programs', () => {
       if (!KNOWN[name]) expect(r.status, r.stderr).toBe(0);
     });
   }
+
+  it('timers under --deterministic: the virtual clock drives alarms, periodic and CPU timers', () => {
+    const r = vkemu(['--deterministic', image('c', 'timers')], { timeoutMs: 120_000 });
+    expect(failures(r.stdout), r.stdout + r.stderr).toEqual([]);
+    expect(r.stdout).toMatch(/\d+ passed, 0 failed/);
+    expect(r.status).toBe(0);
+  });
 
   it('demo prints what npm start shows', () => {
     const r = vkemu([image('c', 'demo'), 'one', 'two']);

@@ -78,6 +78,15 @@ export class ConsoleStream implements FileOps {
 
   private fill(): Promise<void> {
     if (this.hostFd === 0) return this.buffered.length || this.eof ? Promise.resolve() : this.fillFromStream();
+    // Reads on fds 1 and 2 (sockets, or the terminal of fd 0) start only once the host says they will not block:
+    // a thread-pool read waiting there for ever kept vkemu from exiting (libuv joins its threads at exit).
+    if (this.host.pollFd(this.hostFd, POLLIN) === 0) {
+      this.pending ??= new Promise<void>((resolve) => {
+        this.hostReady ??= new HostReadiness(this.host, this.hostFd, EPOLLIN);
+        const off = this.hostReady.watch(() => { off(); this.pending = undefined; resolve(); }, 'in');
+      });
+      return this.pending;
+    }
     this.pending ??= new Promise<void>((resolve) => {
       const b = Buffer.alloc(65536);
       fs.read(this.hostFd, b, 0, b.length, null, (err, n) => {

@@ -107,6 +107,8 @@ export class Machine {
 
   /** Guest path -> host path, under the -L root when the file exists there. */
   resolvePath(p: Process | undefined, guest: string): string {
+    // After chroot(2) absolute paths resolve under the new root only ('..' stops at it).
+    if (guest.startsWith('/') && p?.root) return keepSlash(guest, path.join(p.root, path.posix.resolve('/', guest)));
     if (guest.startsWith('/')) {
       const root = this.opts.root;
       if (root) {
@@ -119,9 +121,9 @@ export class Machine {
     return keepSlash(guest, path.resolve(process.cwd(), guest));
   }
 
-  /** Host path -> the guest's view of it (strips the -L root). */
-  guestPath(host: string): string {
-    const root = this.opts.root;
+  /** Host path -> the guest's view of it (strips p's chroot, or the -L root). */
+  guestPath(host: string, p?: Process): string {
+    const root = p?.root ?? this.opts.root;
     if (root) {
       const r = path.resolve(root);
       if (host === r) return '/';
@@ -218,7 +220,12 @@ export class Machine {
     while (this.exitStatus === undefined) {
       const t = this.runq.shift();
       if (!t) {
-        if (this.clock.virtual && this.pendingHostIo === 0 && this.fireVirtualTimer()) continue;
+        if (this.clock.virtual && this.pendingHostIo === 0 && this.fireVirtualTimer()) {
+          // What the timer woke finishes in promise callbacks: let them run before the next timer
+          // (a periodic one is always due next, and would otherwise starve them for ever).
+          await new Promise<void>((r) => setImmediate(r));
+          continue;
+        }
         await new Promise<void>((resolve) => {
           this.wakeLoop = resolve;
           if (this.runq.length) resolve();
@@ -239,6 +246,14 @@ export class Machine {
     }
     for (const c of this.console) c.restore();
     return this.exitStatus;
+  }
+
+  private fireDueTimers(): void {
+    const now = this.clock.monotonicNs();
+    while (this.timers.length && this.timers[0].at <= now) {
+      const tm = this.timers.shift()!;
+      if (!tm.cancelled) tm.fire();
+    }
   }
 
   private fireVirtualTimer(): boolean {
@@ -267,9 +282,17 @@ export class Machine {
       const dbg = this.debugger;
       if (dbg && !dbg.admit(t)) return;
       const budget = dbg?.budget(t) ?? this.slice;
+      // CPU interval timers (ITIMER_VIRTUAL/PROF) are charged only while one runs.
+      const itimers = t.proc.itimers?.cpuArmed ? t.proc.itimers : undefined;
+      const ran0 = itimers ? this.clock.monotonicNs() : 0n;
       // Looked up each time: execve and vmspace_ctl change the address space.
       const reason = (t.vm?.space ?? t.proc.space).run(t.cpu, budget);
-      if (this.clock.virtual) this.clock.advance(BigInt(this.slice) / 4n);
+      if (this.clock.virtual) {
+        this.clock.advance(BigInt(this.slice) / 4n);
+        // Timers fall due on the virtual clock while threads run too (a spinning guest still gets its SIGALRM).
+        if (this.timers.length && this.timers[0].at <= this.clock.monotonicNs()) this.fireDueTimers();
+      }
+      itimers?.charge(this.clock.monotonicNs() - ran0, 0n);
       if (dbg) {
         if (reason === Exit.Stop) {
           dbg.hit(t);
@@ -284,7 +307,9 @@ export class Machine {
       switch (reason) {
         case Exit.Syscall: {
           if (this.clock.virtual) this.clock.advance(1000n);
+          const sys0 = itimers ? this.clock.monotonicNs() : 0n;
           const r = this.syscall(t);
+          itimers?.charge(0n, this.clock.monotonicNs() - sys0);
           if (r === BLOCKED) return;
           break;
         }
@@ -453,7 +478,9 @@ export class Machine {
     }
     if (thread) thread.pending |= sigbit(sig);
     else p.pending |= sigbit(sig);
-    if (senderPid) (target ?? thread)?.siginfo.set(sig, { code: 0, addr: 0n, pid: senderPid, trapno: 0, err: 0 });
+    // Kept by the thread that will take it; a signal every thread blocks waits with the first (sigwait takes it there).
+    const keeper = target ?? thread ?? p.liveThreads()[0];
+    if (senderPid) keeper?.siginfo.set(sig, { code: 0, addr: 0n, pid: senderPid, trapno: 0, err: 0 });
     if (target && !(target.sigmask & sigbit(sig))) this.interrupt(target);
   }
 
@@ -544,6 +571,7 @@ export class Machine {
     p.state = 'zombie';
     p.status = status;
     procExitEvent(p.pid, status);
+    p.itimers?.stop();
     dropLocks(p.pid);
     for (const t of p.threads.values()) this.endThread(t);
     p.fds.closeAll();
@@ -561,13 +589,29 @@ export class Machine {
       this.procs.delete(p.pid);
       p.state = 'reaped';
     }
-    for (const c of p.children) c.parent = undefined;
+    this.orphan(p);
     if (p === this.init) {
       const sig = status & 0x7f;
       this.exitStatus = sig ? 128 + sig : (status >> 8) & 0xff;
       if (sig) this.log(`vkemu: ${p.exePath} killed by ${signalName(sig)}`);
       this.wakeLoop?.();
     }
+  }
+
+  /** p's children lose their parent: the nearest reaper above p (procctl PROC_REAP_ACQUIRE) adopts them. */
+  private orphan(p: Process): void {
+    let reaper = p.parent;
+    while (reaper && !(reaper.reaper && reaper.state === 'running')) reaper = reaper.parent;
+    for (const c of p.children) {
+      c.parent = reaper;
+      if (!reaper) continue;
+      reaper.children.push(c);
+      if (c.state === 'zombie') {
+        this.postSignal(reaper, SIG.SIGCHLD);
+        this.childEvent(reaper);
+      }
+    }
+    p.children = [];
   }
 
   /** Hook for wait4 sleepers. */
@@ -595,7 +639,7 @@ export class Machine {
   exec(p: Process, t: GuestThread, path0: string, argv: string[], envp: string[]): void {
     const hostPath = this.resolvePath(p, path0);
     // AT_EXECPATH and kern.proc.pathname name the program absolutely.
-    const guestPath = path0.startsWith('/') ? path0 : path.resolve(this.guestPath(p.cwd), path0);
+    const guestPath = path0.startsWith('/') ? path0 : path.resolve(this.guestPath(p.cwd, p), path0);
     const space = this.engine.createSpace();
     const old = p.space;
     p.space = space;

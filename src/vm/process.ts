@@ -5,6 +5,7 @@ import { FdTable } from './files/file.js';
 import { dropLocks } from './files/reclocks.js';
 import { GuestThread } from './thread.js';
 import { NSIG } from './abi/signals.js';
+import type { ProcessTimers } from './itimer.js';
 
 export interface SigAction { handler: bigint; flags: number; mask: bigint }
 
@@ -51,8 +52,13 @@ export class Process {
   vmspaces = new Map<bigint, { space: AddressSpace; running: number }>();
   /** Set by the first vmspace_create: later calls find a (maybe empty) table. */
   vkernel = false;
-  /** Files with SIGIO owner set to this process. */
   osrel = 500901;
+  /** Interval timers, made by the first setitimer (fork does not copy them; exec keeps them). */
+  itimers: ProcessTimers | undefined;
+  /** chroot(2): the host directory absolute guest paths resolve under (inherited by children). */
+  root: string | undefined;
+  /** procctl(PROC_REAP_ACQUIRE): this process is a reaper. */
+  reaper = false;
 
   constructor(
     readonly pid: number,

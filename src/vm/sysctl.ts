@@ -66,6 +66,8 @@ export class SysctlTree {
     this.add('kern.arandom', 'opaque', () => crypto.randomBytes(256));
     this.add('kern.iov_max', 'int', () => int(1024));
     this.add('kern.proc.pathname', 'string', (_m, p) => str(p.exePath));
+    // libkvm sizes its buffer for kern.proc.args (ps's COMMAND column) from this.
+    this.add('kern.ps_arg_cache_limit', 'int', () => int(4096));
     this.add('vm.vkernel_enable', 'int', () => int(1));
     this.add('vm.overcommit', 'int', () => int(0));
     this.add('hw.machine', 'string', () => str('x86_64'));

@@ -381,6 +381,43 @@ int gettimeofday(struct timeval *tv, struct timezone *tz)
 	return (int)__vk_ret(__dfly_sc2(SYS_gettimeofday, tv, tz));
 }
 
+int setitimer(int which, const struct itimerval *value, struct itimerval *ovalue)
+{
+	return (int)__vk_ret(__dfly_sc3(SYS_setitimer, which, value, ovalue));
+}
+
+int getitimer(int which, struct itimerval *value)
+{
+	return (int)__vk_ret(__dfly_sc2(SYS_getitimer, which, value));
+}
+
+/* alarm and ualarm are ITIMER_REAL, as in the BSD libc. */
+unsigned alarm(unsigned seconds)
+{
+	struct itimerval it = { { 0, 0 }, { (time_t)seconds, 0 } }, old;
+	if (setitimer(ITIMER_REAL, &it, &old) < 0)
+		return (unsigned)-1;
+	if (old.it_value.tv_usec)
+		old.it_value.tv_sec++;
+	return (unsigned)old.it_value.tv_sec;
+}
+
+useconds_t ualarm(useconds_t usecs, useconds_t interval)
+{
+	struct itimerval it = { { (time_t)(interval / 1000000), (suseconds_t)(interval % 1000000) },
+				{ (time_t)(usecs / 1000000), (suseconds_t)(usecs % 1000000) } }, old;
+	if (setitimer(ITIMER_REAL, &it, &old) < 0)
+		return (useconds_t)-1;
+	return (useconds_t)(old.it_value.tv_sec * 1000000 + old.it_value.tv_usec);
+}
+
+int pause(void)
+{
+	sigset_t cur;
+	sigprocmask(SIG_BLOCK, 0, &cur);
+	return sigsuspend(&cur);
+}
+
 time_t time(time_t *t)
 {
 	struct timespec ts;

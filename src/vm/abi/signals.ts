@@ -75,3 +75,5 @@ const SIGBITS = Array.from({ length: 129 }, (_, s) => (s ? 1n << BigInt(s - 1) :
 export const sigbit = (sig: number): bigint => SIGBITS[sig] ?? 1n << BigInt(sig - 1);
 /** SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU: the job-control stops. */
 export const STOP_SIGNALS = sigbit(SIG.SIGSTOP) | sigbit(SIG.SIGTSTP) | sigbit(SIG.SIGTTIN) | sigbit(SIG.SIGTTOU);
+/** SIGKILL and SIGSTOP: no mask ever holds them. */
+export const UNBLOCKABLE = sigbit(SIG.SIGKILL) | sigbit(SIG.SIGSTOP);

@@ -6,6 +6,8 @@ import type { AddressSpace } from '../../cpu/engine.js';
 export interface StatInfo {
   ino: bigint; nlink: number; dev: number; mode: number; uid: number; gid: number; rdev: number;
   atimeNs: bigint; mtimeNs: bigint; ctimeNs: bigint; size: bigint; blocks: bigint; blksize: number;
+  /** BSD st_flags (chflags). */
+  flags?: number;
 }
 
 export type IoResult = number | Promise<number>;

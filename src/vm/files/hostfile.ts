@@ -1,5 +1,6 @@
 // Files, directories and devices of the Linux host, opened on the guest's behalf.
 import fs from 'node:fs';
+import { flagsOf } from './bsdflags.js';
 import { E, fromLinuxErrno, fromNodeError } from '../abi/errno.js';
 import type { AddressSpace, HostHelpers } from '../../cpu/engine.js';
 import type { FileOps, IoResult, OpenFile, StatInfo } from './file.js';
@@ -9,7 +10,7 @@ export function statFromNode(st: fs.BigIntStats): StatInfo {
     ino: st.ino, nlink: Number(st.nlink), dev: Number(st.dev & 0xffffffffn), mode: Number(st.mode),
     uid: Number(st.uid), gid: Number(st.gid), rdev: Number(st.rdev & 0xffffffffn),
     atimeNs: st.atimeNs, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, size: st.size,
-    blocks: st.blocks, blksize: Number(st.blksize),
+    blocks: st.blocks, blksize: Number(st.blksize), flags: flagsOf(st.dev & 0xffffffffn, st.ino),
   };
 }
 

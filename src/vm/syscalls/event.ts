@@ -6,6 +6,8 @@ import { KQueue, EV_ADD, EV_CLEAR, EV_DELETE, EV_DISABLE, EV_ENABLE, EV_EOF, EV_
 import { PipeBuffer, PipeEnd } from '../files/pipe.js';
 import { HostSocket } from '../files/socket.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
+import { withSigmask } from './sigmask.js';
+import { timespecArg } from './util.js';
 import type { Process } from '../process.js';
 import { drainedAsync, pokeAsync } from '../files/async.js';
 import { FALLBACK_POLL_MS, type Dir } from '../files/hostwatch.js';
@@ -236,8 +238,8 @@ function waitScan(s: Sys, what: string, timeoutNs: bigint | undefined, scan: () 
   });
 }
 
-// select(nd, in, out, ex, timeval): DragonFly never writes the timeout back.
-function select(s: Sys): SyscallResult | Promise<SyscallResult> {
+// select(nd, in, out, ex, timeval) and pselect (a timespec): DragonFly never writes the timeout back.
+function select(s: Sys, spec = false): SyscallResult | Promise<SyscallResult> {
   const nd = s.int(0);
   if (nd < 0 || nd > 1024) return -E.EINVAL;
   const bytes = Math.ceil(nd / 64) * 8;
@@ -253,9 +255,9 @@ function select(s: Sys): SyscallResult | Promise<SyscallResult> {
   if (s.ptr(4)) {
     const tv = s.p.space.read(s.ptr(4), 16);
     if (!tv) return -E.EFAULT;
-    const sec = tv.readBigInt64LE(0), usec = tv.readBigInt64LE(8);
-    if (sec < 0n || usec < 0n || usec >= 1_000_000n) return -E.EINVAL;
-    timeoutNs = sec * 1_000_000_000n + usec * 1000n;
+    const sec = tv.readBigInt64LE(0), frac = tv.readBigInt64LE(8), unit = spec ? 1n : 1000n;
+    if (sec < 0n || frac < 0n || frac * unit >= 1_000_000_000n) return -E.EINVAL;
+    timeoutNs = sec * 1_000_000_000n + frac * unit;
   }
   for (let fd = 0; fd < nd; fd++) {
     const want = sets.some((b) => b && b[fd >> 3] & (1 << (fd & 7)));
@@ -293,7 +295,8 @@ function select(s: Sys): SyscallResult | Promise<SyscallResult> {
 
 const POLLIN = 0x1, POLLPRI = 0x2, POLLOUT = 0x4, POLLRDNORM = 0x40, POLLWRNORM = 0x4, POLLNVAL = 0x20, POLLHUP = 0x10;
 
-function poll(s: Sys): SyscallResult | Promise<SyscallResult> {
+/** poll, and ppoll with its timespec (undefined: forever) read by the caller. */
+function poll(s: Sys, ppollTimeout?: bigint | null): SyscallResult | Promise<SyscallResult> {
   const fdsp = s.ptr(0), nfds = s.uint(1), timeout = s.int(2);
   if (nfds > s.p.fds.limit) return -E.EINVAL;
   const b = nfds ? s.p.space.read(fdsp, nfds * 8) : Buffer.alloc(0);
@@ -328,13 +331,22 @@ function poll(s: Sys): SyscallResult | Promise<SyscallResult> {
     if (ev & (POLLIN | POLLRDNORM | POLLPRI) || !out) watched.push([fd, 'in']);
     if (out) watched.push([fd, 'out']);
   }
-  const r = waitScan(s, 'poll', timeout < 0 ? undefined : BigInt(timeout) * 1_000_000n, scan, watched);
+  const timeoutNs = ppollTimeout !== undefined ? ppollTimeout ?? undefined : timeout < 0 ? undefined : BigInt(timeout) * 1_000_000n;
+  const r = waitScan(s, 'poll', timeoutNs, scan, watched);
   return typeof r === 'number' ? finish(r) : r.then(finish);
 }
 
 export const eventSyscalls: SyscallDef[] = [
   { num: 93, name: 'select', args: ['int', 'ptr', 'ptr', 'ptr', 'ptr'], support: 'full', note: 'the timeout is never written back (DragonFly semantics)', fn: select },
-  { num: 209, name: 'poll', args: ['ptr', 'uint', 'int'], support: 'full', fn: poll },
+  { num: 209, name: 'poll', args: ['ptr', 'uint', 'int'], support: 'full', fn: (s) => poll(s) },
+  {
+    num: 499, name: 'pselect', args: ['int', 'ptr', 'ptr', 'ptr', 'ptr', 'ptr'], support: 'full', note: 'the mask is installed for the wait and, when a signal interrupts it, for its handler',
+    fn: (s) => withSigmask(s, 5, () => select(s, true)),
+  },
+  {
+    num: 543, name: 'ppoll', args: ['ptr', 'uint', 'ptr', 'ptr'], support: 'full', note: 'the mask as pselect',
+    fn: (s) => { const ns = timespecArg(s, 2); return typeof ns === 'number' ? ns : withSigmask(s, 3, () => poll(s, ns ?? null)); },
+  },
   { num: 42, name: 'pipe', args: [], support: 'full', fn: (s) => makePipe(s, 0) },
   { num: 538, name: 'pipe2', args: ['ptr', 'oflags'], support: 'full', fn: (s) => { const r = makePipe(s, s.int(1)); if (typeof r === 'number') return r; const b = Buffer.alloc(8); b.writeInt32LE(r[0], 0); b.writeInt32LE(r[1], 4); if (s.ptr(0) && !s.p.space.write(s.ptr(0), b)) { s.p.fds.close(r[0]); s.p.fds.close(r[1]); return -E.EFAULT; } return r; }, note: 'fills the array (if any) and, as DragonFly does, returns the descriptors in rax/rdx' },
   {

@@ -19,7 +19,24 @@ import { noteDiskLockConflict, noteDiskOpenRefused } from '../../devices/vkdisk.
 import { atPath, livePath, copyout, cstring, encodeStat, fdArg, pathArg, readIovecs, scatter } from './util.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
-function guard(fn: () => SyscallResult): SyscallResult {
+// FIODTYPE: the kind of a character device (dd asks before it reads one).
+const FIODTYPE = 0x4004667a, D_TTY = 0x4, D_MEM = 0x8;
+const S_IFMT = 0o170000, S_IFCHR = 0o020000;
+/** Linux majors: 1 memory devices (null, zero, random...), 4 and 5 ttys, 136-143 ptys. */
+const majorOf = (rdev: number): number => ((rdev >>> 8) & 0xfff) | ((rdev >>> 12) & ~0xfff);
+
+function deviceType(s: Sys, ops: FileOps): SyscallResult {
+  const st = ops.stat();
+  if (typeof st === 'number') return st;
+  if ((st.mode & S_IFMT) !== S_IFCHR) return -E.ENOTTY;
+  const major = ops.kind === 'tty' ? 4 : majorOf(st.rdev);
+  const type = major === 1 ? D_MEM : major === 4 || major === 5 || (major >= 136 && major <= 143) ? D_TTY : 0;
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(type, 0);
+  return copyout(s, s.ptr(2), b);
+}
+
+export function guard(fn: () => SyscallResult): SyscallResult {
   try {
     return fn();
   } catch (e) {
@@ -28,7 +45,7 @@ function guard(fn: () => SyscallResult): SyscallResult {
 }
 
 /** A uid_t/gid_t argument: unsigned, with -1 meaning "leave it". */
-function idArg(s: Sys, i: number): number {
+export function idArg(s: Sys, i: number): number {
   return s.int(i) === -1 ? -1 : s.uint(i);
 }
 
@@ -173,8 +190,11 @@ function extOffset(s: Sys, flagsArg: number, offArg: number): number | null {
   return off;
 }
 
-function readv(s: Sys, write: boolean): SyscallResult | Promise<SyscallResult> {
+/** readv/writev, and extpreadv/extpwritev (`ext`: flags and offset in arguments 3 and 4). */
+function readv(s: Sys, write: boolean, ext = false): SyscallResult | Promise<SyscallResult> {
   const fd = s.int(0);
+  const pos = ext ? extOffset(s, 3, 4) : null;
+  if (pos !== null && pos < 0) return -E.EINVAL;
   const parts = readIovecs(s, s.ptr(1), s.int(2));
   if (typeof parts === 'number') return parts;
   const total = parts.reduce((a, [, l]) => a + l, 0);
@@ -188,17 +208,17 @@ function readv(s: Sys, write: boolean): SyscallResult | Promise<SyscallResult> {
     }
     const e = s.p.fds.get(fd);
     if (!e) return -E.EBADF;
-    return e.file.ops.write(Buffer.concat(chunks), null, e.file, false);
+    return e.file.ops.write(Buffer.concat(chunks), pos, e.file, false);
   }
   const e = s.p.fds.get(fd);
   if (!e) return -E.EBADF;
   const buf = Buffer.alloc(total);
   const out = (n: number): number => (n <= 0 ? n : scatter(s, parts, buf, n));
   const nonblock = (e.file.flags & O.NONBLOCK) !== 0;
-  const r = e.file.ops.read(buf, null, e.file, nonblock);
+  const r = e.file.ops.read(buf, pos, e.file, nonblock);
   if (r === -E.EAGAIN && !nonblock) {
     return whenReady(s, e.file, 'in', false, 'readv', () => {
-      const n = e.file.ops.read(buf, null, e.file, true);
+      const n = e.file.ops.read(buf, pos, e.file, true);
       return typeof n === 'number' ? out(n) : -E.EIO;
     });
   }
@@ -376,6 +396,8 @@ export const fsSyscalls: SyscallDef[] = [
   { num: 474, name: 'closefrom', args: ['fd'], support: 'full', fn: (s) => { if (s.int(0) < 0) return -E.EINVAL; s.p.fds.closeFrom(s.int(0)); return 0; } },
   { num: 120, name: 'readv', args: ['fd', 'ptr', 'int'], support: 'full', fn: (s) => readv(s, false) },
   { num: 121, name: 'writev', args: ['fd', 'ptr', 'int'], support: 'full', fn: (s) => readv(s, true) },
+  { num: 289, name: 'extpreadv', args: ['fd', 'ptr', 'int', 'oflags', 'off'], support: 'full', fn: (s) => readv(s, false, true) },
+  { num: 290, name: 'extpwritev', args: ['fd', 'ptr', 'int', 'oflags', 'off'], support: 'full', fn: (s) => readv(s, true, true) },
   { num: 173, name: 'extpread', args: ['fd', 'obuf', 'size', 'oflags', 'off'], support: 'full', fn: (s) => doRead(s, s.int(0), s.ptr(1), s.ptr(2), extOffset(s, 3, 4), (s.int(3) & O.FNONBLOCKING) !== 0) },
   { num: 174, name: 'extpwrite', args: ['fd', 'buf', 'size', 'oflags', 'off'], support: 'full', fn: (s) => doWrite(s, s.int(0), s.ptr(1), s.ptr(2), extOffset(s, 3, 4)) },
   { num: 199, name: 'lseek', args: ['fd', 'off', 'off', 'whence'], support: 'full', fn: lseek },
@@ -481,7 +503,7 @@ export const fsSyscalls: SyscallDef[] = [
   {
     num: 326, name: '__getcwd', args: ['ptr', 'size'], support: 'full',
     fn: (s) => {
-      const g = Buffer.from(s.m.guestPath(s.p.cwd) + '\0');
+      const g = Buffer.from(s.m.guestPath(s.p.cwd, s.p) + '\0');
       if (g.length > s.ptr(1)) return -E.ERANGE;
       return copyout(s, s.ptr(0), g);
     },
@@ -492,7 +514,7 @@ export const fsSyscalls: SyscallDef[] = [
       const h = pathArg(s, 0);
       if (typeof h === 'number') return h;
       return guard(() => {
-        const g = Buffer.from(s.m.guestPath(fs.realpathSync(h)) + '\0');
+        const g = Buffer.from(s.m.guestPath(fs.realpathSync(h), s.p) + '\0');
         if (g.length > s.ptr(2)) return -E.ENAMETOOLONG;
         return copyout(s, s.ptr(1), g) || g.length - 1;
       });
@@ -517,7 +539,12 @@ export const fsSyscalls: SyscallDef[] = [
   { num: 36, name: 'sync', args: [], support: 'full', fn: () => 0 },
   {
     num: 54, name: 'ioctl', args: ['fd', 'hex', 'ptr'], support: 'partial', note: 'tty, tap(4) and interface (SIOC*) ioctls; others ENOTTY',
-    fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; return e.file.ops.ioctl ? e.file.ops.ioctl(s.uint(1), s.ptr(2), s.t) : -E.ENOTTY; },
+    fn: (s) => {
+      const e = fdArg(s, 0);
+      if (typeof e === 'number') return e;
+      const r = e.file.ops.ioctl ? e.file.ops.ioctl(s.uint(1), s.ptr(2), s.t) : -E.ENOTTY;
+      return r === -E.ENOTTY && s.uint(1) === FIODTYPE ? deviceType(s, e.file.ops) : r;
+    },
   },
   {
     num: 131, name: 'flock', args: ['fd', 'int'], support: 'full',
@@ -564,6 +591,7 @@ export const fsSyscalls: SyscallDef[] = [
   { num: 254, name: 'lchown', args: ['path', 'int', 'int'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.lchownSync(h, idArg(s, 1), idArg(s, 2)); return 0; }); } },
   { num: 123, name: 'fchown', args: ['fd', 'int', 'int'], support: 'full', fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; const fd = e.file.ops.hostFd; return fd === undefined ? -E.EINVAL : guard(() => { fs.fchownSync(fd, idArg(s, 1), idArg(s, 2)); return 0; }); } },
   { num: 191, name: 'pathconf', args: ['path', 'int'], support: 'partial', fn: (s) => (s.int(1) === 1 ? 32767 : s.int(1) === 3 ? 255 : s.int(1) === 4 ? 1024 : -E.EINVAL) },
+  { num: 533, name: 'lpathconf', args: ['path', 'int'], support: 'partial', fn: (s) => (s.int(1) === 1 ? 32767 : s.int(1) === 3 ? 255 : s.int(1) === 4 ? 1024 : -E.EINVAL) },
   { num: 192, name: 'fpathconf', args: ['fd', 'int'], support: 'partial', fn: (s) => (s.int(1) === 1 ? 32767 : s.int(1) === 3 ? 255 : s.int(1) === 4 ? 1024 : -E.EINVAL) },
 ];
 

@@ -6,13 +6,23 @@ import { SA_NOCLDWAIT, SIG } from '../abi/signals.js';
 import { ExecError } from '../exec.js';
 import { DEFAULT_MAX_PROCS, Process } from '../process.js';
 import { inheritCwd } from '../cwd.js';
+import { FdTable } from '../files/file.js';
 import { cstring } from './util.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
 const ARG_MAX = 262144;
 
-function fork(s: Sys, vfork = false): SyscallResult | Promise<SyscallResult> {
-  const m = s.m, p = s.p, t = s.t;
+/** How a new process is made: fork (defaults), vfork, or one of rfork's variants. */
+interface ForkHow {
+  vfork?: boolean;
+  /** RFCFDG: the child starts with no descriptors. */
+  emptyFds?: boolean;
+  /** RFNOWAIT: the child is not the caller's to wait for (it leaves no zombie). */
+  detach?: boolean;
+}
+
+function fork(s: Sys, how: ForkHow = {}): SyscallResult | Promise<SyscallResult> {
+  const m = s.m, p = s.p, t = s.t, vfork = how.vfork === true;
   if ([...m.procs.values()].filter((x) => x.state === 'running').length >= (m.opts.maxProcs ?? DEFAULT_MAX_PROCS)) return -E.EAGAIN;
   let space;
   if (vfork) {
@@ -29,8 +39,9 @@ function fork(s: Sys, vfork = false): SyscallResult | Promise<SyscallResult> {
       return -E.ENOMEM;
     }
   }
-  const c = new Process(m.allocPid(), p, space, p.fds.clone(), p.cwd);
+  const c = new Process(m.allocPid(), how.detach ? undefined : p, space, how.emptyFds ? new FdTable(p.fds.limit) : p.fds.clone(), p.cwd);
   inheritCwd(c, p);
+  c.root = p.root;
   c.sigactions = p.sigactions.map((a) => ({ ...a }));
   c.umask = p.umask;
   c.rlimits = new Map([...p.rlimits].map(([k, v]) => [k, { ...v }]));
@@ -53,7 +64,7 @@ function fork(s: Sys, vfork = false): SyscallResult | Promise<SyscallResult> {
   ct.setNum(Reg.RAX, 0);
   ct.setNum(Reg.RDX, 1);
   ct.set(Reg.RFLAGS, ct.get(Reg.RFLAGS) & ~1n);
-  p.children.push(c);
+  if (how.detach) { c.pgid = p.pgid; c.sid = p.sid; } else p.children.push(c);
   m.procs.set(c.pid, c);
   space.setFast(c.pid, true);
   m.makeRunnable(ct);
@@ -71,6 +82,23 @@ function fork(s: Sys, vfork = false): SyscallResult | Promise<SyscallResult> {
       },
     };
   }).then((pid): SyscallResult => [pid, 0]);
+}
+
+const RFFDG = 1 << 2, RFPROC = 1 << 4, RFMEM = 1 << 5, RFNOWAIT = 1 << 6, RFCFDG = 1 << 12;
+const RFKERNELONLY = (1 << 30) | (1 << 31);
+
+function rfork(s: Sys): SyscallResult | Promise<SyscallResult> {
+  const flags = s.int(0);
+  if (flags & RFKERNELONLY) return -E.EINVAL;
+  if ((flags & (RFFDG | RFCFDG)) === (RFFDG | RFCFDG)) return -E.EINVAL;
+  if (!(flags & RFPROC)) {
+    // Changes to the caller itself, which DragonFly allows only while it has one thread.
+    if (s.p.liveThreads().length !== 1) return -E.EINVAL;
+    if (flags & RFCFDG) s.p.fds.closeFrom(0);
+    return [0, 0];
+  }
+  if (flags & RFMEM) return -E.EOPNOTSUPP;
+  return fork(s, { emptyFds: (flags & RFCFDG) !== 0, detach: (flags & RFNOWAIT) !== 0 });
 }
 
 /** argv/envp vectors: strings until a NULL pointer. */
@@ -260,7 +288,11 @@ export function autoReaps(parent: Process): boolean {
 
 export const procctlSyscalls: SyscallDef[] = [
   { num: 2, name: 'fork', args: [], support: 'full', fn: fork },
-  { num: 66, name: 'vfork', args: [], support: 'full', note: "the child runs in the parent's address space; the parent waits until it execs or exits", fn: (s) => fork(s, true) },
+  { num: 66, name: 'vfork', args: [], support: 'full', note: "the child runs in the parent's address space; the parent waits until it execs or exits", fn: (s) => fork(s, { vfork: true }) },
+  {
+    num: 251, name: 'rfork', args: ['hex'], support: 'partial', fn: rfork,
+    note: 'RFPROC with RFFDG (fork), RFCFDG (no descriptors) or neither (the table is copied, not shared), RFNOWAIT; without RFPROC RFCFDG closes every descriptor; RFMEM EOPNOTSUPP (two processes running in one address space); RFSIGSHARE and RFTHREAD are ignored',
+  },
   { num: 59, name: 'execve', args: ['path', 'ptr', 'ptr'], support: 'full', note: 'DragonFly ELF and #! scripts; Linux programs get ENOEXEC', fn: execve },
   { num: 7, name: 'wait4', args: ['int', 'ptr', 'hex', 'ptr'], support: 'full', fn: wait4 },
   { num: 548, name: 'wait6', args: ['int', 'int', 'ptr', 'hex', 'ptr', 'ptr'], support: 'partial', note: 'P_PID, P_PGID, P_ALL; exits only', fn: wait6 },

@@ -1,11 +1,9 @@
 // Signals: sigaction, masks, sigsuspend, sigreturn, kill (§4).
 import { E } from '../abi/errno.js';
-import { SIG, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, sigbit } from '../abi/signals.js';
+import { SIG, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, UNBLOCKABLE, sigbit } from '../abi/signals.js';
 
 import { popSigframe, readSigset, SIGRETURN_BAD_CS, writeSigset } from '../sigframe.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
-
-const UNBLOCKABLE = sigbit(SIG.SIGKILL) | sigbit(SIG.SIGSTOP);
 
 function sigaction(s: Sys): SyscallResult {
   const sig = s.int(0), act = s.ptr(1), oact = s.ptr(2);

@@ -57,7 +57,22 @@ function out(s: Sys, host: string | number, addr: number, enc: (st: fs.StatsFs) 
   return s.p.space.write(addr, enc(st)) ? 0 : -E.EFAULT;
 }
 
+const STATFS_SIZE = 320, STATVFS_SIZE = 160;
+
+// getvfsstat(statfs *buf, statvfs *vbuf, long vbufsize, int flags): the count of
+// file systems, or how many fit vbuf (its size decides; buf is filled alongside).
+function getvfsstat(s: Sys): SyscallResult {
+  const buf = s.ptr(0), vbuf = s.ptr(1), max = Math.max(0, Math.floor(s.long(2) / STATVFS_SIZE));
+  if (!vbuf) return 1;
+  if (max < 1) return 0;
+  const st = hostStatfs(s.m.resolvePath(s.p, '/'));
+  if (typeof st === 'number') return st;
+  if (buf && !s.p.space.write(buf, encodeStatfs(st, '/'))) return -E.EFAULT;
+  return s.p.space.write(vbuf, encodeStatvfs(st)) ? 1 : -E.EFAULT;
+}
+
 export const statfsSyscalls: SyscallDef[] = [
+  { num: 503, name: 'getvfsstat', args: ['ptr', 'ptr', 'int', 'hex'], support: 'partial', note: 'one file system: the guest root', fn: getvfsstat },
   { num: 157, name: 'statfs', args: ['path', 'ptr'], support: 'full', fn: (s) => out(s, pathArg(s, 0), s.ptr(1), (st) => encodeStatfs(st, '/')) },
   { num: 158, name: 'fstatfs', args: ['fd', 'ptr'], support: 'full', fn: (s) => out(s, fdHostPath(s, 0), s.ptr(1), (st) => encodeStatfs(st, '/')) },
   { num: 500, name: 'statvfs', args: ['path', 'ptr'], support: 'full', fn: (s) => out(s, pathArg(s, 0), s.ptr(1), encodeStatvfs) },
@@ -67,7 +82,7 @@ export const statfsSyscalls: SyscallDef[] = [
     fn: (s) => {
       const buf = s.ptr(0), size = s.int(1);
       if (!buf) return 1;
-      if (size < 320) return 0;
+      if (size < STATFS_SIZE) return 0;
       const st = hostStatfs(s.m.resolvePath(s.p, '/'));
       if (typeof st === 'number') return st;
       return s.p.space.write(buf, encodeStatfs(st, '/')) ? 1 : -E.EFAULT;

@@ -2,6 +2,7 @@
 import { E } from '../abi/errno.js';
 import { SysctlTree } from '../sysctl.js';
 import { routeSysctl } from '../netroute.js';
+import { procTable } from '../kinfo.js';
 import type { Sys, SyscallDef } from './types.js';
 
 export const tree = new SysctlTree();
@@ -20,6 +21,7 @@ function sysctl(s: Sys): number {
     oldlen = Number(b.readBigUInt64LE(0));
   }
   let value: Buffer;
+  let procs: Buffer | number | undefined;
   if (oid[0] === 0 && oid[1] === 3) {
     // name -> OID: the name comes as the "new" value, without its NUL.
     if (newlen === 0) return -E.ENOENT;
@@ -32,6 +34,10 @@ function sysctl(s: Sys): number {
     if (!ids) return -E.ENOENT;
     value = Buffer.alloc(ids.length * 4);
     ids.forEach((v, i) => value.writeInt32LE(v, i * 4));
+  } else if ((procs = procTable(s.m, oid)) !== undefined) {
+    if (typeof procs === 'number') return -procs;
+    if (neu && newlen) return -E.EPERM;
+    value = procs;
   } else {
     const node = tree.lookupOid(oid);
     const route = node ? undefined : routeSysctl(oid);

@@ -14,14 +14,36 @@ import { vmspaceSyscalls } from './vmspace.js';
 import { timesSyscalls } from './times.js';
 import { sysctlSyscalls } from './sysctl.js';
 import { timeSyscalls } from './time.js';
+import { itimerSyscalls } from './itimer.js';
+import { sigwaitSyscalls } from './sigwait.js';
+import { fileattrSyscalls } from './fileattr.js';
+import { hostidSyscalls } from './hostid.js';
+import { affinitySyscalls } from './affinity.js';
+import { schedSyscalls } from './sched.js';
+import { credsSyscalls } from './creds.js';
+import { refusedSyscalls } from './refused.js';
+import { MASTER, SYS_MAXSYSCALL } from './master.js';
 import type { SyscallDef } from './types.js';
 
-export const SYS_MAX = 552;
+export const SYS_MAX = SYS_MAXSYSCALL;
 
-export const ALL_SYSCALLS: SyscallDef[] = [
+/** Another number for a served call (DragonFly keeps some NetBSD/OpenBSD numbers as aliases). */
+function alias(num: number, name: string, of: SyscallDef[], target: number): SyscallDef {
+  const d = of.find((x) => x.num === target);
+  if (!d) throw new Error(`alias ${name}: no call ${target}`);
+  return { ...d, num, name, note: `the same as ${d.name} (${target})` };
+}
+
+const SERVED: SyscallDef[] = [
   ...fsSyscalls, ...memSyscalls, ...procSyscalls, ...signalSyscalls, ...lwpSyscalls, ...timeSyscalls,
   ...sysctlSyscalls, ...eventSyscalls, ...procctlSyscalls, ...socketSyscalls, ...statfsSyscalls, ...vmspaceSyscalls, ...timesSyscalls,
-  ...fifoSyscalls, ...varsymSyscalls,
+  ...fifoSyscalls, ...varsymSyscalls, ...itimerSyscalls, ...sigwaitSyscalls, ...fileattrSyscalls, ...hostidSyscalls,
+  ...affinitySyscalls, ...schedSyscalls, ...credsSyscalls,
+];
+
+export const ALL_SYSCALLS: SyscallDef[] = [
+  ...SERVED, ...refusedSyscalls,
+  alias(252, 'openbsd_poll', SERVED, 209), alias(275, 'netbsd_lchown', SERVED, 254), alias(277, 'netbsd_msync', SERVED, 65),
 ];
 
 export const TABLE: (SyscallDef | undefined)[] = new Array(SYS_MAX);
@@ -30,20 +52,10 @@ for (const d of ALL_SYSCALLS) {
   TABLE[d.num] = d;
 }
 
-/** Names of DragonFly calls we do not serve, for the log and the coverage table. */
-export const KNOWN_NAMES: Record<number, string> = {
-  21: 'mount', 22: 'unmount', 26: 'ptrace',
-
-  34: 'chflags', 35: 'fchflags', 56: 'revoke', 61: 'chroot',
-  83: 'setitimer', 86: 'getitimer',
-  164: 'uname',
-  251: 'rfork', 345: 'sigtimedwait', 346: 'sigwaitinfo', 
-  499: 'pselect', 503: 'getvfsstat', 506: 'fchmodat',
-  507: 'fchownat', 531: 'linkat', 534: 'vmm_guest_ctl',
-  535: 'vmm_guest_sync_addr', 543: 'procctl',
-  544: 'lwp_setaffinity', 545: 'lwp_getaffinity', 547: 'getcpuclock', 549: 'clock_nanosleep',
-};
+/** DragonFly 5.9's name of a number vkemu does not serve (syscalls.master), for the log. */
+const MASTER_NAMES: Record<number, string> = Object.fromEntries(MASTER.map(([n, kind, name]) =>
+  [n, kind === 'OBSOL' || kind === 'UNIMPL' ? `${kind.toLowerCase()} ${name}` : name]));
 
 export function syscallName(num: number): string {
-  return TABLE[num]?.name ?? KNOWN_NAMES[num] ?? `#${num}`;
+  return TABLE[num]?.name ?? MASTER_NAMES[num] ?? `#${num}`;
 }

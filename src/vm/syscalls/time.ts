@@ -38,18 +38,43 @@ function nanosleep(s: Sys): SyscallResult | Promise<SyscallResult> {
   });
 }
 
+// CPU-time clock ids (getcpuclockid): the bit, the pid below it, the lwp id above.
+const CPUCLOCK_BIT = 0x80000000n;
+
+/** A clockid_t argument: a fixed id, or a CPU clock of an existing process (undefined: EINVAL). */
+function clockArg(s: Sys, i: number): bigint | undefined {
+  const id = s.raw(i);
+  if (!(id & CPUCLOCK_BIT)) return id < 64n ? clockNs(s, Number(id)) : undefined;
+  const pid = Number(id & 0x7fffffffn), tid = Number((id >> 32n) & 0x7fffffffn);
+  const p = s.m.procs.get(pid);
+  if (!p || p.state !== 'running' || (tid && !p.threads.has(tid))) return undefined;
+  // Guest processes share vkemu's host process: its CPU time stands for theirs.
+  return s.m.clock.virtual ? s.m.clock.monotonicNs() : process.hrtime.bigint();
+}
+
+function getcpuclockid(s: Sys): SyscallResult {
+  const pid = s.int(0) || s.p.pid, tid = s.int(1);
+  const p = s.m.procs.get(pid);
+  if (!p || p.state !== 'running') return -E.ESRCH;
+  if (tid < 0) return -E.EINVAL;
+  if (tid > 0 && !p.threads.has(tid)) return -E.ESRCH;
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE((BigInt(tid) << 32n) | BigInt(pid) | CPUCLOCK_BIT, 0);
+  return copyout(s, s.ptr(2), b);
+}
+
 export const timeSyscalls: SyscallDef[] = [
+  { num: 547, name: 'getcpuclockid', args: ['int', 'int', 'ptr'], support: 'full', note: "its clocks read vkemu's own CPU time", fn: getcpuclockid },
   {
     num: 232, name: 'clock_gettime', args: ['clock', 'ptr'], support: 'full',
-    fn: (s) => { const ns = clockNs(s, s.int(0)); return ns === undefined ? -E.EINVAL : copyout(s, s.ptr(1), timespec(ns)); },
+    fn: (s) => { const ns = clockArg(s, 0); return ns === undefined ? -E.EINVAL : copyout(s, s.ptr(1), timespec(ns)); },
   },
   {
     num: 234, name: 'clock_getres', args: ['clock', 'ptr'], support: 'full',
     fn: (s) => {
-      const id = s.int(0);
-      if (clockNs(s, id) === undefined) return -E.EINVAL;
+      if (clockArg(s, 0) === undefined) return -E.EINVAL;
       if (!s.ptr(1)) return 0;
-      return copyout(s, s.ptr(1), timespec(id === 13 ? 1_000_000_000n : 1n));
+      return copyout(s, s.ptr(1), timespec(s.raw(0) === 13n ? 1_000_000_000n : 1n));
     },
   },
   {

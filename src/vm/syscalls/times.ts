@@ -48,6 +48,10 @@ export const timesSyscalls: SyscallDef[] = [
     },
   },
   {
+    num: 540, name: 'futimens', args: ['fd', 'ptr'], support: 'full',
+    fn: (s) => { const t = timesArg(s, 1); if (typeof t === 'number') return t; const h = fdHostPath(s, 0); return typeof h === 'number' ? h : setTimes(s, h, t, true, false); },
+  },
+  {
     num: 206, name: 'futimes', args: ['fd', 'ptr'], support: 'full',
     fn: (s) => { const t = timesArg(s, 1); if (typeof t === 'number') return t; const h = fdHostPath(s, 0); return typeof h === 'number' ? h : setTimes(s, h, t, true, true); },
   },

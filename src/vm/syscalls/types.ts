@@ -16,8 +16,8 @@ export type Handler = (s: Sys) => SyscallResult | Promise<SyscallResult>;
 export type ArgKind = 'int' | 'uint' | 'hex' | 'ptr' | 'fd' | 'path' | 'buf' | 'obuf' | 'size' | 'off' |
   'oflags' | 'mode' | 'prot' | 'mflags' | 'sig' | 'how' | 'clock' | 'whence' | 'fcntl' | 'at' | 'str';
 
-/** gVisor-style support levels. */
-export type Support = 'full' | 'partial' | 'enosys';
+/** gVisor-style support levels; 'refused': always fails with `errno`, for the reason in `note`. */
+export type Support = 'full' | 'partial' | 'refused';
 
 export interface SyscallDef {
   num: number;
@@ -26,6 +26,8 @@ export interface SyscallDef {
   /** How the result is shown: int (default), hex (addresses), void. */
   ret?: 'int' | 'hex' | 'void';
   support: Support;
+  /** The errno of a refused call. */
+  errno?: number;
   note?: string;
   fn: Handler;
 }

@@ -104,6 +104,7 @@ export function encodeStat(st: StatInfo): Buffer {
   b.writeBigInt64LE(st.size, 80);
   b.writeBigInt64LE(st.blocks, 88);
   b.writeUInt32LE(st.blksize >>> 0, 96);
+  b.writeUInt32LE((st.flags ?? 0) >>> 0, 100);
   b.writeBigInt64LE(BigInt(st.blksize), 112);
   return b;
 }
@@ -118,4 +119,15 @@ export function timespec(ns: bigint): Buffer {
   b.writeBigInt64LE(ns / 1_000_000_000n, 0);
   b.writeBigInt64LE(ns % 1_000_000_000n, 8);
   return b;
+}
+
+/** A timespec argument: undefined for NULL, -errno, or ns. */
+export function timespecArg(s: Sys, i: number): bigint | undefined | number {
+  const a = s.ptr(i);
+  if (!a) return undefined;
+  const b = s.p.space.read(a, 16);
+  if (!b) return -E.EFAULT;
+  const sec = b.readBigInt64LE(0), nsec = b.readBigInt64LE(8);
+  if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) return -E.EINVAL;
+  return sec * 1_000_000_000n + nsec;
 }

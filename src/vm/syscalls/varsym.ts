@@ -33,5 +33,6 @@ function get(s: Sys): SyscallResult {
 export const varsymSyscalls: SyscallDef[] = [
   { num: 450, name: 'varsym_set', args: ['int', 'str', 'str'], support: 'partial', note: 'one table for every level', fn: set },
   { num: 451, name: 'varsym_get', args: ['hex', 'str', 'ptr', 'int'], support: 'partial', note: 'one table for every level; no wildcards', fn: get },
+  { num: 452, name: 'varsym_list', args: ['int', 'ptr', 'int', 'ptr'], support: 'partial', note: 'lists nothing (the marker is left as it is)', fn: (s) => (s.ptr(3) && !s.p.space.read(s.ptr(3), 4) ? -E.EFAULT : 0) },
   { num: 55, name: 'reboot', args: ['hex'], support: 'full', note: 'EPERM: a guest does not reboot the host', fn: () => -E.EPERM },
 ];

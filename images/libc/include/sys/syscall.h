@@ -40,6 +40,8 @@
 #define SYS_fcntl         92
 #define SYS_select        93
 #define SYS_fsync         95
+#define SYS_setitimer     83
+#define SYS_getitimer     86
 #define SYS_gettimeofday 116
 #define SYS_rename       128
 #define SYS_flock        131

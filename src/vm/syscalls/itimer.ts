@@ -1,0 +1,80 @@
+// setitimer / getitimer: the three interval timers of a process (../itimer.ts).
+// alarm(3) and ualarm(3) in DragonFly's libc are setitimer(ITIMER_REAL).
+import { E } from '../abi/errno.js';
+import { ITIMER_PROF, ProcessTimers, type ItimerValue } from '../itimer.js';
+import type { Process } from '../process.js';
+import type { Sys, SyscallDef, SyscallResult } from './types.js';
+
+/** struct itimerval: it_interval then it_value, each a timeval (two int64). */
+const ITIMERVAL_SIZE = 32;
+/** A non-zero value below one clock tick (hz 100) is rounded up to it, as DragonFly does. */
+const USTICK = 10_000n;
+
+/** A timeval at `off` as ns, or undefined when DragonFly's itimerfix refuses it. */
+function timevalNs(b: Buffer, off: number): bigint | undefined {
+  const sec = b.readBigInt64LE(off);
+  let usec = b.readBigInt64LE(off + 8);
+  if (sec < 0n || usec < 0n || usec >= 1_000_000n) return undefined;
+  if (sec === 0n && usec !== 0n && usec < USTICK) usec = USTICK;
+  return sec * 1_000_000_000n + usec * 1000n;
+}
+
+function encodeItimerval(v: ItimerValue): Buffer {
+  const b = Buffer.alloc(ITIMERVAL_SIZE);
+  const put = (ns: bigint, off: number): void => {
+    b.writeBigInt64LE(BigInt.asIntN(64, ns / 1_000_000_000n), off);
+    b.writeBigInt64LE((ns % 1_000_000_000n) / 1000n, off + 8);
+  };
+  put(v.intervalNs, 0);
+  put(v.valueNs, 16);
+  return b;
+}
+
+function timersOf(s: Sys): ProcessTimers {
+  const p: Process = s.p;
+  p.itimers ??= new ProcessTimers({
+    now: () => s.m.clock.monotonicNs(),
+    timer: (at, fire) => s.m.timer(at, fire),
+    post: (sig) => s.m.postSignal(p, sig),
+  });
+  return p.itimers;
+}
+
+/** `which` is unsigned in DragonFly: negative values are as out of range as 3. */
+const badWhich = (which: number): boolean => which >>> 0 > ITIMER_PROF;
+
+function getitimer(s: Sys): SyscallResult {
+  const which = s.int(0);
+  if (badWhich(which)) return -E.EINVAL;
+  const v = s.p.itimers?.get(which) ?? { intervalNs: 0n, valueNs: 0n };
+  return s.p.space.write(s.ptr(1), encodeItimerval(v)) ? 0 : -E.EFAULT;
+}
+
+// DragonFly's order: read the new value (EFAULT), write the old one (EFAULT), then validate (EINVAL).
+function setitimer(s: Sys): SyscallResult {
+  const which = s.int(0), itv = s.ptr(1), oitv = s.ptr(2);
+  if (badWhich(which)) return -E.EINVAL;
+  let b: Buffer | null = null;
+  if (itv) {
+    b = s.p.space.read(itv, ITIMERVAL_SIZE);
+    if (!b) return -E.EFAULT;
+  }
+  if (oitv) {
+    const old = s.p.itimers?.get(which) ?? { intervalNs: 0n, valueNs: 0n };
+    if (!s.p.space.write(oitv, encodeItimerval(old))) return -E.EFAULT;
+  }
+  if (!b) return 0;
+  const valueNs = timevalNs(b, 16);
+  if (valueNs === undefined) return -E.EINVAL;
+  // A disarming value ignores the interval; an arming one must have a valid interval too.
+  const intervalNs = valueNs === 0n ? 0n : timevalNs(b, 0);
+  if (intervalNs === undefined) return -E.EINVAL;
+  if (valueNs === 0n && !s.p.itimers) return 0;
+  timersOf(s).set(which, { intervalNs, valueNs });
+  return 0;
+}
+
+export const itimerSyscalls: SyscallDef[] = [
+  { num: 83, name: 'setitimer', args: ['int', 'ptr', 'ptr'], support: 'full', note: 'ITIMER_REAL (SIGALRM, wall time); ITIMER_VIRTUAL (SIGVTALRM) and ITIMER_PROF (SIGPROF) count the time vkemu runs the process and serves its calls', fn: setitimer },
+  { num: 86, name: 'getitimer', args: ['int', 'ptr'], support: 'full', fn: getitimer },
+];

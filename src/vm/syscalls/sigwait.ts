@@ -1,0 +1,85 @@
+// sigtimedwait / sigwaitinfo: take a pending signal of a set without running
+// its handler. While waiting the thread's mask is its own minus the set, so a
+// signal of the set (or any other unblocked one) wakes it.
+import { E } from '../abi/errno.js';
+import { UNBLOCKABLE, sigbit } from '../abi/signals.js';
+import { readSigset } from '../sigframe.js';
+import type { GuestThread } from '../thread.js';
+import type { Sys, SyscallDef, SyscallResult } from './types.js';
+
+/** DragonFly siginfo_t: signo, errno, code, pid, uid, status, addr, value, band, spares. */
+const SIGINFO_SIZE = 80;
+
+/** The lowest pending signal of `set` for t, taken off its pending sets; 0 if none. */
+function take(t: GuestThread, set: bigint): number {
+  const ready = (t.pending | t.proc.pending) & set;
+  if (!ready) return 0;
+  for (let sig = 1; sig <= 128; sig++) {
+    const bit = sigbit(sig);
+    if (!(ready & bit)) continue;
+    if (t.pending & bit) t.pending &= ~bit;
+    else t.proc.pending &= ~bit;
+    return sig;
+  }
+  return 0;
+}
+
+function encodeSiginfo(t: GuestThread, sig: number): Buffer {
+  const info = t.siginfo.get(sig);
+  t.siginfo.delete(sig);
+  const b = Buffer.alloc(SIGINFO_SIZE);
+  b.writeInt32LE(sig, 0);
+  b.writeInt32LE(info?.code ?? 0, 8);
+  b.writeInt32LE(info?.pid ?? 0, 12);
+  b.writeBigUInt64LE(BigInt.asUintN(64, info?.addr ?? 0n), 24);
+  return b;
+}
+
+/** The signal taken, written to infop; a failed copy-out puts the signal back (as DragonFly reposts it). */
+function deliverInfo(s: Sys, sig: number, infop: number): SyscallResult {
+  if (!infop) { s.t.siginfo.delete(sig); return sig; }
+  if (s.p.space.write(infop, encodeSiginfo(s.t, sig))) return sig;
+  s.p.pending |= sigbit(sig);
+  return -E.EFAULT;
+}
+
+/** timeoutNs: undefined waits forever; 'invalid' fails with EINVAL once nothing is pending. */
+function sigwait(s: Sys, setp: number, infop: number, timeoutNs: bigint | undefined | 'invalid'): SyscallResult | Promise<SyscallResult> {
+  const sb = s.p.space.read(setp, 16);
+  if (!sb) return -E.EFAULT;
+  const set = readSigset(sb, 0) & ~UNBLOCKABLE;
+  const now = take(s.t, set);
+  if (now) return deliverInfo(s, now, infop);
+  if (timeoutNs === 'invalid') return -E.EINVAL;
+  if (timeoutNs === 0n) return -E.EAGAIN;
+  const t = s.t, saved = t.sigmask;
+  // Signals outside the set that the caller left unblocked interrupt the wait as usual.
+  if ((t.pending | t.proc.pending) & ~saved & ~set) return -E.EINTR;
+  t.sigmask = saved & ~set;
+  return s.m.block(t, 'sigwait', true, (done) => {
+    if (timeoutNs === undefined) return undefined;
+    return s.m.timer(s.m.clock.monotonicNs() + timeoutNs, () => done(-E.EAGAIN));
+  }).then((r) => {
+    t.sigmask = saved;
+    const sig = take(t, set);
+    if (sig) return deliverInfo(s, sig, infop);
+    return r;
+  });
+}
+
+function sigtimedwait(s: Sys): SyscallResult | Promise<SyscallResult> {
+  const tsp = s.ptr(2);
+  let timeout: bigint | undefined | 'invalid';
+  if (tsp) {
+    const b = s.p.space.read(tsp, 16);
+    if (!b) return -E.EFAULT;
+    const sec = b.readBigInt64LE(0), nsec = b.readBigInt64LE(8);
+    timeout = sec < 0n || nsec < 0n || nsec >= 1_000_000_000n ? 'invalid' : sec * 1_000_000_000n + nsec;
+  }
+  return sigwait(s, s.ptr(0), s.ptr(1), timeout);
+}
+
+export const sigwaitSyscalls: SyscallDef[] = [
+  { num: 345, name: 'sigtimedwait', args: ['ptr', 'ptr', 'ptr'], support: 'full', fn: sigtimedwait },
+  { num: 346, name: 'sigwaitinfo', args: ['ptr', 'ptr'], support: 'full', fn: (s) => sigwait(s, s.ptr(0), s.ptr(1), undefined) },
+];
