@@ -58,10 +58,10 @@ trap : 2 3
 
 if [ "$1" = autoboot ]; then
 	echo "Checking file systems:"
-	fsck_ffs -p /dev/vkd0s0a
+	fsck -p /dev/vkd0s0a
 	case $? in
 	0) ;;
-	*) echo "fsck_ffs failed: $?; dropping to single user"; exit 1 ;;
+	*) echo "fsck failed: $?; dropping to single user"; exit 1 ;;
 	esac
 fi
 mount -u -o rw / || { echo "cannot mount / read-write"; exit 1; }
@@ -110,7 +110,7 @@ function runGuest(d: BuildDirs, argv: string[], what: string): void {
 export function buildEtc(d: BuildDirs, p: Progress): void {
   const etc = path.join(d.world, 'etc');
   const stamp = stampFile(path.join(d.out, 'stamps'), 'etc');
-  const inputs = [path.join(d.src, 'etc'), path.join(supportDir())];
+  const inputs = [path.join(d.src, 'etc'), path.join(d.src, 'share/termcap'), path.join(supportDir())];
   if (!stale(stamp, inputs, '*') && fs.existsSync(path.join(etc, 'pwd.db'))) { p.skip('etc'); return; }
   p.start('etc');
   for (const f of FROM_TREE) {
@@ -127,6 +127,13 @@ export function buildEtc(d: BuildDirs, p: Progress): void {
   for (const db of ['pwd.db', 'spwd.db', 'passwd', 'login.conf.db']) fs.rmSync(path.join(etc, db), { force: true });
   runGuest(d, ['usr/sbin/pwd_mkdb', '-p', '-d', etc, path.join(etc, 'master.passwd')], 'etc: password databases');
   runGuest(d, ['usr/bin/cap_mkdb', path.join(etc, 'login.conf')], 'etc: login class database');
+  // Terminal descriptions for the shell's line editor and the console (share/termcap).
+  const misc = path.join(d.world, 'usr/share/misc');
+  writeFile(path.join(misc, 'termcap'), fs.readFileSync(path.join(d.src, 'share/termcap/termcap.src'), 'utf8'));
+  fs.rmSync(path.join(misc, 'termcap.db'), { force: true });
+  runGuest(d, ['usr/bin/cap_mkdb', '-f', path.join(misc, 'termcap'), path.join(misc, 'termcap')], 'etc: terminal database');
+  fs.rmSync(path.join(etc, 'termcap'), { force: true });
+  fs.symlinkSync('../usr/share/misc/termcap', path.join(etc, 'termcap'));
   writeStamp(stamp, { dirs: [] });
   p.done('etc');
 }

@@ -33,7 +33,7 @@ export const PROGRAMS: readonly string[] = [
   // boot and login
   'sbin/init', 'libexec/getty', 'usr.bin/login', 'bin/sh',
   // file systems
-  'sbin/mount', 'sbin/umount', 'sbin/fsck_ffs', 'sbin/newfs', 'sbin/mount_cd9660', 'sbin/mount_tmpfs',
+  'sbin/mount', 'sbin/mount_ufs', 'sbin/umount', 'sbin/fsck', 'sbin/newfs', 'sbin/mount_cd9660', 'sbin/mount_tmpfs',
   'sbin/mount_null', 'bin/df', 'bin/sync', 'sbin/swapon', 'sbin/disklabel64', 'sbin/ldconfig',
   // system
   'sbin/sysctl', 'sbin/dmesg', 'sbin/reboot', 'sbin/shutdown', 'bin/ps', 'bin/kill', 'bin/hostname',
@@ -44,7 +44,7 @@ export const PROGRAMS: readonly string[] = [
   'bin/dd', 'bin/ls', 'bin/cat', 'bin/cp', 'bin/mv', 'bin/rm', 'bin/mkdir', 'bin/rmdir', 'bin/ln',
   'bin/chmod', 'bin/echo', 'bin/sleep', 'bin/pwd', 'bin/test', 'bin/expr', 'bin/realpath', 'bin/stty',
   'usr.bin/kenv', 'sbin/md5', 'usr.bin/true', 'usr.bin/false', 'usr.bin/find', 'usr.bin/xargs', 'usr.bin/wc',
-  'usr.bin/head', 'usr.bin/tail', 'usr.bin/sed', 'usr.bin/tr', 'usr.bin/awk', 'usr.bin/grep',
+  'usr.bin/head', 'usr.bin/tail', 'usr.bin/sed', 'usr.bin/tr', 'usr.bin/awk',
   'usr.bin/touch', 'usr.bin/basename', 'usr.bin/dirname', 'usr.bin/tee', 'usr.bin/cmp', 'usr.bin/tty',
   'usr.bin/printf', 'usr.bin/sort', 'usr.bin/uniq', 'usr.bin/cut', 'usr.bin/hexdump', 'usr.bin/stat',
   'usr.bin/which', 'usr.bin/yes', 'usr.bin/seq', 'usr.bin/mktemp', 'usr.bin/logger',
@@ -54,7 +54,7 @@ export const PROGRAMS: readonly string[] = [
 
 /** The start of every DragonFly source tree: vkemu checks for these before building anything. */
 export const TREE_MARKERS: readonly string[] = [
-  'share/mk/sys.mk', 'sys/conf/newvers.sh', 'include/Makefile', 'usr.sbin/config/config.y', 'etc/mtree/BSD.root.dist',
+  'share/mk/sys.mk', 'share/termcap/termcap.src', 'sys/conf/newvers.sh', 'include/Makefile', 'usr.sbin/config/config.y', 'etc/mtree/BSD.root.dist',
 ];
 
 /** mtree specifications of the installed hierarchy, and where each applies under the world. */

@@ -17,6 +17,7 @@ export const HOST_TOOLS: ReadonlyArray<readonly [tool: string, pkg: string]> = [
   ['byacc', 'byacc'],
   ['flex', 'flex'],
   ['m4', 'm4'],
+  ['unifdef', 'unifdef'],
   ['rpcgen', 'rpcsvc-proto'],
   ['cc', 'gcc'],
   ['makefs', 'makefs'],
