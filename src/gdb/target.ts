@@ -3,10 +3,12 @@
 // their actions (continue, step, a signal). Every guest thread of every
 // process is a gdb thread, and a vkernel thread running a guest context
 // (vmspace_ctl) shows that context as one more thread.
-import { Access, Exit, Reg, type AddressSpace, type Engine } from '../cpu/engine.js';
+import { Access, Exit, PROT_EXEC, Reg, type AddressSpace, type Engine } from '../cpu/engine.js';
 import { sigbit, SIG } from '../vm/abi/signals.js';
 import type { Machine, MachineDebugger, TrapInfo } from '../vm/machine.js';
+import type { Process } from '../vm/process.js';
 import type { GuestThread } from '../vm/thread.js';
+import { CodePatches, MAX_PATCH } from './patches.js';
 import type { RegFile } from './registers.js';
 import { fromGdbSignal, toGdbSignal } from './signals.js';
 
@@ -62,6 +64,8 @@ export class Target implements MachineDebugger {
   readonly breakpoints = new Map<bigint, { sw: number; hw: number }>();
   readonly watchpoints = new Map<string, Watch>();
   private appliedBps = '';
+  /** gdb's int3s and the bytes under them, shared by processes with the same code. */
+  readonly patches = new CodePatches();
   private appliedWatch = '';
   lastStop: StopReason | undefined;
   /** Called when the world stops (the server sends the stop reply). */
@@ -93,6 +97,7 @@ export class Target implements MachineDebugger {
   /** Let go: no breakpoints, held signals delivered, every thread runs on. */
   detach(): void {
     if (!this.attached) return;
+    this.patches.clear();
     this.breakpoints.clear();
     this.watchpoints.clear();
     this.applyHooks();
@@ -259,6 +264,7 @@ export class Target implements MachineDebugger {
 
   /** `k`: end the guest. */
   kill(): void {
+    this.patches.clear();
     this.breakpoints.clear();
     this.watchpoints.clear();
     this.applyHooks();
@@ -356,24 +362,34 @@ export class Target implements MachineDebugger {
     return parts.length ? Buffer.concat(parts) : null;
   }
 
-  /** Write guest memory as a debugger may: read-only pages too (text), then drop translated code. */
+  /**
+   * Write guest memory as a debugger may: read-only pages too (text). A
+   * short write into code is a breakpoint: it goes to every process running
+   * the same code there (patches.ts).
+   */
   writeMemory(d: DebugThread, addr: bigint, data: Buffer): boolean {
     const s = this.spaceOf(d);
     const a = Number(addr);
     if (!Number.isSafeInteger(a) || !data.length) return data.length === 0;
-    const regions = s.regions().filter((r) => r.start < a + data.length && r.end > a);
-    let ok = s.write(a, data);
-    if (!ok && regions.length && regions.every((r) => r.prot !== 0 && r.kind !== 4)) {
-      const lo = Math.floor(a / 4096) * 4096, hi = Math.ceil((a + data.length) / 4096) * 4096;
-      const covered = regions.reduce((n, r) => n + Math.min(r.end, hi) - Math.max(r.start, lo), 0);
-      if (covered === hi - lo) {
-        for (const r of regions) s.protect(Math.max(r.start, lo), Math.min(r.end, hi) - Math.max(r.start, lo), r.prot | 2);
-        ok = s.write(a, data);
-        for (const r of regions) s.protect(Math.max(r.start, lo), Math.min(r.end, hi) - Math.max(r.start, lo), r.prot);
-      }
-    }
-    if (ok && regions.some((r) => r.prot & 4)) s.flushCode(a, a + data.length);
+    const code = !d.context && data.length <= MAX_PATCH
+      && s.regions().some((r) => r.start < a + data.length && r.end > a && r.prot & PROT_EXEC);
+    if (!code) return writeThrough(s, a, data);
+    const targets = this.patches.targets(s, this.processSpaces(), a, data);
+    let ok = true;
+    for (const t of targets) ok = writeThrough(t, a, data) && ok;
     return ok;
+  }
+
+  /** The address spaces of live processes (a vfork child shares its parent's). */
+  private processSpaces(): Set<AddressSpace> {
+    const out = new Set<AddressSpace>();
+    for (const p of this.machine.procs.values()) if (p.state === 'running') out.add(p.space);
+    return out;
+  }
+
+  /** A process exec'd: gdb's breakpoints go into the new image where it is the same program. */
+  execed(_p: Process, old: AddressSpace, now: AddressSpace): void {
+    if (this.patches.size) this.patches.carry(old, now, writeThrough);
   }
 
   /** Whether [addr, addr+len) is mapped in d's space (for watchpoints). */
@@ -429,4 +445,21 @@ export class Target implements MachineDebugger {
       this.appliedWatch = wkey;
     }
   }
+}
+
+/** Write s through page protection (text pages are read-only), then drop translated code. */
+export function writeThrough(s: AddressSpace, a: number, data: Buffer): boolean {
+  const regions = s.regions().filter((r) => r.start < a + data.length && r.end > a);
+  let ok = s.write(a, data);
+  if (!ok && regions.length && regions.every((r) => r.prot !== 0 && r.kind !== 4)) {
+    const lo = Math.floor(a / 4096) * 4096, hi = Math.ceil((a + data.length) / 4096) * 4096;
+    const covered = regions.reduce((n, r) => n + Math.min(r.end, hi) - Math.max(r.start, lo), 0);
+    if (covered === hi - lo) {
+      for (const r of regions) s.protect(Math.max(r.start, lo), Math.min(r.end, hi) - Math.max(r.start, lo), r.prot | 2);
+      ok = s.write(a, data);
+      for (const r of regions) s.protect(Math.max(r.start, lo), Math.min(r.end, hi) - Math.max(r.start, lo), r.prot);
+    }
+  }
+  if (ok && regions.some((r) => r.prot & PROT_EXEC)) s.flushCode(a, a + data.length);
+  return ok;
 }
