@@ -9,6 +9,7 @@ import type { Machine, MachineDebugger, TrapInfo } from '../vm/machine.js';
 import type { Process } from '../vm/process.js';
 import type { GuestThread } from '../vm/thread.js';
 import { CodePatches, MAX_PATCH } from './patches.js';
+import { SignalPolicy } from './sigpolicy.js';
 import type { RegFile } from './registers.js';
 import { fromGdbSignal, toGdbSignal } from './signals.js';
 
@@ -52,6 +53,8 @@ export class Target implements MachineDebugger {
   /** Signals taken from threads when they stopped (DragonFly numbers), and trap details. */
   private held = new Map<GuestThread, { sig: number; trap?: TrapInfo }>();
   private passOnce = new Map<GuestThread, number>();
+  /** The virtual kernel's own signals go by without stopping (`monitor signals`). */
+  readonly policy = new SignalPolicy();
   /** gdb signal numbers to deliver without stopping (QPassSignals). */
   passSignals = new Set<number>();
   private lastThread: GuestThread | undefined;
@@ -170,6 +173,16 @@ export class Target implements MachineDebugger {
       return false;
     }
     if (sig === SIG.SIGKILL) return false;
+    if (this.policy.passes(t.proc, sig, trap)) {
+      if (!this.stepping.has(t)) return false;
+      // A step of a vkernel thread does not wander into its interrupt
+      // handlers: the signal waits until the step is over (like an IRQ
+      // masked during a hardware single step). A fault cannot wait.
+      if (!trap) {
+        t.pending |= sigbit(sig);
+        return true;
+      }
+    }
     // Passed signals go by silently, except to a thread being stepped: gdb
     // must see those to step over the handler (gdbserver does the same).
     if (this.passSignals.has(toGdbSignal(sig)) && !this.stepping.has(t)) return false;
