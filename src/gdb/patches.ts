@@ -106,6 +106,11 @@ export class CodePatches {
     return n;
   }
 
+  /** Whether gdb put an int3 at addr (and it is still there as far as gdb knows). */
+  isInt3(addr: number): boolean {
+    return this.bytes.get(addr)?.now === 0xcc;
+  }
+
   /** Forget every patch (detach and kill remove them first). */
   clear(): void {
     this.bytes.clear();

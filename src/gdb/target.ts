@@ -4,7 +4,7 @@
 // process is a gdb thread, and a vkernel thread running a guest context
 // (vmspace_ctl) shows that context as one more thread.
 import { Access, Exit, PROT_EXEC, Reg, type AddressSpace, type Engine } from '../cpu/engine.js';
-import { sigbit, SIG } from '../vm/abi/signals.js';
+import { sigbit, SIG, T } from '../vm/abi/signals.js';
 import type { Machine, MachineDebugger, TrapInfo } from '../vm/machine.js';
 import type { Process } from '../vm/process.js';
 import type { GuestThread } from '../vm/thread.js';
@@ -15,6 +15,9 @@ import { fromGdbSignal, toGdbSignal } from './signals.js';
 
 /** A gdb thread: a guest thread, or the guest context it runs (context: true). */
 export interface DebugThread { id: number; t: GuestThread; context: boolean }
+
+/** RFLAGS.TF: a #DB after the next instruction. */
+const TF = 0x100n;
 
 export type StopWhy = 'swbreak' | 'hwbreak' | 'watch' | 'rwatch' | 'awatch';
 export type StopReason =
@@ -50,6 +53,10 @@ export class Target implements MachineDebugger {
   private fallback: ResumeAction | undefined;
   /** Threads single-stepping: true once their instruction ran. */
   private stepping = new Map<GuestThread, boolean>();
+  /** Threads running one instruction with the trap flag we set (and whether it was set before). */
+  private tfStep = new Map<GuestThread, { rip: bigint; tf: boolean }>();
+  /** Threads whose step ended with our #DB: the SIGTRAP that follows is the step's report. */
+  private tfTrapped = new Set<GuestThread>();
   /** Signals taken from threads when they stopped (DragonFly numbers), and trap details. */
   private held = new Map<GuestThread, { sig: number; trap?: TrapInfo }>();
   private passOnce = new Map<GuestThread, number>();
@@ -75,6 +82,8 @@ export class Target implements MachineDebugger {
   onStop: ((r: StopReason) => void) | undefined;
   /** Breakpoints and watchpoints also stop guest contexts (`monitor contexts on`). */
   contextBreaks = false;
+  /** gdb takes swbreak stop reasons (qSupported): its int3 hits come with the PC moved back. */
+  swbreak = false;
   /** Whether a client holds the machine (Machine.debugger is this). */
   attached = false;
 
@@ -138,10 +147,30 @@ export class Target implements MachineDebugger {
   }
 
   budget(t: GuestThread): number | undefined {
-    return this.stepping.has(t) && !this.stopped ? 1 : undefined;
+    if (!this.stepping.has(t) || this.stopped) return undefined;
+    // A step is an uncounted run with the trap flag set: the CPU stops with
+    // #DB after one instruction. A counted run (count 1) costs a flush of all
+    // translated code when the next uncounted run starts (Unicorn drops its
+    // counting hook), which made every continue after a step retranslate.
+    // Guest contexts (their #DB belongs to the vkernel) and --deterministic
+    // runs (counted anyway) keep count 1.
+    if (t.vm || this.machine.slice !== 0) return 1;
+    const rflags = t.get(Reg.RFLAGS);
+    this.tfStep.set(t, { rip: t.get(Reg.RIP), tf: (rflags & TF) !== 0n });
+    t.set(Reg.RFLAGS, rflags | TF);
+    return 0;
   }
 
   ran(t: GuestThread, reason: Exit): void {
+    const tf = this.tfStep.get(t);
+    if (tf) {
+      this.tfStep.delete(t);
+      // The trap flag is ours only for the run: no signal frame or pushf after it sees it.
+      if (!tf.tf) t.set(Reg.RFLAGS, t.get(Reg.RFLAGS) & ~TF);
+      // Ended before its instruction (the slice watchdog): the step is still to do.
+      if (reason === Exit.Budget && t.get(Reg.RIP) === tf.rip) return;
+      if (reason === Exit.Exception && t.regs[Reg.EXIT_VECTOR] === 1n) this.tfTrapped.add(t);
+    }
     if (this.stepping.has(t) && reason !== Exit.Stop) this.stepping.set(t, true);
   }
 
@@ -168,6 +197,12 @@ export class Target implements MachineDebugger {
   }
 
   signal(t: GuestThread, sig: number, trap?: TrapInfo): boolean {
+    // The #DB of our own single step: the step is done, the guest sees nothing.
+    if (this.tfTrapped.delete(t) && sig === SIG.SIGTRAP && trap) {
+      this.parked.add(t);
+      this.stopWorld({ kind: 'signal', thread: this.threadOf(t), sig: 5 });
+      return true;
+    }
     if (this.passOnce.get(t) === sig) {
       this.passOnce.delete(t);
       return false;
@@ -180,6 +215,16 @@ export class Target implements MachineDebugger {
       // masked during a hardware single step). A fault cannot wait.
       if (!trap) {
         t.pending |= sigbit(sig);
+        return true;
+      }
+    }
+    // gdb's own int3: the PC goes back onto it and the stop says swbreak.
+    if (trap && sig === SIG.SIGTRAP && trap.trapno === T.BPTFLT && this.swbreak && !t.vm) {
+      const at = t.get(Reg.RIP) - 1n;
+      if (this.patches.isInt3(Number(at))) {
+        t.set(Reg.RIP, at);
+        this.parked.add(t);
+        this.stopWorld({ kind: 'signal', thread: this.threadOf(t), sig: 5, why: 'swbreak' });
         return true;
       }
     }
@@ -460,19 +505,9 @@ export class Target implements MachineDebugger {
   }
 }
 
-/** Write s through page protection (text pages are read-only), then drop translated code. */
+/** Write s as a debugger may: read-only private pages too (text), then drop translated code there. */
 export function writeThrough(s: AddressSpace, a: number, data: Buffer): boolean {
-  const regions = s.regions().filter((r) => r.start < a + data.length && r.end > a);
-  let ok = s.write(a, data);
-  if (!ok && regions.length && regions.every((r) => r.prot !== 0 && r.kind !== 4)) {
-    const lo = Math.floor(a / 4096) * 4096, hi = Math.ceil((a + data.length) / 4096) * 4096;
-    const covered = regions.reduce((n, r) => n + Math.min(r.end, hi) - Math.max(r.start, lo), 0);
-    if (covered === hi - lo) {
-      for (const r of regions) s.protect(Math.max(r.start, lo), Math.min(r.end, hi) - Math.max(r.start, lo), r.prot | 2);
-      ok = s.write(a, data);
-      for (const r of regions) s.protect(Math.max(r.start, lo), Math.min(r.end, hi) - Math.max(r.start, lo), r.prot);
-    }
-  }
-  if (ok && regions.some((r) => r.prot & PROT_EXEC)) s.flushCode(a, a + data.length);
+  const ok = s.write(a, data) || s.poke(a, data);
+  if (ok && s.regions().some((r) => r.start < a + data.length && r.end > a && r.prot & PROT_EXEC)) s.flushCode(a, a + data.length);
   return ok;
 }
