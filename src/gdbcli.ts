@@ -162,9 +162,13 @@ export async function gdbMain(argv: string[]): Promise<number> {
   });
   if (!child) return gdbStatus;
   // gdb is gone: the stub let the guest go, and it runs on to its end; ^C ends it.
+  const closed = new Promise<number>((resolve) => child!.on('close', (code) => resolve(code ?? 128 + 9)));
   if (child.exitCode !== null || child.signalCode !== null) return child.exitCode ?? 128 + 9;
+  // A guest that gdb saw end is still closing its stub: a moment, before saying it runs on.
+  const ended = await Promise.race([closed, new Promise<undefined>((r) => setTimeout(r, 1500, undefined))]);
+  if (ended !== undefined) return ended;
   process.stderr.write(`vkemu gdb: gdb has quit; the guest runs on (vkemu pid ${child.pid}); ^C ends it\n`);
   process.removeAllListeners('SIGINT');
   process.on('SIGINT', () => { if (child?.pid) process.kill(-child.pid, 'SIGKILL'); });
-  return new Promise<number>((resolve) => child!.on('close', (code) => resolve(code ?? 128 + 9)));
+  return closed;
 }
