@@ -1,0 +1,101 @@
+// gdb on a real DragonFly VKERNEL64, as a new user would use it: a breakpoint
+// set before boot hits in the forked child after the kernel's re-exec with no
+// `handle` lines; `bt` names libc frames; dfly-ps lists init; dfly-dmesg ends
+// with the console's last lines; detach lets the kernel run on; Ctrl-C stops
+// it and continue goes on. Needs VKEMU_DRAGONFLY: a directory with `kernel`
+// (and `kernel.debug` when the kernel is stripped) and `world/` (the -L root).
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scratch, VKEMU } from './helpers.js';
+import { gdb, killAll, startGuest, type Guest } from './gdb-stub.js';
+
+const DF = process.env.VKEMU_DRAGONFLY;
+const KERNEL = DF ? path.join(DF, 'kernel') : '';
+const WORLD = DF ? path.join(DF, 'world') : '';
+const SYMBOLS = DF && fs.existsSync(KERNEL + '.debug') ? KERNEL + '.debug' : KERNEL;
+const why = !DF ? 'VKEMU_DRAGONFLY is not set'
+  : !fs.existsSync(KERNEL) ? `no kernel at ${KERNEL}`
+  : !fs.existsSync(path.join(WORLD, 'libexec/ld-elf.so.2')) ? `no world at ${WORLD} (libexec/ld-elf.so.2)` : '';
+if (why) console.log(`dragonfly-gdb: skipped: ${why} (VKEMU_DRAGONFLY=DIR with DIR/kernel and DIR/world/)`);
+
+const EXT = path.resolve(import.meta.dirname, '../src/gdb/python/dfly.py');
+const PRE = [`set sysroot ${WORLD}`, `source ${EXT}`];
+let dir = '';
+let img = '';
+
+/** The kernel under vkemu -g with a root image made from the world; waits for gdb. */
+function boot(): Promise<Guest> {
+  return startGuest(['-L', WORLD, KERNEL, '-m', '128m', '-n', '1', '-r', img], { stdin: 'pipe' });
+}
+
+describe.skipIf(!!why)('gdb on a real DragonFly VKERNEL64', () => {
+  beforeAll(() => {
+    dir = scratch();
+    img = path.join(dir, 'root.img');
+    const r = spawnSync(VKEMU, ['mkimg', 'root', img, '--from', WORLD], { encoding: 'utf8', timeout: 300_000 });
+    if (r.status !== 0) throw new Error(`mkimg: ${r.stderr}`);
+  }, 300_000);
+  afterAll(() => {
+    killAll();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a breakpoint set before boot hits after the re-exec and the fork; bt names libc; dfly-ps lists init; detach', async () => {
+    const g = await boot();
+    // gdb's Python must not start before the file is loaded: commands run in order after `target remote`.
+    const r = await gdb(g.port, SYMBOLS, [...PRE, 'break mi_startup', 'continue', 'bt 3', 'info threads',
+      'thread apply all bt', 'info sharedlibrary', 'delete', 'break sys_execve', 'continue', 'dfly-ps',
+      'dfly-vmspace 1', 'dfly-vmspace 99999', 'dfly-threads', 'p $curthread()->td_comm', 'delete', 'detach'], undefined, 240_000);
+    expect(r.out, g.err()).toMatch(/Breakpoint 1, (0x[0-9a-f]+ in )?mi_startup \(/);
+    expect(r.out).not.toMatch(/received signal/);
+    // The supervisor (the parent) waits in libc.
+    expect(r.out).toMatch(/in (_?_?sys_)?wait4|in _?waitpid/);
+    expect(r.out).toMatch(/from \S*\/libc\.so\.8|libc\.so\.8/);
+    expect(r.out).toMatch(/Yes.*\/lib\/libc\.so\.8/);
+    expect(r.out).toMatch(/Breakpoint 2, sys_execve/);
+    expect(r.out).toMatch(/\n +1 +0 +\S* +\S+ .*init|\n +1 +0 .*init/);
+    expect(r.out).toMatch(/no process with PID 99999/);
+    expect(r.out).toMatch(/CPU 0: globaldata 0x[0-9a-f]+/);
+    expect(r.out).not.toMatch(/Traceback|Python Exception/);
+    expect(r.out).toMatch(/\[Inferior 1 \(Remote target\) detached\]/);
+    // Detached, the kernel carries on: more console output comes.
+    const before = g.out().length;
+    await g.waitFor(() => g.out().length > before + 20, 'console output after the detach', 120_000);
+    g.child.kill('SIGTERM');
+  }, 400_000);
+
+  it('Ctrl-C stops a running kernel; dfly-dmesg ends with the console\'s last lines; continue goes on', async () => {
+    const g = await boot();
+    const args = ['-batch', '-nx', '-ex', 'set pagination off', '-ex', 'set confirm off', '-ex', `target remote 127.0.0.1:${g.port}`,
+      ...[...PRE, 'continue', 'dfly-dmesg', 'dfly-threads 0', 'p $mycpu(0)->gd_cpuid', 'continue', 'bt 1', 'kill']
+        .flatMap((c) => ['-ex', c]), SYMBOLS];
+    const p = spawn('gdb', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let interrupts = 0;
+    const onData = (d: string): void => {
+      out += d;
+      const continuing = out.split('Continuing.').length - 1;
+      // Each `continue` is interrupted once the kernel has had time to say something.
+      if (continuing > interrupts) {
+        interrupts = continuing;
+        const seen = g.out().length;
+        void g.waitFor(() => g.out().length > seen + (interrupts === 1 ? 200 : 0), 'console output', 180_000)
+          .finally(() => setTimeout(() => p.kill('SIGINT'), 1000));
+      }
+    };
+    p.stdout.setEncoding('utf8').on('data', onData);
+    p.stderr.setEncoding('utf8').on('data', onData);
+    await new Promise((resolve) => p.on('close', resolve));
+    expect(out).toMatch(/received signal SIGINT/);
+    // The message buffer ends with what the console showed last (before the interrupt).
+    const dmesg = out.slice(out.indexOf('Program received signal SIGINT')).split('\n').filter((l) => l.trim() && !/^\s*CPU 0|received|^#|^\(gdb\)/.test(l));
+    const screen = g.out().split('\n').map((l) => l.trim()).filter(Boolean);
+    expect(dmesg.some((l) => screen.slice(-5).includes(l.trim()))).toBe(true);
+    expect(out).toMatch(/CPU 0: globaldata 0x[0-9a-f]+/);
+    expect(out).toMatch(/\$1 = 0/);
+    expect(out.split('Program received signal SIGINT').length - 1).toBe(2);
+    expect(out).not.toMatch(/Traceback|Python Exception/);
+  }, 400_000);
+});
