@@ -30,6 +30,48 @@ function boot(): Promise<Guest> {
   return startGuest(['-L', WORLD, KERNEL, '-m', '128m', '-n', '1', '-r', img], { stdin: 'pipe' });
 }
 
+// DragonFly's own rtld and libc (the world alone, no kernel needed): a program
+// built against them (images/c/gdb_reexec.c) re-execs itself and forks, like a
+// VKERNEL64 at start.
+const worldWhy = !DF ? 'VKEMU_DRAGONFLY is not set'
+  : !['libexec/ld-elf.so.2', 'lib/libc.so.8', 'usr/lib/crt1.o', 'usr/lib/gcc80/crtbegin.o'].every((f) => fs.existsSync(path.join(WORLD, f)))
+    ? `no rtld, libc and crt files under ${WORLD}` : '';
+
+describe.skipIf(!!worldWhy)('gdb with DragonFly\'s rtld and libc', () => {
+  let prog = '';
+  let tmp = '';
+  beforeAll(() => {
+    tmp = scratch();
+    prog = path.join(tmp, 'gdb_reexec');
+    const src = path.resolve(import.meta.dirname, '../images/c/gdb_reexec.c');
+    const cc = spawnSync('clang', ['-target', 'x86_64-unknown-dragonfly', `--sysroot=${WORLD}`, '-g', '-O0', '-c', src,
+      '-o', prog + '.o'], { encoding: 'utf8' });
+    if (cc.status !== 0) throw new Error(cc.stderr);
+    const u = (f: string): string => path.join(WORLD, 'usr/lib', f);
+    const ld = spawnSync('ld.lld', ['-m', 'elf_x86_64', '--dynamic-linker', '/usr/libexec/ld-elf.so.2', '-o', prog,
+      u('crt1.o'), u('crti.o'), u('gcc80/crtbegin.o'), prog + '.o', `-L${u('')}`, `-L${path.join(WORLD, 'lib')}`, '-lc',
+      u('gcc80/crtend.o'), u('crtn.o')], { encoding: 'utf8' });
+    if (ld.status !== 0) throw new Error(ld.stderr);
+  });
+  afterAll(() => {
+    killAll();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('a breakpoint set before start hits in the child after re-exec and fork; bt names libc frames', async () => {
+    const g = await startGuest(['-L', WORLD, prog]);
+    const r = await gdb(g.port, prog, [`set sysroot ${WORLD}`, 'break child_work', 'continue', 'info threads',
+      'thread 1', 'bt', 'info sharedlibrary', 'delete', 'continue']);
+    expect(r.out).toMatch(/hit Breakpoint 1, child_work \(n=10\)/);
+    expect(r.out).toMatch(/#0 +0x[0-9a-f]+ in wait4 \(\) from \S*\/lib\/libc\.so\.8\n#1 +0x[0-9a-f]+ in waitpid \(\) from \S*libc\.so\.8\n#2 +0x[0-9a-f]+ in main/);
+    expect(r.out).toMatch(/Yes \(\*\) +\S*\/libexec\/ld-elf\.so\.2\n/);
+    expect(r.out).toMatch(/Yes \(\*\) +\S*\/lib\/libc\.so\.8\n/);
+    expect(r.out).toMatch(/exited with code 07/);
+    expect(await g.exit).toBe(7);
+    expect(g.out()).toBe('child 55\nsupervisor: child exited 7\n');
+  });
+});
+
 describe.skipIf(!!why)('gdb on a real DragonFly VKERNEL64', () => {
   beforeAll(() => {
     dir = scratch();

@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
+extern char **environ;
+
 #ifdef __clang__
 #pragma clang optimize off
 #endif
@@ -42,6 +44,7 @@ int main(int argc, char **argv)
 {
 	if (argc >= 3 && strcmp(argv[1], "other") == 0) {
 		char *args[] = { argv[2], 0 };
+		fflush(stdout);
 		execve(argv[2], args, environ);
 		printf("exec %s failed\n", argv[2]);
 		return 1;
@@ -61,6 +64,7 @@ int main(int argc, char **argv)
 	if (pid == 0) {
 		int r = child_work(10);
 		printf("child %d\n", r);
+		fflush(stdout);
 		_exit(7);
 	}
 	int status = 0;
