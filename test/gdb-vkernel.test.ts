@@ -60,4 +60,14 @@ describe('gdb stub: virtual kernel signals', () => {
     expect(r.out).toMatch(/Breakpoint 1, on_tick/);
     expect(await g.exit).toBe(137);
   }, 60_000);
+
+  it('with the extension, a backtrace from a signal handler goes on into the interrupted code', async () => {
+    const g = await startGuest([KERNEL, '-m', '64m', '-n', '1'], { stdin: 'pipe' });
+    const ext = path.join(ROOT, 'src/gdb/python/dfly.py');
+    const r = await gdb(g.port, KERNEL, [`source ${ext}`, 'break on_tick', 'continue', 'bt', 'kill']);
+    expect(r.out).toMatch(/#0 +on_tick \(sig=16/);
+    // #1 is vkemu's trampoline, #2 a function of vkmini's (named, with its source line).
+    expect(r.out).toMatch(/#1 +0x00007fffffdfe003 in \?\? \(\)\n#2 +(0x[0-9a-f]+ in )?\w+ \(.*\) at \S+:\d+/);
+    expect(await g.exit).toBe(137);
+  }, 60_000);
 });
