@@ -62,6 +62,15 @@ describe('gdb stub: C program', () => {
     expect(g.out()).toBe('loop ended\n');
   });
 
+  it('single steps leave no trap flag for the program to see (a stepped pushf)', async () => {
+    const g = await startGuest([DEMO, 'flags']);
+    const r = await gdb(g.port, DEMO, ['break read_flags', 'continue', 'stepi 12', 'delete', 'continue']);
+    expect(r.out).toMatch(/Breakpoint 1, read_flags/);
+    expect(r.out).toMatch(/exited normally/);
+    expect(await g.exit).toBe(0);
+    expect(g.out()).toBe('flags tf=0\n');
+  });
+
   it('detach lets the program run to its end', async () => {
     const g = await startGuest([DEMO, 'finish']);
     const r = await gdb(g.port, DEMO, ['break square', 'continue', 'detach']);

@@ -19,6 +19,14 @@ export interface DebugThread { id: number; t: GuestThread; context: boolean }
 /** RFLAGS.TF: a #DB after the next instruction. */
 const TF = 0x100n;
 
+/** The bytes a pushf at these instruction bytes pushes (8, or 2 with 0x66), 0 when it is not one. */
+function pushfWidth(b: Buffer | null): number {
+  if (!b) return 0;
+  let i = 0, w = 8;
+  for (; i < 2 && (b[i] === 0x66 || (b[i] & 0xf0) === 0x40); i++) if (b[i] === 0x66) w = 2;
+  return b[i] === 0x9c ? w : 0;
+}
+
 export type StopWhy = 'swbreak' | 'hwbreak' | 'watch' | 'rwatch' | 'awatch';
 export type StopReason =
   | { kind: 'signal'; thread: DebugThread | undefined; sig: number; why?: StopWhy; addr?: bigint }
@@ -54,7 +62,7 @@ export class Target implements MachineDebugger {
   /** Threads single-stepping: true once their instruction ran. */
   private stepping = new Map<GuestThread, boolean>();
   /** Threads running one instruction with the trap flag we set (and whether it was set before). */
-  private tfStep = new Map<GuestThread, { rip: bigint; tf: boolean }>();
+  private tfStep = new Map<GuestThread, { rip: bigint; tf: boolean; pushf: number }>();
   /** Threads whose step ended with our #DB: the SIGTRAP that follows is the step's report. */
   private tfTrapped = new Set<GuestThread>();
   /** Signals taken from threads when they stopped (DragonFly numbers), and trap details. */
@@ -156,7 +164,8 @@ export class Target implements MachineDebugger {
     // runs (counted anyway) keep count 1.
     if (t.vm || this.machine.slice !== 0) return 1;
     const rflags = t.get(Reg.RFLAGS);
-    this.tfStep.set(t, { rip: t.get(Reg.RIP), tf: (rflags & TF) !== 0n });
+    const rip = t.get(Reg.RIP);
+    this.tfStep.set(t, { rip, tf: (rflags & TF) !== 0n, pushf: pushfWidth(t.proc.space.read(Number(rip), 3)) });
     t.set(Reg.RFLAGS, rflags | TF);
     return 0;
   }
@@ -167,6 +176,15 @@ export class Target implements MachineDebugger {
       this.tfStep.delete(t);
       // The trap flag is ours only for the run: no signal frame or pushf after it sees it.
       if (!tf.tf) t.set(Reg.RFLAGS, t.get(Reg.RFLAGS) & ~TF);
+      // A stepped pushf pushed our TF: take it out of the pushed image too (as ptrace does).
+      if (!tf.tf && tf.pushf && reason === Exit.Exception && t.regs[Reg.EXIT_VECTOR] === 1n) {
+        const sp = Number(t.get(Reg.RSP));
+        const img = t.proc.space.read(sp, tf.pushf);
+        if (img) {
+          img[1] &= ~(Number(TF) >> 8);
+          t.proc.space.write(sp, img);
+        }
+      }
       // Ended before its instruction (the slice watchdog): the step is still to do.
       if (reason === Exit.Budget && t.get(Reg.RIP) === tf.rip) return;
       if (reason === Exit.Exception && t.regs[Reg.EXIT_VECTOR] === 1n) this.tfTrapped.add(t);
