@@ -8,7 +8,6 @@
  *   gdb_demo threads   3 workers park in worker_park() until main releases them
  *   gdb_demo loop      spin until `stop_loop` is set (from gdb), exit 3
  *   gdb_demo finish    print "finished" and exit 42 (detach test)
- *   gdb_demo flags     print the TF bit as pushf sees it (0, even when gdb steps over the pushf)
  */
 #include <stdio.h>
 #include <string.h>
@@ -81,14 +80,6 @@ static int threads(void)
 	return 0;
 }
 
-/* The flags as a pushf sees them: a debugger's single step must not show through (TF, 0x100). */
-unsigned long read_flags(void)
-{
-	unsigned long f;
-	__asm__ volatile("pushfq\n\tpopq %0" : "=r"(f));
-	return f;
-}
-
 void spin(void)
 {
 	spins++;
@@ -106,6 +97,8 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	if (!strcmp(mode, "flags")) {
+		/* gdb_demo flags: the TF bit as pushf sees it (0, even when gdb steps over the pushf). */
+		unsigned long read_flags(void);
 		printf("flags tf=%lu\n", read_flags() & 0x100);
 		return 0;
 	}
@@ -119,4 +112,12 @@ int main(int argc, char **argv)
 	bump(4);
 	printf("compute %d counter %ld\n", r, counter);
 	return 0;
+}
+
+/* The flags as a pushf sees them: a debugger's single step must not show through (TF, 0x100). */
+unsigned long read_flags(void)
+{
+	unsigned long f;
+	__asm__ volatile("pushfq\n\tpopq %0" : "=r"(f));
+	return f;
 }
