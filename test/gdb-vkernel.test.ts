@@ -70,4 +70,23 @@ describe('gdb stub: virtual kernel signals', () => {
     expect(r.out).toMatch(/#1 +0x00007fffffdfe003 in \?\? \(\)\n#2 +(0x[0-9a-f]+ in )?\w+ \(.*\) at \S+:\d+/);
     expect(await g.exit).toBe(137);
   }, 60_000);
+
+  it('Ctrl-C stops a running vkernel and continue lets it go on', async () => {
+    const g = await startGuest([KERNEL, '-m', '64m', '-n', '2'], { stdin: 'pipe' });
+    const r = await gdb(g.port, KERNEL, ['continue', 'info threads', 'continue'], {
+      when: /_start \(\)/,
+      act: (p) => {
+        // At its prompt: interrupt it, and type `halt` for when it runs again.
+        void g.waitFor(() => g.out().includes('vkmini# '), 'the vkmini prompt', 30_000).then(() => {
+          p.kill('SIGINT');
+          g.send('halt\n');
+        }, () => p.kill('SIGINT'));
+      },
+    });
+    expect(r.out).toMatch(/received signal SIGINT, Interrupt\./);
+    expect(r.out).toMatch(/Thread \d+ \(lwp \d+ pid 101 kernel/);
+    expect(r.out).toMatch(/exited normally/);
+    expect(await g.exit).toBe(0);
+    expect(g.out()).toContain('The operating system has halted.');
+  }, 60_000);
 });
