@@ -39,6 +39,17 @@ describe('gdb stub: C program', () => {
     expect(await g.exit).toBe(0);
   });
 
+  it('a watchpoint fires during single steps, and a continue after it is not cut short', async () => {
+    const g = await startGuest([DEMO, 'basic']);
+    const r = await gdb(g.port, DEMO, ['break bump', 'continue', 'watch counter', 'stepi 20', 'continue', 'continue',
+      'delete', 'continue']);
+    expect(r.out).toMatch(/Old value = 0\nNew value = 3\nbump \(by=3\)/);
+    expect(r.out).toMatch(/Breakpoint 1, bump \(by=4\)/);
+    expect(r.out).toMatch(/Old value = 3\nNew value = 7\nbump \(by=4\)/);
+    expect(r.out).toMatch(/exited normally/);
+    expect(await g.exit).toBe(0);
+  });
+
   it('lists threads with lwp and pid, and backtraces each', async () => {
     const g = await startGuest([DEMO, 'threads']);
     const r = await gdb(g.port, DEMO, ['break all_parked', 'continue', 'info threads', 'thread apply all bt', 'delete', 'continue']);

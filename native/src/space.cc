@@ -849,7 +849,10 @@ Napi::Value Space::Run(const Napi::CallbackInfo& info) {
   if (traceRuns)
     fprintf(stderr, "run %lx -> %lx rsp %lx reason %d err %d count %lu vector %d\n", (unsigned long)rip,
             (unsigned long)t->regs[kRip], (unsigned long)t->regs[kRsp], reason, err, (unsigned long)count, pendingVector);
-  if (reason == kExitBudget && (dbg.bpHit || dbg.watchHit)) {
+  // A watchpoint hit by the instruction a debugger single-steps with the trap
+  // flag: the #DB after it must not hide the hit.
+  bool stepTrap = reason == kExitException && t->regs[kExitVector] == 1;
+  if ((reason == kExitBudget || stepTrap) && (dbg.bpHit || dbg.watchHit)) {
     // A debugger hook stopped the run: vector 3 for a breakpoint (rip is at
     // it), 1 for a watchpoint (rip is past the accessing instruction).
     reason = kExitStop;

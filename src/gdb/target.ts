@@ -193,6 +193,12 @@ export class Target implements MachineDebugger {
   }
 
   hit(t: GuestThread): void {
+    // A hook stopped a step's run (a watchpoint or hardware breakpoint): our trap flag goes too.
+    const tf = this.tfStep.get(t);
+    if (tf) {
+      this.tfStep.delete(t);
+      if (!tf.tf) t.set(Reg.RFLAGS, t.get(Reg.RFLAGS) & ~TF);
+    }
     if (t.vm && !this.contextBreaks) {
       // Guest contexts run other programs at the same addresses as the
       // vkernel's: by default only the vkernel's own threads stop.
