@@ -29,6 +29,7 @@ describe('gdb stub: virtual kernel signals', () => {
     const drive = session(g, ['run hello', 'run loop &', 'ps', 'run hello']);
     const r = await gdb(g.port, KERNEL, ['handle SIGURG stop print', 'monitor signals', 'continue']);
     await drive;
+    expect(r.out).toMatch(/delivered so far: none/);
     expect(r.out).toMatch(/vkernel signal policy: on\n +delivered without stopping gdb: SIGINT SIGALRM SIGURG SIGIO SIGXCPU SIGWINCH SIGINFO SIGUSR1/);
     expect(r.out).toMatch(/MAP_VPAGETABLE memory: delivered without stopping/);
     expect(r.out).not.toMatch(/received signal/);
@@ -43,6 +44,7 @@ describe('gdb stub: virtual kernel signals', () => {
     expect(r.out).toMatch(/delivered without stopping gdb: SIGINT SIGALRM SIGIO/);
     expect(r.out).not.toMatch(/delivered without stopping gdb: .*SIGURG/);
     expect(r.out).toMatch(/received signal SIGURG/);
+    expect(r.out).toMatch(/delivered so far: (SIGALRM \d+|none)/);
     expect(r.out).toMatch(/unknown signal SIGBOGUS/);
     expect(r.out).toMatch(/usage: signals \[on\|off/);
     expect(r.out).toMatch(/vkernel signal policy: off/);
@@ -76,11 +78,18 @@ describe('gdb stub: virtual kernel signals', () => {
     const r = await gdb(g.port, KERNEL, ['continue', 'info threads', 'continue'], {
       when: /_start \(\)/,
       act: (p) => {
-        // At its prompt: interrupt it, and type `halt` for when it runs again.
-        void g.waitFor(() => g.out().includes('vkmini# '), 'the vkmini prompt', 30_000).then(() => {
-          p.kill('SIGINT');
-          g.send('halt\n');
-        }, () => p.kill('SIGINT'));
+        // At its prompt: interrupt it; once gdb has stopped it, type `halt` for when it runs again
+        // (typed earlier, the kernel could halt before the interrupt reaches the stub).
+        let said = '';
+        let typed = false;
+        p.stdout?.on('data', (d: Buffer) => {
+          said += d.toString();
+          if (!typed && /received signal SIGINT/.test(said)) {
+            typed = true;
+            g.send('halt\n');
+          }
+        });
+        void g.waitFor(() => g.out().includes('vkmini# '), 'the vkmini prompt', 30_000).then(() => p.kill('SIGINT'), () => p.kill('SIGINT'));
       },
     });
     expect(r.out).toMatch(/received signal SIGINT, Interrupt\./);

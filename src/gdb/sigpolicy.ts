@@ -36,6 +36,8 @@ export class SignalPolicy {
   /** MAP_VPAGETABLE faults of a vkernel go to it silently. */
   passPageFaults = true;
   private readonly known = new WeakSet<AddressSpace>();
+  /** How many of each signal went by under the policy (`monitor signals` shows them). */
+  readonly passed = new Map<number, number>();
 
   /** A process is a virtual kernel once it maps MAP_VPAGETABLE memory or creates a vmspace. */
   isVkernel(p: Process): boolean {
@@ -47,6 +49,12 @@ export class SignalPolicy {
 
   /** Whether sig (DragonFly number) goes to p without stopping gdb. */
   passes(p: Process, sig: number, trap?: TrapInfo): boolean {
+    const yes = this.decide(p, sig, trap);
+    if (yes) this.passed.set(sig, (this.passed.get(sig) ?? 0) + 1);
+    return yes;
+  }
+
+  private decide(p: Process, sig: number, trap?: TrapInfo): boolean {
     if (!this.enabled) return false;
     if (trap) {
       if (!this.passPageFaults || (sig !== SIG.SIGSEGV && sig !== SIG.SIGBUS) || !this.isVkernel(p)) return false;
@@ -64,6 +72,7 @@ export class SignalPolicy {
       `  delivered without stopping gdb: ${names || '(none)'}`,
       `  page faults in MAP_VPAGETABLE memory: ${this.passPageFaults ? 'delivered without stopping' : 'stop'}`,
       `  applies to virtual kernels (MAP_VPAGETABLE or vmspace_create): ${vk.length ? 'pid ' + vk.join(', ') : 'none yet'}`,
+      `  delivered so far: ${[...this.passed].sort((a, b) => a[0] - b[0]).map(([n, c]) => `${signalName(n)} ${c}`).join(', ') || 'none'}`,
       '  other signals stop, or follow gdb\'s `handle` settings',
       '',
     ].join('\n');
