@@ -1,6 +1,7 @@
 /*
  * Starts the way a VKERNEL64 does, for the GDB stub tests (test/gdb-follow.test.ts):
- * unless GDB_REEXEC is in the environment it execs itself with it set, then
+ * unless GDB_REEXEC is in the environment it execs itself with it (and
+ * LD_SHAREDLIB_BASE, which moves DragonFly's rtld's libraries) set, then
  * forks; the parent (the "supervisor") waits, the child does the work in
  * child_work() and exits 7. A breakpoint set on child_work before the program
  * starts must hit in the child, after the exec and the fork.
@@ -51,11 +52,13 @@ int main(int argc, char **argv)
 	}
 	if (!getenv("GDB_REEXEC")) {
 		int n = count_env(environ);
-		char **env = malloc((n + 2) * sizeof(char *));
+		char **env = malloc((n + 3) * sizeof(char *));
 		for (int i = 0; i < n; i++)
 			env[i] = environ[i];
+		/* As a VKERNEL64 does: DragonFly's rtld maps the libraries elsewhere in the new image. */
 		env[n] = "GDB_REEXEC=1";
-		env[n + 1] = 0;
+		env[n + 1] = "LD_SHAREDLIB_BASE=0x10000000";
+		env[n + 2] = 0;
 		execve(argv[0], argv, env);
 		printf("re-exec failed\n");
 		return 1;
