@@ -143,11 +143,16 @@ export async function gdbMain(argv: string[]): Promise<number> {
       return 70;
     }
   }
+  const symbols = program ? symbolFile(hostProgram(program, root)) : undefined;
+  // One line on what was set up, so that a user can do the same by hand.
+  process.stderr.write(`vkemu gdb: ${child ? `vkemu (pid ${child.pid}) listens on ${where}` : `attaching to ${where}`}` +
+    `${symbols ? `; symbols from ${symbols}` : ''}${root ? `; sysroot ${root}` : ''}` +
+    `${fs.existsSync(EXTENSION) ? "; DragonFly commands loaded ('dfly' lists them)" : ''}\n`);
   const gdbArgs = ['-q', ...(o.batch ? ['-batch'] : []), '-iex', 'set pagination off'];
   // The -L root is where the guest's rtld and libraries are: gdb reads them there, locally.
   if (root) gdbArgs.push('-iex', `set sysroot ${root}`);
   if (fs.existsSync(EXTENSION)) gdbArgs.push('-iex', `source ${EXTENSION}`);
-  if (program) gdbArgs.push(symbolFile(hostProgram(program, root)));
+  if (symbols) gdbArgs.push(symbols);
   gdbArgs.push('-ex', `target remote ${where}`);
   for (const c of o.cmds) gdbArgs.push('-ex', c);
   // ^C belongs to gdb (it interrupts the guest through the stub); this process just waits.

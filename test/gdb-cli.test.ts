@@ -22,6 +22,7 @@ describe('vkemu gdb', () => {
   it('starts the guest and gdb attached to it, with symbols; the guest runs to its end', async () => {
     const r = await vkemuGdb(['--batch', '-ex', 'break child_work', '-ex', 'continue', '-ex', 'bt 1', '-ex', 'delete',
       '-ex', 'continue', PROG]);
+    expect(r.out).toMatch(/vkemu gdb: vkemu \(pid \d+\) listens on 127\.0\.0\.1:\d+; symbols from \S+gdb_reexec; DragonFly commands loaded/);
     expect(r.out).toMatch(/hit Breakpoint 1, child_work \(n=10\) at c\/gdb_reexec\.c:\d+/);
     expect(r.out).toContain('child 55\nsupervisor: child exited 7\n');
     expect(r.out).toMatch(/exited with code 07/);
