@@ -40,18 +40,35 @@ const worldWhy = !DF ? 'VKEMU_DRAGONFLY is not set'
 describe.skipIf(!!worldWhy)('gdb with DragonFly\'s rtld and libc', () => {
   let prog = '';
   let tmp = '';
+  /** Compile src with the world's headers and link it with its crt files and libraries. */
+  const build = (src: string, out: string, libs: string[]): void => {
+    const cc = spawnSync('clang', ['-target', 'x86_64-unknown-dragonfly', `--sysroot=${WORLD}`, '-g', '-O0', '-c', src,
+      '-o', out + '.o'], { encoding: 'utf8' });
+    if (cc.status !== 0) throw new Error(cc.stderr);
+    const u = (f: string): string => path.join(WORLD, 'usr/lib', f);
+    const ld = spawnSync('ld.lld', ['-m', 'elf_x86_64', '--dynamic-linker', '/usr/libexec/ld-elf.so.2', '-o', out,
+      u('crt1.o'), u('crti.o'), u('gcc80/crtbegin.o'), out + '.o', `-L${u('')}`, `-L${path.join(WORLD, 'lib')}`,
+      ...libs, u('gcc80/crtend.o'), u('crtn.o')], { encoding: 'utf8' });
+    if (ld.status !== 0) throw new Error(ld.stderr);
+  };
+  let threaded = '';
   beforeAll(() => {
     tmp = scratch();
     prog = path.join(tmp, 'gdb_reexec');
-    const src = path.resolve(import.meta.dirname, '../images/c/gdb_reexec.c');
-    const cc = spawnSync('clang', ['-target', 'x86_64-unknown-dragonfly', `--sysroot=${WORLD}`, '-g', '-O0', '-c', src,
-      '-o', prog + '.o'], { encoding: 'utf8' });
-    if (cc.status !== 0) throw new Error(cc.stderr);
-    const u = (f: string): string => path.join(WORLD, 'usr/lib', f);
-    const ld = spawnSync('ld.lld', ['-m', 'elf_x86_64', '--dynamic-linker', '/usr/libexec/ld-elf.so.2', '-o', prog,
-      u('crt1.o'), u('crti.o'), u('gcc80/crtbegin.o'), prog + '.o', `-L${u('')}`, `-L${path.join(WORLD, 'lib')}`, '-lc',
-      u('gcc80/crtend.o'), u('crtn.o')], { encoding: 'utf8' });
-    if (ld.status !== 0) throw new Error(ld.stderr);
+    build(path.resolve(import.meta.dirname, '../images/c/gdb_reexec.c'), prog, ['-lc']);
+    if (fs.existsSync(path.join(WORLD, 'usr/lib/libpthread.so.0'))) {
+      threaded = path.join(tmp, 'threads');
+      fs.writeFileSync(threaded + '.c', [
+        '#include <pthread.h>', '#include <stdio.h>', '#include <unistd.h>',
+        'static volatile int go;',
+        'void parked(int id) { while (!go) usleep(1000); }',
+        'static void *worker(void *a) { parked((int)(long)a); return 0; }',
+        'void all_started(void) { go = 1; }',
+        'int main(void) { pthread_t t[2]; for (long i = 0; i < 2; i++) pthread_create(&t[i], 0, worker, (void *)i);',
+        '  usleep(50000); all_started(); for (int i = 0; i < 2; i++) pthread_join(t[i], 0);',
+        '  printf("threads done\\n"); return 0; }', ''].join('\n'));
+      build(threaded + '.c', threaded, ['-lpthread', '-lc']);
+    }
   });
   afterAll(() => {
     killAll();
@@ -70,6 +87,20 @@ describe.skipIf(!!worldWhy)('gdb with DragonFly\'s rtld and libc', () => {
     expect(r.out).toMatch(/exited with code 07/);
     expect(await g.exit).toBe(7);
     expect(g.out()).toBe('child 55\nsupervisor: child exited 7\n');
+  });
+
+  it('threads of libthread_xu: each backtraces through libc and libpthread; the library is listed', async (ctx) => {
+    if (!threaded) ctx.skip();
+    const g = await startGuest(['-L', WORLD, threaded]);
+    const r = await gdb(g.port, threaded, [`set sysroot ${WORLD}`, 'break all_started', 'continue', 'info threads',
+      'thread apply all bt 5', 'info sharedlibrary', 'delete', 'continue']);
+    expect(r.out).toMatch(/Thread 3 \(lwp 3 pid \d+ threads\)/);
+    expect(r.out).toMatch(/in nanosleep \(\) from \S*libc\.so\.8\n#1 .* in usleep \(\) from \S*libc\.so\.8\n#2 .* in usleep \(\) from \S*libpthread\.so\.0\n#3 .* in parked \(id=[01]\)/);
+    expect(r.out).toMatch(/Yes \(\*\) +\S*\/usr\/lib\/libpthread\.so\.0\n/);
+    expect(r.out).not.toMatch(/libthread_db/);
+    expect(r.out).toMatch(/exited normally/);
+    expect(await g.exit).toBe(0);
+    expect(g.out()).toBe('threads done\n');
   });
 });
 
