@@ -40,15 +40,22 @@ def cstr(v, n=64):
         return "?"
 
 
-def field(v, name):
-    """v.name, also through anonymous unions and structs."""
+def field(v, name, depth=2):
+    """v.name, also inside anonymous members and unions (5.9's lwp keeps its tree link in u.lwp_rbnode)."""
     try:
         return v[name]
     except gdb.error:
-        for f in v.type.strip_typedefs().fields():
-            if f.name is None:
+        pass
+    t = v.type.strip_typedefs()
+    if t.code == gdb.TYPE_CODE_PTR:
+        v = v.dereference()
+        t = v.type.strip_typedefs()
+    if depth > 0 and t.code in (gdb.TYPE_CODE_STRUCT, gdb.TYPE_CODE_UNION):
+        for f in t.fields():
+            ft = f.type.strip_typedefs()
+            if f.name is None or ft.code == gdb.TYPE_CODE_UNION:
                 try:
-                    return field(v[f], name)
+                    return field(v[f], name, depth - 1)
                 except DflyError:
                     pass
     raise DflyError("no field '%s' in %s" % (name, v.type))
@@ -81,10 +88,10 @@ def rb_inorder(root, link):
     while stack or addr(node) != 0:
         while addr(node) != 0:
             stack.append(node)
-            node = node[link]["rbe_left"]
+            node = field(node, link)["rbe_left"]
             n += 1
             if n > 1000000:
                 raise DflyError("a tree does not end (corrupt?)")
         node = stack.pop()
         yield node
-        node = node[link]["rbe_right"]
+        node = field(node, link)["rbe_right"]
