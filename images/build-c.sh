@@ -88,6 +88,17 @@ if [ ! -f build/c/dynprog ] || [ ldso/dynprog.c -nt build/c/dynprog ]; then
   clang -target x86_64-unknown-dragonfly -ffreestanding -nostdlib -fuse-ld=lld -O2 \
     -Wl,--dynamic-linker=/libexec/ld-elf.so.2 -o build/c/dynprog ldso/dynprog.c
 fi
+# A shared object the toy interpreter maps (no relocations) and a program that
+# needs it: the GDB stub's shared-library tests (test/gdb-solib.test.ts).
+mkdir -p "$LDSO_ROOT/lib"
+if [ ! -f "$LDSO_ROOT/lib/libtoy.so.1" ] || [ ldso/libtoy.c -nt "$LDSO_ROOT/lib/libtoy.so.1" ]; then
+  clang -target x86_64-unknown-dragonfly -ffreestanding -nostdlib -fPIC -shared -fuse-ld=lld -O1 -g \
+    -Wl,-soname,libtoy.so.1 -Wl,-e,toy_work -o "$LDSO_ROOT/lib/libtoy.so.1" ldso/libtoy.c
+fi
+if [ ! -f build/c/dynlib ] || [ ldso/dynlib.c -nt build/c/dynlib ] || [ "$LDSO_ROOT/lib/libtoy.so.1" -nt build/c/dynlib ]; then
+  clang -target x86_64-unknown-dragonfly -ffreestanding -nostdlib -fuse-ld=lld -O1 -g \
+    -Wl,--dynamic-linker=/libexec/ld-elf.so.2 -o build/c/dynlib ldso/dynlib.c "$LDSO_ROOT/lib/libtoy.so.1"
+fi
 
 # vkmini: our own small virtual kernel (images/vkmini) and the user programs it
 # runs, in images/build/vkmini/. The kernel links with the guest libc; the user

@@ -12,6 +12,7 @@ const USAGE = `usage: vkemu [OPTIONS] PROGRAM [ARGS...]
        vkemu mkimg root|data|blank|iso IMAGE ...   make a vkd disk or vcd ISO image
        vkemu img ls|extract IMAGE ...              list or extract files of an image
        vkemu dragonfly build|boot|status ...      build DragonFly from source and boot it
+       vkemu gdb [OPTIONS] PROGRAM [ARGS...]       gdb attached to PROGRAM under vkemu ('vkemu gdb --help')
 
 Runs a DragonFly BSD x86-64 program (static or dynamic) on this Linux host.
 
@@ -108,6 +109,8 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'mkimg' || argv[0] === 'img') return (await import('./tools/cli.js')).toolMain(argv);
   // Building and booting DragonFly from source (src/dragonfly).
   if (argv[0] === 'dragonfly') return (await import('./dragonfly/cli.js')).dragonflyMain(argv.slice(1));
+  // gdb already attached to a guest (src/gdbcli.ts).
+  if (argv[0] === 'gdb') return (await import('./gdbcli.js')).gdbMain(argv.slice(1));
   let o: CliOptions | 'help';
   try {
     o = parseArgs(argv);

@@ -39,6 +39,17 @@ describe('gdb stub: C program', () => {
     expect(await g.exit).toBe(0);
   });
 
+  it('a watchpoint fires during single steps, and a continue after it is not cut short', async () => {
+    const g = await startGuest([DEMO, 'basic']);
+    const r = await gdb(g.port, DEMO, ['break bump', 'continue', 'watch counter', 'stepi 20', 'continue', 'continue',
+      'delete', 'continue']);
+    expect(r.out).toMatch(/Old value = 0\nNew value = 3\nbump \(by=3\)/);
+    expect(r.out).toMatch(/Breakpoint 1, bump \(by=4\)/);
+    expect(r.out).toMatch(/Old value = 3\nNew value = 7\nbump \(by=4\)/);
+    expect(r.out).toMatch(/exited normally/);
+    expect(await g.exit).toBe(0);
+  });
+
   it('lists threads with lwp and pid, and backtraces each', async () => {
     const g = await startGuest([DEMO, 'threads']);
     const r = await gdb(g.port, DEMO, ['break all_parked', 'continue', 'info threads', 'thread apply all bt', 'delete', 'continue']);
@@ -60,6 +71,15 @@ describe('gdb stub: C program', () => {
     expect(r.out, `vkemu stderr:\n${g.err()}`).toMatch(/exited with code 03/);
     expect(await g.exit).toBe(3);
     expect(g.out()).toBe('loop ended\n');
+  });
+
+  it('single steps leave no trap flag for the program to see (a stepped pushf)', async () => {
+    const g = await startGuest([DEMO, 'flags']);
+    const r = await gdb(g.port, DEMO, ['break read_flags', 'continue', 'stepi 12', 'delete', 'continue']);
+    expect(r.out).toMatch(/Breakpoint 1, read_flags/);
+    expect(r.out).toMatch(/exited normally/);
+    expect(await g.exit).toBe(0);
+    expect(g.out()).toBe('flags tf=0\n');
   });
 
   it('detach lets the program run to its end', async () => {

@@ -96,6 +96,12 @@ int main(int argc, char **argv)
 		printf("loop ended\n");
 		return 3;
 	}
+	if (!strcmp(mode, "flags")) {
+		/* gdb_demo flags: the TF bit as pushf sees it (0, even when gdb steps over the pushf). */
+		unsigned long read_flags(void);
+		printf("flags tf=%lu\n", read_flags() & 0x100);
+		return 0;
+	}
 	if (!strcmp(mode, "finish")) {
 		int r = compute(3);
 		printf("finished %d\n", r);
@@ -106,4 +112,12 @@ int main(int argc, char **argv)
 	bump(4);
 	printf("compute %d counter %ld\n", r, counter);
 	return 0;
+}
+
+/* The flags as a pushf sees them: a debugger's single step must not show through (TF, 0x100). */
+unsigned long read_flags(void)
+{
+	unsigned long f;
+	__asm__ volatile("pushfq\n\tpopq %0" : "=r"(f));
+	return f;
 }

@@ -114,6 +114,7 @@ Napi::Function Space::Init(Napi::Env env) {
           InstanceMethod("fdIo", &Space::FdIo),
           InstanceMethod("run", &Space::Run),
           InstanceMethod("flushCode", &Space::FlushCode),
+          InstanceMethod("poke", &Space::Poke),
           InstanceMethod("copyFrom", &Space::CopyFrom),
           InstanceMethod("setFast", &Space::SetFast),
           InstanceMethod("setMasterPde", &Space::SetMasterPde),
@@ -848,7 +849,10 @@ Napi::Value Space::Run(const Napi::CallbackInfo& info) {
   if (traceRuns)
     fprintf(stderr, "run %lx -> %lx rsp %lx reason %d err %d count %lu vector %d\n", (unsigned long)rip,
             (unsigned long)t->regs[kRip], (unsigned long)t->regs[kRsp], reason, err, (unsigned long)count, pendingVector);
-  if (reason == kExitBudget && (dbg.bpHit || dbg.watchHit)) {
+  // A watchpoint hit by the instruction a debugger single-steps with the trap
+  // flag: the #DB after it must not hide the hit.
+  bool stepTrap = reason == kExitException && t->regs[kExitVector] == 1;
+  if ((reason == kExitBudget || stepTrap) && (dbg.bpHit || dbg.watchHit)) {
     // A debugger hook stopped the run: vector 3 for a breakpoint (rip is at
     // it), 1 for a watchpoint (rip is past the accessing instruction).
     reason = kExitStop;
@@ -867,6 +871,38 @@ Napi::Value Space::FlushCode(const Napi::CallbackInfo& info) {
   if (runGen.load(std::memory_order_relaxed) == 0) uc_ctl_flush_tb(uc_);
   else uc_ctl_remove_cache(uc_, start, end);
   return info.Env().Undefined();
+}
+
+// poke(va, data) -> bool: a debugger's write into private memory whatever its
+// guest protection (gdb's int3 in read-only text), without changing the
+// protection: a protect() pair would split the mapping and flush the whole
+// TLB twice per breakpoint. Private mappings only, whose host pages are
+// always writable (anonymous, or MAP_PRIVATE files); the caller drops
+// translated code afterwards.
+Napi::Value Space::Poke(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint64_t va = num(info[0]);
+  Napi::Uint8Array a = info[1].As<Napi::Uint8Array>();
+  const uint8_t* src = a.Data();
+  uint64_t len = a.ByteLength();
+  // Check the whole range first: all or nothing.
+  for (uint64_t at = va & ~(kPage - 1); at < va + len; at += kPage) {
+    Vma* v = find(at);
+    if (!v || (v->kind != 0 && v->kind != 2) || v->prot == 0) return Napi::Boolean::New(env, false);
+  }
+  while (len > 0) {
+    uint64_t page = va & ~(kPage - 1);
+    Vma* v = find(page);
+    int perms = 0;
+    int64_t off = backingOffset(this, v, page, 0, &perms);
+    if (off < 0) return Napi::Boolean::New(env, false);
+    uint64_t n = std::min<uint64_t>(kPage - (va - page), len);
+    memcpy(window_ + off + (va - page), src, n);
+    va += n;
+    src += n;
+    len -= n;
+  }
+  return Napi::Boolean::New(env, true);
 }
 
 // copyFrom(parent): make this space a fork-time copy of parent: private

@@ -161,6 +161,7 @@ class Space : public Napi::ObjectWrap<Space> {
   Napi::Value FdIo(const Napi::CallbackInfo& info);
   Napi::Value Run(const Napi::CallbackInfo& info);
   Napi::Value FlushCode(const Napi::CallbackInfo& info);
+  Napi::Value Poke(const Napi::CallbackInfo& info);
   Napi::Value CopyFrom(const Napi::CallbackInfo& info);
   Napi::Value SetFast(const Napi::CallbackInfo& info);
   Napi::Value SetMasterPde(const Napi::CallbackInfo& info);

@@ -67,6 +67,8 @@ export interface AddressSpace {
   fdIo(write: boolean, hostFd: number, addr: number, len: number, pos: number): number;
   run(thread: CpuThread, budget: number): Exit;
   flushCode(start: number, end: number): void;
+  /** A debugger's write into private memory whatever its protection (int3 in text); false if any page is not private and accessible. */
+  poke(addr: number, data: Uint8Array): boolean;
   /** Become a fork-time copy of parent (private memory copied). 0 or -errno. */
   copyFrom(parent: AddressSpace): number;
   /** Serve getpid inside the engine for this pid. */

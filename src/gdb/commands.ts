@@ -30,7 +30,10 @@ export interface Session {
 const E_INVAL = 'E16', E_FAULT = 'E0e', E_SRCH = 'E03';
 const hex2 = (n: number): string => (n & 0xff).toString(16).padStart(2, '0');
 
-export function stopReply(r: StopReason | undefined): string {
+/** Registers sent with a stop (rbp, rsp, rip: what gdb needs for the frame), sparing it a `g`. */
+const EXPEDITED = [6, 7, 16];
+
+export function stopReply(r: StopReason | undefined, target?: Target): string {
   if (!r) return 'S05';
   if (r.kind === 'exited') return `W${hex2(r.status)}`;
   if (r.kind === 'killed') return `X${hex2(r.sig)}`;
@@ -38,6 +41,10 @@ export function stopReply(r: StopReason | undefined): string {
   if (r.thread) s += `thread:${r.thread.id.toString(16)};`;
   if (r.why === 'swbreak' || r.why === 'hwbreak') s += `${r.why}:;`;
   else if (r.why) s += `${r.why}:${(r.addr ?? 0n).toString(16)};`;
+  if (r.thread && target?.find(r.thread.id)) {
+    const rf = target.regs(r.thread);
+    for (const n of EXPEDITED) s += `${hex2(n)}:${readOne(rf, n)};`;
+  }
   return s;
 }
 
@@ -196,8 +203,12 @@ type Handler = (s: Session, args: string, raw: Buffer) => Reply;
 
 /** Handlers by name: the longest name that prefixes the packet wins. */
 const TABLE: [string, Handler][] = [
-  ['?', (s) => stopReply(s.target.lastStop)],
-  ['qSupported', () => SUPPORTED],
+  ['?', (s) => stopReply(s.target.lastStop, s.target)],
+  ['qSupported', (s, a) => {
+    // swbreak: the stub reports gdb's int3 hits with the PC already moved back (one `P` less per hit).
+    s.target.swbreak = /(^|[:;])swbreak\+/.test(a);
+    return SUPPORTED + (s.target.swbreak ? ';swbreak+' : '');
+  }],
   ['QStartNoAckMode', (s) => { s.noAck = true; return 'OK'; }],
   ['qXfer:', (s, a) => xfer(s, a)],
   ['qfThreadInfo', (s) => {

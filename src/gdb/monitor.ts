@@ -3,6 +3,7 @@
 // virtual page tables, the system-call tracer, and time.
 import { Reg } from '../cpu/engine.js';
 import { Tracer } from '../vm/strace.js';
+import { parseSignal } from './sigpolicy.js';
 import type { DebugThread, Target } from './target.js';
 
 const HELP = `vkemu monitor commands:
@@ -11,6 +12,8 @@ const HELP = `vkemu monitor commands:
   strace on|off   trace system calls on vkemu's stderr
   contexts on|off breakpoints and watchpoints also stop guest contexts (default off: vkernel threads only)
   ticks           time since boot and the time slices each thread has had
+  signals [on|off|pass SIG...|stop SIG...|faults pass|faults stop]
+                  which signals of a virtual kernel go by without stopping gdb (default: its own)
   help            this text
 `;
 
@@ -67,6 +70,8 @@ export function monitor(target: Target, current: DebugThread | undefined, line: 
       target.contextBreaks = args[0] === 'on';
       return `breakpoints ${target.contextBreaks ? 'also stop' : 'do not stop'} guest contexts\n`;
     }
+    case 'signals':
+      return signals(target, args);
     case 'ticks': {
       const ms = Number(m.clock.realtimeNs() - m.bootNs) / 1e6;
       const out = [`${ms.toFixed(1)} ms since boot (${m.clock.virtual ? 'virtual' : 'host'} clock)`];
@@ -79,4 +84,29 @@ export function monitor(target: Target, current: DebugThread | undefined, line: 
     default:
       return `unknown monitor command '${cmd}'; try 'monitor help'\n`;
   }
+}
+
+function signals(target: Target, args: string[]): string {
+  const pol = target.policy;
+  const procs = [...target.machine.procs.values()];
+  const [verb, ...rest] = args;
+  const usage = 'usage: signals [on|off|pass SIG...|stop SIG...|faults pass|faults stop]\n';
+  switch (verb) {
+    case undefined: break;
+    case 'on': case 'off': pol.enabled = verb === 'on'; break;
+    case 'faults':
+      if (rest[0] !== 'pass' && rest[0] !== 'stop') return usage;
+      pol.passPageFaults = rest[0] === 'pass';
+      break;
+    case 'pass': case 'stop': {
+      if (!rest.length) return usage;
+      const sigs = rest.map(parseSignal);
+      const bad = rest.filter((_, i) => !sigs[i]);
+      if (bad.length) return `unknown signal ${bad.join(', ')}\n`;
+      for (const n of sigs) if (verb === 'pass') pol.pass.add(n); else pol.pass.delete(n);
+      break;
+    }
+    default: return usage;
+  }
+  return pol.describe(procs);
 }

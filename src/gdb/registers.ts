@@ -19,9 +19,10 @@ type Source =
   | { kind: 'fx'; off: number; size: number }
   | { kind: 'st'; index: number }
   | { kind: 'ftag' }
-  | { kind: 'xmm'; index: number };
+  | { kind: 'xmm'; index: number }
+  | { kind: 'const'; value: bigint };
 
-interface RegDef { name: string; bits: number; type: string; group?: string; feature: 'core' | 'sse' | 'segments'; src: Source }
+interface RegDef { name: string; bits: number; type: string; group?: string; feature: 'core' | 'sse' | 'segments' | 'linux'; src: Source }
 
 // DragonFly's user selectors (vkernel-host-abi.md): code 0x2B, data 0x23.
 const SEGS: [string, number][] = [['cs', 0x2b], ['ss', 0x23], ['ds', 0x23], ['es', 0x23], ['fs', 0x23], ['gs', 0x23]];
@@ -52,6 +53,10 @@ export const REGS: RegDef[] = [
   { name: 'mxcsr', bits: 32, type: 'i386_mxcsr', group: 'vector', feature: 'sse', src: { kind: 'fx', off: 24, size: 4 } },
   { name: 'fs_base', bits: 64, type: 'int', feature: 'segments', src: { kind: 'gp', reg: Reg.FS_BASE } },
   { name: 'gs_base', bits: 64, type: 'int', feature: 'segments', src: { kind: 'gp', reg: Reg.GS_BASE } },
+  // gdb has no DragonFly ABI; its amd64 shared-library support (svr4: r_debug and link_map, laid out as
+  // DragonFly's rtld does) comes with its GNU/Linux ABI, which needs this feature. There is no
+  // syscall-restart register here: it reads -1 and writes are ignored.
+  { name: 'orig_rax', bits: 64, type: 'int', feature: 'linux', src: { kind: 'const', value: 0xffffffffffffffffn } },
 ];
 
 function readLE(b: Buffer, off: number, size: number): bigint {
@@ -93,6 +98,7 @@ function put(rf: RegFile, d: RegDef, fx: () => Buffer, out: Buffer, off: number)
       else out.writeUInt32LE(Number(rf.get(src.reg) & 0xffffffffn), off);
       return;
     case 'seg': out.writeUInt32LE(src.value, off); return;
+    case 'const': out.writeBigUInt64LE(src.value, off); return;
     case 'fx': out.writeUInt32LE(src.size === 2 ? fx().readUInt16LE(src.off) : fx().readUInt32LE(src.off), off); return;
     case 'ftag': out.writeUInt32LE(fullTag(fx()), off); return;
     case 'st': fx().copy(out, off, 32 + 16 * src.index, 42 + 16 * src.index); return;
@@ -141,7 +147,7 @@ export function write(rf: RegFile, first: number, data: Buffer): boolean {
       case 'gp':
         rf.set(src.reg, bytes === 4 ? (rf.get(src.reg) & ~0xffffffffn) | v : v);
         break;
-      case 'seg': break; // fixed by the host: writes are ignored, as on a real one
+      case 'seg': case 'const': break; // fixed by the host: writes are ignored, as on a real one
       case 'fx': writeLE(fx(), src.off, src.size, v); break;
       case 'ftag': {
         let abridged = 0;
@@ -185,5 +191,6 @@ export function targetXml(): string {
     '<architecture>i386:x86-64</architecture>\n' +
     feature('core', 'core', flags('i386_eflags', EFLAGS) + '\n') + '\n' +
     feature('sse', 'sse', sseTypes) + '\n' +
-    feature('segments', 'segments', '') + '\n</target>\n';
+    feature('segments', 'segments', '') + '\n' +
+    feature('linux', 'linux', '') + '\n</target>\n';
 }

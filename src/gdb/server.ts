@@ -29,7 +29,7 @@ export class GdbServer {
     target.onStop = (r) => {
       if (!this.waiting || !this.client) return;
       this.waiting = false;
-      this.send(stopReply(r));
+      this.send(stopReply(r, this.target));
     };
   }
 
@@ -78,7 +78,7 @@ export class GdbServer {
       switch (ev.kind) {
         case 'packet': {
           if (!s.noAck) sock.write('+');
-          if (this.trace) this.opts.log(`gdb <- ${ev.data.toString('latin1').slice(0, 200)}`);
+          if (this.trace) this.opts.log(`${(performance.now()).toFixed(3)} gdb <- ${ev.data.toString('latin1').slice(0, 200)}`);
           let reply: Reply;
           try {
             reply = handle(s, ev.data);
@@ -88,8 +88,8 @@ export class GdbServer {
             reply = 'E01';
           }
           if (reply === null) {
-            if (this.ended || !this.target.attached) this.send(stopReply(this.target.lastStop));
-            else if (this.target.isStopped) this.send(stopReply(this.target.lastStop)); // nothing could run
+            if (this.ended || !this.target.attached) this.send(stopReply(this.target.lastStop, this.target));
+            else if (this.target.isStopped) this.send(stopReply(this.target.lastStop, this.target)); // nothing could run
             else this.waiting = true;
           } else {
             this.send(reply);
@@ -122,7 +122,7 @@ export class GdbServer {
 
   private send(payload: string | Buffer): void {
     if (!this.client || this.client.destroyed) return;
-    if (this.trace) this.opts.log(`gdb -> ${(typeof payload === 'string' ? payload : payload.toString('latin1')).slice(0, 200)}`);
+    if (this.trace) this.opts.log(`${(performance.now()).toFixed(3)} gdb -> ${(typeof payload === 'string' ? payload : payload.toString('latin1')).slice(0, 200)}`);
     this.lastSent = frame(payload);
     this.client.write(this.lastSent);
   }
@@ -144,7 +144,7 @@ export class GdbServer {
     this.target.exited();
     if (this.client && this.waiting) {
       this.waiting = false;
-      this.send(stopReply(this.target.lastStop));
+      this.send(stopReply(this.target.lastStop, this.target));
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 1000);
         this.closed = () => { clearTimeout(timer); resolve(); };

@@ -3,15 +3,29 @@
 // their actions (continue, step, a signal). Every guest thread of every
 // process is a gdb thread, and a vkernel thread running a guest context
 // (vmspace_ctl) shows that context as one more thread.
-import { Access, Exit, Reg, type AddressSpace, type Engine } from '../cpu/engine.js';
-import { sigbit, SIG } from '../vm/abi/signals.js';
+import { Access, Exit, PROT_EXEC, Reg, type AddressSpace, type Engine } from '../cpu/engine.js';
+import { sigbit, SIG, T } from '../vm/abi/signals.js';
 import type { Machine, MachineDebugger, TrapInfo } from '../vm/machine.js';
+import type { Process } from '../vm/process.js';
 import type { GuestThread } from '../vm/thread.js';
+import { CodePatches, MAX_PATCH } from './patches.js';
+import { SignalPolicy } from './sigpolicy.js';
 import type { RegFile } from './registers.js';
 import { fromGdbSignal, toGdbSignal } from './signals.js';
 
 /** A gdb thread: a guest thread, or the guest context it runs (context: true). */
 export interface DebugThread { id: number; t: GuestThread; context: boolean }
+
+/** RFLAGS.TF: a #DB after the next instruction. */
+const TF = 0x100n;
+
+/** The bytes a pushf at these instruction bytes pushes (8, or 2 with 0x66), 0 when it is not one. */
+function pushfWidth(b: Buffer | null): number {
+  if (!b) return 0;
+  let i = 0, w = 8;
+  for (; i < 2 && (b[i] === 0x66 || (b[i] & 0xf0) === 0x40); i++) if (b[i] === 0x66) w = 2;
+  return b[i] === 0x9c ? w : 0;
+}
 
 export type StopWhy = 'swbreak' | 'hwbreak' | 'watch' | 'rwatch' | 'awatch';
 export type StopReason =
@@ -47,9 +61,15 @@ export class Target implements MachineDebugger {
   private fallback: ResumeAction | undefined;
   /** Threads single-stepping: true once their instruction ran. */
   private stepping = new Map<GuestThread, boolean>();
+  /** Threads running one instruction with the trap flag we set (and whether it was set before). */
+  private tfStep = new Map<GuestThread, { rip: bigint; tf: boolean; pushf: number }>();
+  /** Threads whose step ended with our #DB: the SIGTRAP that follows is the step's report. */
+  private tfTrapped = new Set<GuestThread>();
   /** Signals taken from threads when they stopped (DragonFly numbers), and trap details. */
   private held = new Map<GuestThread, { sig: number; trap?: TrapInfo }>();
   private passOnce = new Map<GuestThread, number>();
+  /** The virtual kernel's own signals go by without stopping (`monitor signals`). */
+  readonly policy = new SignalPolicy();
   /** gdb signal numbers to deliver without stopping (QPassSignals). */
   passSignals = new Set<number>();
   private lastThread: GuestThread | undefined;
@@ -62,12 +82,16 @@ export class Target implements MachineDebugger {
   readonly breakpoints = new Map<bigint, { sw: number; hw: number }>();
   readonly watchpoints = new Map<string, Watch>();
   private appliedBps = '';
+  /** gdb's int3s and the bytes under them, shared by processes with the same code. */
+  readonly patches = new CodePatches();
   private appliedWatch = '';
   lastStop: StopReason | undefined;
   /** Called when the world stops (the server sends the stop reply). */
   onStop: ((r: StopReason) => void) | undefined;
   /** Breakpoints and watchpoints also stop guest contexts (`monitor contexts on`). */
   contextBreaks = false;
+  /** gdb takes swbreak stop reasons (qSupported): its int3 hits come with the PC moved back. */
+  swbreak = false;
   /** Whether a client holds the machine (Machine.debugger is this). */
   attached = false;
 
@@ -93,6 +117,7 @@ export class Target implements MachineDebugger {
   /** Let go: no breakpoints, held signals delivered, every thread runs on. */
   detach(): void {
     if (!this.attached) return;
+    this.patches.clear();
     this.breakpoints.clear();
     this.watchpoints.clear();
     this.applyHooks();
@@ -130,14 +155,50 @@ export class Target implements MachineDebugger {
   }
 
   budget(t: GuestThread): number | undefined {
-    return this.stepping.has(t) && !this.stopped ? 1 : undefined;
+    if (!this.stepping.has(t) || this.stopped) return undefined;
+    // A step is an uncounted run with the trap flag set: the CPU stops with
+    // #DB after one instruction. A counted run (count 1) costs a flush of all
+    // translated code when the next uncounted run starts (Unicorn drops its
+    // counting hook), which made every continue after a step retranslate.
+    // Guest contexts (their #DB belongs to the vkernel) and --deterministic
+    // runs (counted anyway) keep count 1.
+    if (t.vm || this.machine.slice !== 0) return 1;
+    const rflags = t.get(Reg.RFLAGS);
+    const rip = t.get(Reg.RIP);
+    this.tfStep.set(t, { rip, tf: (rflags & TF) !== 0n, pushf: pushfWidth(t.proc.space.read(Number(rip), 3)) });
+    t.set(Reg.RFLAGS, rflags | TF);
+    return 0;
   }
 
   ran(t: GuestThread, reason: Exit): void {
+    const tf = this.tfStep.get(t);
+    if (tf) {
+      this.tfStep.delete(t);
+      // The trap flag is ours only for the run: no signal frame or pushf after it sees it.
+      if (!tf.tf) t.set(Reg.RFLAGS, t.get(Reg.RFLAGS) & ~TF);
+      // A stepped pushf pushed our TF: take it out of the pushed image too (as ptrace does).
+      if (!tf.tf && tf.pushf && reason === Exit.Exception && t.regs[Reg.EXIT_VECTOR] === 1n) {
+        const sp = Number(t.get(Reg.RSP));
+        const img = t.proc.space.read(sp, tf.pushf);
+        if (img) {
+          img[1] &= ~(Number(TF) >> 8);
+          t.proc.space.write(sp, img);
+        }
+      }
+      // Ended before its instruction (the slice watchdog): the step is still to do.
+      if (reason === Exit.Budget && t.get(Reg.RIP) === tf.rip) return;
+      if (reason === Exit.Exception && t.regs[Reg.EXIT_VECTOR] === 1n) this.tfTrapped.add(t);
+    }
     if (this.stepping.has(t) && reason !== Exit.Stop) this.stepping.set(t, true);
   }
 
   hit(t: GuestThread): void {
+    // A hook stopped a step's run (a watchpoint or hardware breakpoint): our trap flag goes too.
+    const tf = this.tfStep.get(t);
+    if (tf) {
+      this.tfStep.delete(t);
+      if (!tf.tf) t.set(Reg.RFLAGS, t.get(Reg.RFLAGS) & ~TF);
+    }
     if (t.vm && !this.contextBreaks) {
       // Guest contexts run other programs at the same addresses as the
       // vkernel's: by default only the vkernel's own threads stop.
@@ -160,11 +221,37 @@ export class Target implements MachineDebugger {
   }
 
   signal(t: GuestThread, sig: number, trap?: TrapInfo): boolean {
+    // The #DB of our own single step: the step is done, the guest sees nothing.
+    if (this.tfTrapped.delete(t) && sig === SIG.SIGTRAP && trap) {
+      this.parked.add(t);
+      this.stopWorld({ kind: 'signal', thread: this.threadOf(t), sig: 5 });
+      return true;
+    }
     if (this.passOnce.get(t) === sig) {
       this.passOnce.delete(t);
       return false;
     }
     if (sig === SIG.SIGKILL) return false;
+    if (this.policy.passes(t.proc, sig, trap)) {
+      if (!this.stepping.has(t)) return false;
+      // A step of a vkernel thread does not wander into its interrupt
+      // handlers: the signal waits until the step is over (like an IRQ
+      // masked during a hardware single step). A fault cannot wait.
+      if (!trap) {
+        t.pending |= sigbit(sig);
+        return true;
+      }
+    }
+    // gdb's own int3: the PC goes back onto it and the stop says swbreak.
+    if (trap && sig === SIG.SIGTRAP && trap.trapno === T.BPTFLT && this.swbreak && !t.vm) {
+      const at = t.get(Reg.RIP) - 1n;
+      if (this.patches.isInt3(Number(at))) {
+        t.set(Reg.RIP, at);
+        this.parked.add(t);
+        this.stopWorld({ kind: 'signal', thread: this.threadOf(t), sig: 5, why: 'swbreak' });
+        return true;
+      }
+    }
     // Passed signals go by silently, except to a thread being stepped: gdb
     // must see those to step over the handler (gdbserver does the same).
     if (this.passSignals.has(toGdbSignal(sig)) && !this.stepping.has(t)) return false;
@@ -259,6 +346,7 @@ export class Target implements MachineDebugger {
 
   /** `k`: end the guest. */
   kill(): void {
+    this.patches.clear();
     this.breakpoints.clear();
     this.watchpoints.clear();
     this.applyHooks();
@@ -356,24 +444,34 @@ export class Target implements MachineDebugger {
     return parts.length ? Buffer.concat(parts) : null;
   }
 
-  /** Write guest memory as a debugger may: read-only pages too (text), then drop translated code. */
+  /**
+   * Write guest memory as a debugger may: read-only pages too (text). A
+   * short write into code is a breakpoint: it goes to every process running
+   * the same code there (patches.ts).
+   */
   writeMemory(d: DebugThread, addr: bigint, data: Buffer): boolean {
     const s = this.spaceOf(d);
     const a = Number(addr);
     if (!Number.isSafeInteger(a) || !data.length) return data.length === 0;
-    const regions = s.regions().filter((r) => r.start < a + data.length && r.end > a);
-    let ok = s.write(a, data);
-    if (!ok && regions.length && regions.every((r) => r.prot !== 0 && r.kind !== 4)) {
-      const lo = Math.floor(a / 4096) * 4096, hi = Math.ceil((a + data.length) / 4096) * 4096;
-      const covered = regions.reduce((n, r) => n + Math.min(r.end, hi) - Math.max(r.start, lo), 0);
-      if (covered === hi - lo) {
-        for (const r of regions) s.protect(Math.max(r.start, lo), Math.min(r.end, hi) - Math.max(r.start, lo), r.prot | 2);
-        ok = s.write(a, data);
-        for (const r of regions) s.protect(Math.max(r.start, lo), Math.min(r.end, hi) - Math.max(r.start, lo), r.prot);
-      }
-    }
-    if (ok && regions.some((r) => r.prot & 4)) s.flushCode(a, a + data.length);
+    const code = !d.context && data.length <= MAX_PATCH
+      && s.regions().some((r) => r.start < a + data.length && r.end > a && r.prot & PROT_EXEC);
+    if (!code) return writeThrough(s, a, data);
+    const targets = this.patches.targets(s, this.processSpaces(), a, data);
+    let ok = true;
+    for (const t of targets) ok = writeThrough(t, a, data) && ok;
     return ok;
+  }
+
+  /** The address spaces of live processes (a vfork child shares its parent's). */
+  private processSpaces(): Set<AddressSpace> {
+    const out = new Set<AddressSpace>();
+    for (const p of this.machine.procs.values()) if (p.state === 'running') out.add(p.space);
+    return out;
+  }
+
+  /** A process exec'd: gdb's breakpoints go into the new image where it is the same program. */
+  execed(_p: Process, old: AddressSpace, now: AddressSpace): void {
+    if (this.patches.size) this.patches.carry(old, now, writeThrough);
   }
 
   /** Whether [addr, addr+len) is mapped in d's space (for watchpoints). */
@@ -429,4 +527,11 @@ export class Target implements MachineDebugger {
       this.appliedWatch = wkey;
     }
   }
+}
+
+/** Write s as a debugger may: read-only private pages too (text), then drop translated code there. */
+export function writeThrough(s: AddressSpace, a: number, data: Buffer): boolean {
+  const ok = s.write(a, data) || s.poke(a, data);
+  if (ok && s.regions().some((r) => r.start < a + data.length && r.end > a && r.prot & PROT_EXEC)) s.flushCode(a, a + data.length);
+  return ok;
 }

@@ -65,25 +65,36 @@ function rDebug(p: Process): number | undefined {
   return undefined;
 }
 
-/**
- * library-list-svr4: the link_map entries after the program's own. Names
- * stay guest paths: gdb opens them through vFile, which resolves under -L.
- */
-export function librariesSvr4(p: Process): string {
+/** One entry of the rtld's link_map list (the program's own first entry excluded). */
+export interface LoadedObject { lm: number; name: string; lAddr: number; lLd: number }
+
+/** The objects the program's dynamic linker has loaded, from r_debug's link_map list; [] before it has. */
+export function loadedObjects(p: Process): { main: number; objs: LoadedObject[] } | undefined {
   const rd = rDebug(p);
   const map = rd ? u64(p, rd + 8) : null;
-  if (!map) return '<library-list-svr4 version="1.0"/>\n';
-  const libs: string[] = [];
+  if (!map) return undefined;
+  const objs: LoadedObject[] = [];
   let lm = u64(p, map + 24);
   for (let i = 0; lm && i < 1024; i++) {
     const lAddr = u64(p, lm), lName = u64(p, lm + 8), lLd = u64(p, lm + 16);
     const name = lName ? p.space.readCString(lName, 4096) : null;
-    if (lAddr !== null && lLd !== null && name) {
-      libs.push(`  <library name="${xmlAttr(name.toString('latin1'))}" lm="0x${lm.toString(16)}" l_addr="0x${lAddr.toString(16)}" l_ld="0x${lLd.toString(16)}"/>\n`);
-    }
+    if (lAddr !== null && lLd !== null && name) objs.push({ lm, name: name.toString('latin1'), lAddr, lLd });
     lm = u64(p, lm + 24);
   }
-  return `<library-list-svr4 version="1.0" main-lm="0x${map.toString(16)}">\n${libs.join('')}</library-list-svr4>\n`;
+  return { main: map, objs };
+}
+
+/**
+ * library-list-svr4: the link_map entries after the program's own. Names
+ * stay guest paths: gdb opens them under its sysroot (the -L root), or
+ * through vFile, which resolves them under -L like the guest's opens.
+ */
+export function librariesSvr4(p: Process): string {
+  const l = loadedObjects(p);
+  if (!l) return '<library-list-svr4 version="1.0"/>\n';
+  const libs = l.objs.map((o) =>
+    `  <library name="${xmlAttr(o.name)}" lm="0x${o.lm.toString(16)}" l_addr="0x${o.lAddr.toString(16)}" l_ld="0x${o.lLd.toString(16)}" lmid="0x0"/>\n`);
+  return `<library-list-svr4 version="1.0" main-lm="0x${l.main.toString(16)}">\n${libs.join('')}</library-list-svr4>\n`;
 }
 
 /** A window of an object for qXfer: 'm' + data when more follows, 'l' + data at the end. */

@@ -2,7 +2,7 @@
 // threads on the engine, traps and signal delivery.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Exit, Reg, type Engine } from '../cpu/engine.js';
+import { Exit, Reg, type AddressSpace, type Engine } from '../cpu/engine.js';
 import { E } from './abi/errno.js';
 import { sigbit, defaultAction, SA_NOCLDSTOP, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_SIGINFO, SIG, STOP_SIGNALS, signalName, signalOfVector, T, trapOfVector } from './abi/signals.js';
 import { HostClock, VirtualClock, type Clock } from './clock.js';
@@ -59,6 +59,8 @@ export interface MachineDebugger {
   hit(t: GuestThread): void;
   /** A signal is about to act on t (trap: a synchronous one): true when the debugger takes it. */
   signal(t: GuestThread, sig: number, trap?: TrapInfo): boolean;
+  /** p exec'd: its old space (still readable) and the new one, loaded, before p runs. */
+  execed(p: Process, old: AddressSpace, now: AddressSpace): void;
 }
 
 /** A synchronous trap, as trapSignal takes it: redelivered as is when the debugger passes it. */
@@ -656,6 +658,7 @@ export class Machine {
     }
     for (const other of p.threads.values()) if (other !== t) this.endThread(other);
     t.cpu = cpu;
+    this.debugger?.execed(p, old, space);
     // A vfork child hands the borrowed space back to its parent instead.
     if (p.vforkOf) p.vforkOf.release();
     else old.close();
