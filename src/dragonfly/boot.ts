@@ -1,12 +1,11 @@
 // `vkemu dragonfly boot`: the built kernel on a root disk made from the built world,
 // with the memory image and a working copy of the disk in a state directory.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { mkimgDisk } from '../tools/mkimg.js';
 import { readRecord, type BuildRecord } from './build.js';
 import { BuildError } from './errors.js';
-import { supportDir } from './toolchain.js';
 
 export interface BootOptions {
   out: string;
@@ -100,18 +99,14 @@ export function planBoot(o: BootOptions): BootPlan {
   return { record, image, disk, memimg, argv };
 }
 
-/** Boots on this terminal; resolves with the kernel's exit status. */
-export function boot(o: BootOptions): Promise<number> {
+/**
+ * Boots on this terminal; resolves with the kernel's exit status. vkemu runs in
+ * this process (no second node): signals reach it directly, and a kill of this
+ * process leaves no orphaned kernel behind.
+ */
+export async function boot(o: BootOptions): Promise<number> {
   const plan = planBoot(o);
-  const vkemu = path.resolve(supportDir(), '../../bin/vkemu');
   o.say(`vkemu dragonfly: booting DragonFly ${plan.record.release} (${plan.record.kernconf}): vkemu ${plan.argv.join(' ')}\n`);
-  const child = spawn(vkemu, plan.argv, { stdio: 'inherit' });
-  // The terminal's own signals reach the child through the process group; a
-  // kill of this process is passed on so the kernel can shut down cleanly.
-  const forward = (sig: NodeJS.Signals): void => { child.kill(sig); };
-  for (const s of ['SIGTERM', 'SIGHUP'] as const) process.on(s, forward);
-  for (const s of ['SIGINT', 'SIGQUIT', 'SIGTSTP'] as const) process.on(s, () => {});
-  return new Promise((resolve) => {
-    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + (({ SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[signal] ?? 1) : 1)));
-  });
+  const { main } = await import('../cli.js');
+  return main(plan.argv);
 }
