@@ -30,6 +30,8 @@ command -v xorriso >/dev/null 2>&1 || need_apt+=(xorriso)
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 # ping(8) from a test's network namespace to vkmini's vke interfaces.
 command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
+# nc(1): the host end of TCP transfers to and from a guest (real-DragonFly tests and benchmarks).
+command -v nc >/dev/null 2>&1 || need_apt+=(netcat-openbsd)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive

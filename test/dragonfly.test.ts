@@ -57,17 +57,21 @@ describe.skipIf(!build)('a real DragonFly built from source', () => {
     const raw = path.join(dir, 'raw.img');
     const data = path.join(dir, 'data.img');
     run(VKEMU, ['mkimg', 'blank', raw, '--size', '16m']);
-    run(VKEMU, ['mkimg', 'blank', data, '--size', '64m']);
+    const empty = path.join(dir, 'empty');
+    fs.mkdirSync(empty);
+    run(VKEMU, ['mkimg', 'data', data, '--from', empty, '--size', '64m']);
     const dfly = bootDragonfly(b, dir, ['-r', raw, '-r', data]);
     await dfly.booted(BOOT_MS);
     // 1 MiB of a known pattern, straight onto the raw disk.
-    await dfly.cmd("yes vkemu-pattern-0123456789 | head -c 1048576 | dd of=/dev/vkd1 bs=64k conv=sync 2>&1 | tail -n 1");
+    // Through a file: dd reading a pipe gets short blocks.
+    await dfly.cmd('yes vkemu-pattern-0123456789 | head -c 1048576 > /tmp/pattern && dd if=/tmp/pattern of=/dev/vkd1 bs=64k 2>&1 | tail -n 1');
     const line = 'vkemu-pattern-0123456789\n';
     const want = Buffer.from(line.repeat(Math.ceil(1048576 / line.length))).subarray(0, 1048576);
     await dfly.cmd('sync');
     expect(fs.readFileSync(raw).subarray(0, 1048576).equals(want)).toBe(true);
-    // A file system made by the guest's own newfs, read by our image reader.
-    const nf = await dfly.cmd('disklabel64 -r -w vkd2s0 auto && newfs /dev/vkd2s0a >/dev/null && echo newfs-ok', 120_000);
+    // A file system made by the guest's own newfs (on the labelled partition vkemu mkimg made),
+    // read back by our image reader.
+    const nf = await dfly.cmd('newfs /dev/vkd2s0a >/dev/null && echo newfs-ok', 120_000);
     expect(nf).toContain('newfs-ok');
     expect(await dfly.cmd('mount /dev/vkd2s0a /mnt && mkdir /mnt/d && echo hello from dragonfly > /mnt/d/greeting && md5 -q /sbin/init > /mnt/d/init.md5 && umount /mnt && echo umount-ok')).toContain('umount-ok');
     expect(await dfly.halt(60_000)).toBe(0);
@@ -77,7 +81,17 @@ describe.skipIf(!build)('a real DragonFly built from source', () => {
     expect(run(VKEMU, ['img', 'extract', data, '/d/init.md5', '-']).trim()).toBe(initMd5);
   }, T);
 
-  it('vcd0: mount_cd9660 of an ISO made by vkemu mkimg iso; md5 matches the host', async () => {
+  // DragonFly 5.9's vkernel reads the -r flags array for -c images too, and it is NULL there
+  // (sys/platform/vkernel64/platform/init.c, init_disk): any -c of a regular file faults.
+  const cdBug = ((): boolean => {
+    try {
+      const src = (JSON.parse(fs.readFileSync(path.join(b.out, 'build.json'), 'utf8')) as { src: string }).src;
+      return fs.readFileSync(path.join(src, 'sys/platform/vkernel64/platform/init.c'), 'utf8').includes('init_disk(cdFile, NULL,');
+    } catch { return false; }
+  })();
+  if (cdBug) process.stderr.write('vcd0 test skipped: this tree\'s vkernel dereferences NULL for -c image files (init.c, init_disk(cdFile, NULL, ...))\n');
+
+  it.skipIf(cdBug)('vcd0: mount_cd9660 of an ISO made by vkemu mkimg iso; md5 matches the host', async () => {
     const dir = scratch();
     const files = path.join(dir, 'iso');
     fs.mkdirSync(files);

@@ -54,9 +54,12 @@ const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
 /** Open a host path for the guest; returns the new fd or -errno. */
 export function openHost(s: Sys, host: string, flags: number, mode: number): SyscallResult | Promise<SyscallResult> {
   if ((flags & O.ACCMODE) === 3) return -E.EINVAL;
-  const dev = findDeviceNode(host);
+  // Device nodes are named by the guest's path: under -L, /dev/tap resolves to
+  // ROOT/dev/tap on the host, which is still the guest's /dev/tap.
+  const guest = s.m.guestPath(host);
+  const dev = findDeviceNode(host) ?? (guest !== host ? findDeviceNode(guest) : undefined);
   if (dev) {
-    const ops = dev[0].open(s, host, flags, dev[1]);
+    const ops = dev[0].open(s, dev[1].input, flags, dev[1]);
     if (typeof ops === 'number') return ops;
     return installOpenFile(s, ops, flags);
   }
