@@ -3,6 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Exit, Reg, type AddressSpace, type Engine } from '../cpu/engine.js';
+import type { HostOs } from '../host/hostos.js';
+import { linuxHost } from '../host/linux.js';
 import { E } from './abi/errno.js';
 import { sigbit, defaultAction, SA_NOCLDSTOP, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_SIGINFO, SIG, STOP_SIGNALS, signalName, signalOfVector, T, trapOfVector } from './abi/signals.js';
 import { HostClock, VirtualClock, type Clock } from './clock.js';
@@ -87,12 +89,13 @@ export class Machine {
   /** Set while a debugger is attached (src/gdb): it may hold threads. */
   debugger: MachineDebugger | undefined;
 
-  constructor(readonly engine: Engine, readonly opts: MachineOptions = {}) {
+  /** The engine runs guest code; the host OS serves devices and files (separate: a KVM engine reuses it). */
+  constructor(readonly engine: Engine, readonly opts: MachineOptions = {}, readonly host: HostOs = linuxHost()) {
     this.clock = opts.deterministic ? new VirtualClock() : new HostClock();
     // Synchronous: vkemu exits right after the guest, and pipes must not lose the tail.
     this.log = opts.log ?? ((l) => writeStderr(l + '\n'));
     this.tracer = opts.strace ? new Tracer(this.log) : undefined;
-    this.console = [0, 1, 2].map((fd) => new ConsoleStream(fd, engine.host));
+    this.console = [0, 1, 2].map((fd) => new ConsoleStream(fd, host));
     // Deterministic runs slice by instruction count (exact, but Unicorn's count costs
     // ~40x); others run unbounded and the native watchdog ends a slice after ~5 ms.
     this.slice = opts.slice ?? (process.env.VKEMU_SLICE !== undefined ? Number(process.env.VKEMU_SLICE)
