@@ -46,15 +46,25 @@ export const enum MapKind {
 
 export interface Region { start: number; end: number; prot: number; kind: MapKind }
 
-export interface AddressSpace {
+/**
+ * The VMA bookkeeping an address space answers for the memory layer
+ * (src/vm/memory.ts places mappings with it; the gdb stub lists them). The
+ * Unicorn backend answers from its C++ list, which its TLB fill needs anyway;
+ * a backend without one uses VmaList (src/vm/vmas.ts).
+ */
+export interface Vmas {
+  /** Lowest free range of `len` at or above `hint` (aligned), or -1. */
+  findFree(hint: number, len: number, align: number, limit?: number): number;
+  isFree(start: number, len: number): boolean;
+  regions(): Region[];
+}
+
+export interface AddressSpace extends Vmas {
   /** Map [start, start+len) replacing anything there. 0 or -errno (Linux). */
   map(start: number, len: number, prot: number, kind: MapKind, hostFd: number, fileOffset: number): number;
   unmap(start: number, len: number): void;
   /** 0, or a negative errno when part of the range is unmapped. */
   protect(start: number, len: number, prot: number): number;
-  /** Lowest free range of `len` at or above `hint` (aligned), or -1. */
-  findFree(hint: number, len: number, align: number, limit?: number): number;
-  isFree(start: number, len: number): boolean;
   /** Copy in: null when any byte is inaccessible (EFAULT). */
   read(addr: number, len: number): Buffer | null;
   /** Copy out: false when any byte is inaccessible (EFAULT); nothing written then. */
@@ -62,7 +72,6 @@ export interface AddressSpace {
   /** NUL-terminated string: null on EFAULT, false when longer than max. */
   readCString(addr: number, max: number): Buffer | null | false;
   check(addr: number, len: number, access: Access): boolean;
-  regions(): Region[];
   /** I/O between a host descriptor and guest memory: bytes or -errno (Linux). pos -1: file position. */
   fdIo(write: boolean, hostFd: number, addr: number, len: number, pos: number): number;
   run(thread: CpuThread, budget: number): Exit;
