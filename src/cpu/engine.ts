@@ -121,9 +121,33 @@ export interface CpuThread {
   leaveContext(space: AddressSpace, tframe: number, trapno: number, err: number, addr: bigint, syscall: boolean, saved: BigUint64Array): number;
 }
 
+/**
+ * What a backend can do beyond running code in address spaces. Callers check
+ * these instead of assuming Unicorn; a missing one fails the way DragonFly
+ * fails without it (e.g. EOPNOTSUPP with vm.vkernel_enable=0).
+ */
+export interface EngineCaps {
+  /** MAP_VPAGETABLE mappings translated by walking the vkernel's page tables (setMasterPde, inval). */
+  readonly vpageTable: boolean;
+  /** Guest contexts of a virtual kernel: CpuThread.enterContext/leaveContext (vmspace_ctl). */
+  readonly guestContexts: boolean;
+  /** getpid answered inside the engine without a syscall exit (AddressSpace.setFast). */
+  readonly fastGetpid: boolean;
+  /** run(thread, budget) with budget > 0 stops after that many instructions (--deterministic). */
+  readonly countedRuns: boolean;
+  /** setBreakpoints, setWatchpoints and debugWalk (the gdb stub's hardware breakpoints, watchpoints, `monitor vpte`). */
+  readonly debugHooks: boolean;
+}
+
+/** Whether virtual kernels can run: vm.vkernel_enable. */
+export function vkernelCapable(c: EngineCaps): boolean {
+  return c.vpageTable && c.guestContexts;
+}
+
 export interface Engine {
   readonly name: string;
   readonly version: string;
+  readonly caps: EngineCaps;
   createSpace(): AddressSpace;
   createThread(space: AddressSpace, regs: BigUint64Array): CpuThread;
 }

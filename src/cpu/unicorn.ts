@@ -1,6 +1,10 @@
 // The Unicorn 2.1 backend: the native addon in native/.
 import { nativeAddon, type NativeAddon, type NativeSpace } from '../native.js';
-import type { CpuThread, Engine } from './engine.js';
+import type { CpuThread, Engine, EngineCaps } from './engine.js';
+
+// Everything: the vkernel MMU (native/src/vpt.cc), the vmspace switch
+// (vmctx.cc), getpid in the hook, Unicorn's instruction count, debug hooks (debug.cc).
+const UNICORN_CAPS: EngineCaps = { vpageTable: true, guestContexts: true, fastGetpid: true, countedRuns: true, debugHooks: true };
 
 let patched = false;
 function load(): NativeAddon {
@@ -30,6 +34,7 @@ export function unicornEngine(): Engine {
   return {
     name: 'unicorn',
     version: n.unicornVersion,
+    caps: UNICORN_CAPS,
     createSpace: () => new n.Space(),
     createThread: (space, regs) => new n.Thread(space, regs),
   };

@@ -101,6 +101,7 @@ export class Machine {
     this.slice = opts.slice ?? (process.env.VKEMU_SLICE !== undefined ? Number(process.env.VKEMU_SLICE)
       : opts.deterministic ? SLICE : 0);
     this.bootNs = this.clock.realtimeNs();
+    if (this.slice > 0 && !engine.caps.countedRuns) throw new Error(`vkemu: the ${engine.name} engine cannot count instructions (--deterministic, VKEMU_SLICE)`);
   }
 
   /** Log a message once per key (unsupported calls and the like). */
@@ -153,7 +154,7 @@ export class Machine {
       argv, envp, resolve: (g) => this.resolvePath(p, g),
       randomGap: this.opts.deterministic ? 0 : Math.floor(Math.random() * 1024),
     });
-    space.setFast(p.pid, true);
+    if (this.engine.caps.fastGetpid) space.setFast(p.pid, true);
     this.init ??= p;
     this.makeRunnable(t);
     return p;
@@ -665,7 +666,7 @@ export class Machine {
     // A vfork child hands the borrowed space back to its parent instead.
     if (p.vforkOf) p.vforkOf.release();
     else old.close();
-    space.setFast(p.pid, true);
+    if (this.engine.caps.fastGetpid) space.setFast(p.pid, true);
     p.fds.closeOnExec();
     for (const a of p.sigactions) if (a.handler > 1n) { a.handler = 0n; a.flags = 0; a.mask = 0n; }
     t.altstack = { sp: 0, size: 0, flags: 4 };
