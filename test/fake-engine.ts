@@ -182,7 +182,7 @@ export class FakeSpace implements AddressSpace {
   }
 
   setMasterPde(): number {
-    throw new Error('fake engine: setMasterPde without caps.vpageTable');
+    return -22; // EINVAL: no MAP_VPAGETABLE mapping can exist here (caps.vpageTable), as the native one answers then
   }
 
   inval(): boolean {
