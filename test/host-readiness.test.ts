@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { unicornEngine } from '../src/cpu/unicorn.js';
+import { linuxHost } from '../src/host/linux.js';
 import { FALLBACK_POLL_MS } from '../src/vm/files/hostwatch.js';
 import { failures, image, ROOT, scratch, vkemu } from './helpers.js';
 
@@ -30,7 +30,7 @@ describe('host readiness without polling', () => {
   }, 90_000);
 
   it('watchFd: edges on the main thread, none after cancel; regular files are refused (always ready)', async () => {
-    const host = unicornEngine().host;
+    const host = linuxHost();
     const pair = host.sockPair(1, 1, 0);
     if (typeof pair === 'number') throw new Error(`socketpair: ${pair}`);
     const [a, b] = pair;

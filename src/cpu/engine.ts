@@ -3,31 +3,10 @@
 // address spaces with page-granular mappings, threads whose register file is
 // shared memory, and `run` until an exit.
 
-/** Register slots of a thread's register file (BigUint64Array). */
-export const enum Reg {
-  RAX = 0, RBX, RCX, RDX, RSI, RDI, RBP, RSP,
-  R8, R9, R10, R11, R12, R13, R14, R15,
-  RIP, RFLAGS, FS_BASE, GS_BASE,
-  DIRTY = 20, EXIT_REASON, EXIT_VECTOR, EXIT_ADDR, EXIT_ACCESS, EXIT_PRESENT, EXIT_ERROR, FAST_CALLS,
-  /** Debugger: a breakpoint at this rip does not stop the next run's first instruction (0: none). */
-  DEBUG_SKIP = 28,
-}
-export const REG_SLOTS = 32;
-export const REG_NAMES = [
-  'rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp',
-  'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15',
-  'rip', 'rflags', 'fs_base', 'gs_base',
-] as const;
-
-export const enum Exit {
-  Budget = 0,
-  Syscall = 1,
-  Fault = 2,
-  Exception = 3,
-  Halt = 4,
-  EngineError = 5,
-  Stop = 6,
-}
+// The register file and the exit reasons (the ABI between a backend's run and
+// the scheduler) are their own file; re-exported here for the callers.
+export * from './regfile.js';
+import type { Exit } from './regfile.js';
 
 export const enum Access { Read = 0, Write = 1, Fetch = 2 }
 
@@ -46,15 +25,25 @@ export const enum MapKind {
 
 export interface Region { start: number; end: number; prot: number; kind: MapKind }
 
-export interface AddressSpace {
+/**
+ * The VMA bookkeeping an address space answers for the memory layer
+ * (src/vm/memory.ts places mappings with it; the gdb stub lists them). The
+ * Unicorn backend answers from its C++ list, which its TLB fill needs anyway;
+ * a backend without one uses VmaList (src/vm/vmas.ts).
+ */
+export interface Vmas {
+  /** Lowest free range of `len` at or above `hint` (aligned), or -1. */
+  findFree(hint: number, len: number, align: number, limit?: number): number;
+  isFree(start: number, len: number): boolean;
+  regions(): Region[];
+}
+
+export interface AddressSpace extends Vmas {
   /** Map [start, start+len) replacing anything there. 0 or -errno (Linux). */
   map(start: number, len: number, prot: number, kind: MapKind, hostFd: number, fileOffset: number): number;
   unmap(start: number, len: number): void;
   /** 0, or a negative errno when part of the range is unmapped. */
   protect(start: number, len: number, prot: number): number;
-  /** Lowest free range of `len` at or above `hint` (aligned), or -1. */
-  findFree(hint: number, len: number, align: number, limit?: number): number;
-  isFree(start: number, len: number): boolean;
   /** Copy in: null when any byte is inaccessible (EFAULT). */
   read(addr: number, len: number): Buffer | null;
   /** Copy out: false when any byte is inaccessible (EFAULT); nothing written then. */
@@ -62,7 +51,6 @@ export interface AddressSpace {
   /** NUL-terminated string: null on EFAULT, false when longer than max. */
   readCString(addr: number, max: number): Buffer | null | false;
   check(addr: number, len: number, access: Access): boolean;
-  regions(): Region[];
   /** I/O between a host descriptor and guest memory: bytes or -errno (Linux). pos -1: file position. */
   fdIo(write: boolean, hostFd: number, addr: number, len: number, pos: number): number;
   run(thread: CpuThread, budget: number): Exit;
@@ -112,60 +100,33 @@ export interface CpuThread {
   leaveContext(space: AddressSpace, tframe: number, trapno: number, err: number, addr: bigint, syscall: boolean, saved: BigUint64Array): number;
 }
 
+/**
+ * What a backend can do beyond running code in address spaces. Callers check
+ * these instead of assuming Unicorn; a missing one fails the way DragonFly
+ * fails without it (e.g. EOPNOTSUPP with vm.vkernel_enable=0).
+ */
+export interface EngineCaps {
+  /** MAP_VPAGETABLE mappings translated by walking the vkernel's page tables (setMasterPde, inval). */
+  readonly vpageTable: boolean;
+  /** Guest contexts of a virtual kernel: CpuThread.enterContext/leaveContext (vmspace_ctl). */
+  readonly guestContexts: boolean;
+  /** getpid answered inside the engine without a syscall exit (AddressSpace.setFast). */
+  readonly fastGetpid: boolean;
+  /** run(thread, budget) with budget > 0 stops after that many instructions (--deterministic). */
+  readonly countedRuns: boolean;
+  /** setBreakpoints, setWatchpoints and debugWalk (the gdb stub's hardware breakpoints, watchpoints, `monitor vpte`). */
+  readonly debugHooks: boolean;
+}
+
+/** Whether virtual kernels can run: vm.vkernel_enable. */
+export function vkernelCapable(c: EngineCaps): boolean {
+  return c.vpageTable && c.guestContexts;
+}
+
 export interface Engine {
   readonly name: string;
   readonly version: string;
+  readonly caps: EngineCaps;
   createSpace(): AddressSpace;
   createThread(space: AddressSpace, regs: BigUint64Array): CpuThread;
-  host: HostHelpers;
-}
-
-/** Host calls that Node does not offer. Addresses are Linux sockaddr bytes; errors are -errno (Linux). */
-export interface HostHelpers {
-  flock(fd: number, op: number): number;
-  fcntlFlags(fd: number, set?: number): number;
-  ioctlBuf(fd: number, request: number, buf: Uint8Array): number;
-  sockSocket(domain: number, type: number, proto: number): number;
-  sockPair(domain: number, type: number, proto: number): [number, number] | number;
-  sockBind(fd: number, addr: Uint8Array): number;
-  sockConnect(fd: number, addr: Uint8Array): number;
-  sockListen(fd: number, backlog: number): number;
-  sockAccept(fd: number): [number, Buffer] | number;
-  sockName(fd: number, peer: boolean): Buffer | number;
-  sockSendTo(fd: number, data: Uint8Array, flags: number, addr: Uint8Array | null): number;
-  sockRecvFrom(fd: number, buf: Uint8Array, flags: number): [number, Buffer] | number;
-  sockSetOpt(fd: number, level: number, name: number, value: Uint8Array): number;
-  /** One message carrying SCM_RIGHTS host descriptors: bytes or -errno. */
-  sockSendFds(fd: number, data: Uint8Array, flags: number, fds: number[]): number;
-  /** [bytes, received host descriptors, control truncated] or -errno. */
-  sockRecvFds(fd: number, buf: Uint8Array, flags: number): [number, number[], boolean] | number;
-  sockGetOpt(fd: number, level: number, name: number, len: number): Buffer | number;
-  sockShutdown(fd: number, how: number): number;
-  /** poll(2) with a zero timeout: the ready events, 0, or -errno. */
-  pollFd(fd: number, events: number): number;
-  closeFd(fd: number): number;
-  /** read/write (pos -1: at the file position) or pread/pwrite: bytes or -errno. */
-  hostIo(write: boolean, fd: number, buf: Uint8Array, pos: number): number;
-  /** utimensat(AT_FDCWD, path, [asec, ansec, msec, mnsec], nofollow): 0 or -errno; nsec may be UTIME_NOW/OMIT. */
-  utimens(path: string, times: [number, number, number, number], nofollow: boolean): number;
-  /** mkfifo(path, mode): 0 or -errno. */
-  mkfifo(path: string, mode: number): number;
-  /** A Linux TAP (IFF_TAP|IFF_NO_PI, non-blocking) named `name` or from a template like "tap%d": [fd, name] or -errno. */
-  tapOpen(name: string): [number, string] | number;
-  /** The interface's 6-byte Ethernet address, or -errno. */
-  ifHwaddr(name: string): Buffer | number;
-  ifMtu(name: string): number;
-  /** Without `set`: the Linux IFF_* flags; with it: set them, 0 or -errno. */
-  ifFlags(name: string, set?: number): number;
-  /** IPv4 address, netmask and broadcast (4 bytes each, network order; zero mask/broadcast: Linux's default). */
-  ifAddr(name: string, addr: Uint8Array, mask: Uint8Array, broadcast: Uint8Array): number;
-  /** Add (or remove) `ifname` as a port of Linux bridge `bridge`: 0 or -errno. */
-  bridgePort(bridge: string, ifname: string, add: boolean): number;
-  /**
-   * Readiness of a host descriptor without polling (a watcher thread, native/src/poller.cc): `cb(revents)` runs on
-   * the main thread once if `fd` is ready when registered, then after each readiness edge (edge-triggered).
-   * `events`: Linux EPOLLIN 0x1, EPOLLPRI 0x2, EPOLLOUT 0x4, EPOLLRDHUP 0x2000; EPOLLERR 0x8 and EPOLLHUP 0x10
-   * always come. Returns the canceller (call it before closing `fd`) or -errno (EPERM: a regular file).
-   */
-  watchFd(fd: number, events: number, cb: (revents: number) => void): (() => void) | number;
 }

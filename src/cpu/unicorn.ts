@@ -1,41 +1,16 @@
 // The Unicorn 2.1 backend: the native addon in native/.
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
-import type { AddressSpace, CpuThread, Engine, HostHelpers } from './engine.js';
+import { nativeAddon, type NativeAddon, type NativeSpace } from '../native.js';
+import type { CpuThread, Engine, EngineCaps } from './engine.js';
 
-interface NativeSpace extends AddressSpace {
-  readInto(addr: number, target: Uint8Array): boolean;
-}
+// Everything: the vkernel MMU (native/src/vpt.cc), the vmspace switch
+// (vmctx.cc), getpid in the hook, Unicorn's instruction count, debug hooks (debug.cc).
+const UNICORN_CAPS: EngineCaps = { vpageTable: true, guestContexts: true, fastGetpid: true, countedRuns: true, debugHooks: true };
 
-interface NativeModule extends HostHelpers {
-  Space: { new (): AddressSpace; prototype: NativeSpace };
-  Thread: { new (space: AddressSpace, regs: BigUint64Array): CpuThread; prototype: CpuThread };
-  unicornVersion: string;
-  vmEnter(t: CpuThread, space: AddressSpace, tframe: number, vframe: number, saved: BigUint64Array): number;
-  vmLeave(t: CpuThread, space: AddressSpace, tframe: number, trapno: number, err: number, addr: bigint, syscall: boolean, saved: BigUint64Array): number;
-}
-
-function projectRoot(): string {
-  // dist/src/cpu/unicorn.js or src/cpu/unicorn.ts: the root is three or two levels up.
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    dir = path.dirname(dir);
-    if (path.basename(dir) !== 'dist' && path.basename(dir) !== 'src') {
-      try {
-        createRequire(import.meta.url).resolve(path.join(dir, 'native/build/Release/vkemu_native.node'));
-        return dir;
-      } catch { /* keep looking */ }
-    }
-  }
-  throw new Error('vkemu: native addon not built (run `npm run build`)');
-}
-
-let cached: NativeModule | undefined;
-function load(): NativeModule {
-  if (!cached) {
-    const req = createRequire(import.meta.url);
-    const n = req(path.join(projectRoot(), 'native/build/Release/vkemu_native.node')) as NativeModule;
+let patched = false;
+function load(): NativeAddon {
+  const n = nativeAddon();
+  if (!patched) {
+    patched = true;
     // Copy-in into a buffer from Node's pool: a native allocation per read
     // cost ~2 µs, more than the copy (every syscall reads guest memory).
     // The native side has only readInto; `read` is defined here.
@@ -50,9 +25,8 @@ function load(): NativeModule {
     n.Thread.prototype.leaveContext = function (this: CpuThread, space, tframe, trapno, err, addr, syscall, saved) {
       return n.vmLeave(this, space, tframe, trapno, err, addr, syscall, saved);
     };
-    cached = n;
   }
-  return cached;
+  return n;
 }
 
 export function unicornEngine(): Engine {
@@ -60,8 +34,8 @@ export function unicornEngine(): Engine {
   return {
     name: 'unicorn',
     version: n.unicornVersion,
+    caps: UNICORN_CAPS,
     createSpace: () => new n.Space(),
     createThread: (space, regs) => new n.Thread(space, regs),
-    host: n,
   };
 }

@@ -7,7 +7,8 @@ import type { FileOps, IoResult, OpenFile, StatInfo } from '../vm/files/file.js'
 import { statFromNode } from '../vm/files/hostfile.js';
 import { takeChunks } from '../vm/files/chunks.js';
 import type { GuestThread } from '../vm/thread.js';
-import type { AddressSpace, HostHelpers } from '../cpu/engine.js';
+import type { AddressSpace } from '../cpu/engine.js';
+import type { HostOs } from '../host/hostos.js';
 import { dfToLinux, DF_TERMIOS_SIZE, LINUX_TERMIOS_SIZE, linuxToDf } from './termios.js';
 import { EPOLLIN, HostReadiness, type Dir } from '../vm/files/hostwatch.js';
 
@@ -32,7 +33,7 @@ export class ConsoleStream implements FileOps {
   /** Termios as the guest last set it; restored on exit. */
   private savedTermios: Buffer | undefined;
 
-  constructor(readonly hostFd: number, private host: HostHelpers) {
+  constructor(readonly hostFd: number, private host: HostOs) {
     const st = fs.fstatSync(hostFd);
     this.isTty = st.isCharacterDevice() && this.probeTty();
     this.kind = this.isTty ? 'tty' : st.isFile() ? 'file' : 'pipe';

@@ -4,7 +4,8 @@
 // netif_set_tapflags / netif_set_tapaddr / netif_add_tap2brg do to its tap.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AddressSpace, HostHelpers } from '../cpu/engine.js';
+import type { AddressSpace } from '../cpu/engine.js';
+import type { HostOs } from '../host/hostos.js';
 import { E, fromLinuxErrno } from '../vm/abi/errno.js';
 import { dfIfFlags, linuxIfFlags } from './ifflags.js';
 
@@ -40,7 +41,7 @@ function masterOf(ifname: string): string | undefined {
   }
 }
 
-function bridgeCmd(host: HostHelpers, space: AddressSpace, req: Buffer): number {
+function bridgeCmd(host: HostOs, space: AddressSpace, req: Buffer): number {
   const bridge = ifName(req, 0);
   if (!bridge) return -E.EINVAL;
   const cmd = req.readBigUInt64LE(16), len = req.readBigUInt64LE(24), data = Number(req.readBigUInt64LE(32));
@@ -62,7 +63,7 @@ function bridgeCmd(host: HostHelpers, space: AddressSpace, req: Buffer): number 
 }
 
 /** An interface ioctl on a guest socket: 0 or -errno (DragonFly); ENOTTY for anything else. */
-export function ifIoctl(host: HostHelpers, cmd: number, arg: number, space: AddressSpace): number {
+export function ifIoctl(host: HostOs, cmd: number, arg: number, space: AddressSpace): number {
   switch (cmd >>> 0) {
     case SIOCGIFFLAGS: {
       const req = space.read(arg, IFREQ_SIZE);

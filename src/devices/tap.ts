@@ -3,7 +3,8 @@
 // named by the kernel from "tap%d" or exactly tapN. The descriptor carries one
 // Ethernet frame per read/write, like DragonFly's; closing a cloned tap's last
 // descriptor destroys the interface (Linux drops non-persistent TAPs on close).
-import type { AddressSpace, HostHelpers } from '../cpu/engine.js';
+import type { AddressSpace } from '../cpu/engine.js';
+import type { HostOs } from '../host/hostos.js';
 import { E, errnoName, fromLinuxErrno } from '../vm/abi/errno.js';
 import { O } from '../vm/abi/flags.js';
 import type { FileOps, IoResult, OpenFile, StatInfo } from '../vm/files/file.js';
@@ -40,7 +41,7 @@ export class TapDevice implements FileOps {
   private closed = false;
   /** Frames arriving wake waiters (the vkernel's RX cothread sits in select) without polling. */
   private readonly readiness: HostReadiness;
-  constructor(readonly hostFd: number, readonly ifname: string, readonly cloned: boolean, private host: HostHelpers) {
+  constructor(readonly hostFd: number, readonly ifname: string, readonly cloned: boolean, private host: HostOs) {
     this.unit = Number(/(\d+)$/.exec(ifname)?.[1] ?? -1);
     // Room edges too: a blocking write that got EAGAIN (a full queue) waits for one.
     this.readiness = new HostReadiness(host, hostFd, EPOLLIN | EPOLLOUT);
@@ -132,7 +133,7 @@ export class TapDevice implements FileOps {
 }
 
 /** Open a Linux TAP for the guest's /dev/tap or /dev/tapN: the device or -errno (DragonFly). */
-export function openTap(host: HostHelpers, unit: string | undefined, log: (l: string) => void): TapDevice | number {
+export function openTap(host: HostOs, unit: string | undefined, log: (l: string) => void): TapDevice | number {
   const r = host.tapOpen(unit === undefined ? 'tap%d' : `tap${unit}`);
   if (typeof r === 'number') {
     const err = fromLinuxErrno(-r);
@@ -149,5 +150,5 @@ export function openTap(host: HostHelpers, unit: string | undefined, log: (l: st
 registerDeviceNode({
   match: /^\/dev\/tap(\d+)?$/,
   name: 'tap',
-  open: (s, _path, _flags, m) => openTap(s.m.engine.host, m[1], s.m.log),
+  open: (s, _path, _flags, m) => openTap(s.m.host, m[1], s.m.log),
 });

@@ -135,6 +135,8 @@ function breakpoint(s: Session, insert: boolean, args: string): Reply {
   // stub without Z0): an engine code hook per breakpoint occasionally
   // corrupted a multi-threaded guest (Go's runtime) under Unicorn 2.1.
   if (type === 0) return '';
+  // Hardware breakpoints and watchpoints are engine hooks: unsupported (gdb falls back) on a backend without them.
+  if (!t.machine.engine.caps.debugHooks) return '';
   if (type <= 1) {
     if (insert) t.addBreakpoint(addr, type === 1);
     else t.removeBreakpoint(addr, type === 1);

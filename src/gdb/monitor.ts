@@ -45,6 +45,7 @@ export function monitor(target: Target, current: DebugThread | undefined, line: 
       const a = args[0];
       if (!a || !/^(0x)?[0-9a-fA-F]{1,16}$/.test(a)) return 'usage: vpte ADDR (hex)\n';
       const va = BigInt(a.startsWith('0x') ? a : '0x' + a);
+      if (!m.engine.caps.debugHooks) return `the ${m.engine.name} engine cannot walk page tables for the debugger\n`;
       const w = target.spaceOf(current).debugWalk(va);
       if (!w) return `${hex(va)} is not in a MAP_VPAGETABLE mapping of ${current.context ? 'this guest context' : `pid ${current.t.proc.pid}`}\n`;
       const names = ['root', 'PML4E', 'PDPE', 'PDE', 'PTE'];

@@ -3,6 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Exit, Reg, type AddressSpace, type Engine } from '../cpu/engine.js';
+import type { HostOs } from '../host/hostos.js';
+import { linuxHost } from '../host/linux.js';
 import { E } from './abi/errno.js';
 import { sigbit, defaultAction, SA_NOCLDSTOP, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_SIGINFO, SIG, STOP_SIGNALS, signalName, signalOfVector, T, trapOfVector } from './abi/signals.js';
 import { HostClock, VirtualClock, type Clock } from './clock.js';
@@ -87,17 +89,19 @@ export class Machine {
   /** Set while a debugger is attached (src/gdb): it may hold threads. */
   debugger: MachineDebugger | undefined;
 
-  constructor(readonly engine: Engine, readonly opts: MachineOptions = {}) {
+  /** The engine runs guest code; the host OS serves devices and files (separate: a KVM engine reuses it). */
+  constructor(readonly engine: Engine, readonly opts: MachineOptions = {}, readonly host: HostOs = linuxHost()) {
     this.clock = opts.deterministic ? new VirtualClock() : new HostClock();
     // Synchronous: vkemu exits right after the guest, and pipes must not lose the tail.
     this.log = opts.log ?? ((l) => writeStderr(l + '\n'));
     this.tracer = opts.strace ? new Tracer(this.log) : undefined;
-    this.console = [0, 1, 2].map((fd) => new ConsoleStream(fd, engine.host));
+    this.console = [0, 1, 2].map((fd) => new ConsoleStream(fd, host));
     // Deterministic runs slice by instruction count (exact, but Unicorn's count costs
     // ~40x); others run unbounded and the native watchdog ends a slice after ~5 ms.
     this.slice = opts.slice ?? (process.env.VKEMU_SLICE !== undefined ? Number(process.env.VKEMU_SLICE)
       : opts.deterministic ? SLICE : 0);
     this.bootNs = this.clock.realtimeNs();
+    if (this.slice > 0 && !engine.caps.countedRuns) throw new Error(`vkemu: the ${engine.name} engine cannot count instructions (--deterministic, VKEMU_SLICE)`);
   }
 
   /** Log a message once per key (unsupported calls and the like). */
@@ -150,7 +154,7 @@ export class Machine {
       argv, envp, resolve: (g) => this.resolvePath(p, g),
       randomGap: this.opts.deterministic ? 0 : Math.floor(Math.random() * 1024),
     });
-    space.setFast(p.pid, true);
+    if (this.engine.caps.fastGetpid) space.setFast(p.pid, true);
     this.init ??= p;
     this.makeRunnable(t);
     return p;
@@ -662,7 +666,7 @@ export class Machine {
     // A vfork child hands the borrowed space back to its parent instead.
     if (p.vforkOf) p.vforkOf.release();
     else old.close();
-    space.setFast(p.pid, true);
+    if (this.engine.caps.fastGetpid) space.setFast(p.pid, true);
     p.fds.closeOnExec();
     for (const a of p.sigactions) if (a.handler > 1n) { a.handler = 0n; a.flags = 0; a.mask = 0n; }
     t.altstack = { sp: 0, size: 0, flags: 4 };

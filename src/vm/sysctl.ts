@@ -3,6 +3,7 @@ import os from 'node:os';
 import crypto from 'node:crypto';
 import { OSRELDATE } from './exec.js';
 import { USRSTACK } from './memory.js';
+import { vkernelCapable } from '../cpu/engine.js';
 import type { Machine } from './machine.js';
 import type { Process } from './process.js';
 
@@ -68,7 +69,7 @@ export class SysctlTree {
     this.add('kern.proc.pathname', 'string', (_m, p) => str(p.exePath));
     // libkvm sizes its buffer for kern.proc.args (ps's COMMAND column) from this.
     this.add('kern.ps_arg_cache_limit', 'int', () => int(4096));
-    this.add('vm.vkernel_enable', 'int', () => int(1));
+    this.add('vm.vkernel_enable', 'int', (m) => int(vkernelCapable(m.engine.caps) ? 1 : 0));
     this.add('vm.overcommit', 'int', () => int(0));
     this.add('hw.machine', 'string', () => str('x86_64'));
     this.add('hw.machine_arch', 'string', () => str('x86_64'));

@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import { flagsOf } from './bsdflags.js';
 import { E, fromLinuxErrno, fromNodeError } from '../abi/errno.js';
-import type { AddressSpace, HostHelpers } from '../../cpu/engine.js';
+import type { AddressSpace } from '../../cpu/engine.js';
+import type { HostOs } from '../../host/hostos.js';
 import type { FileOps, IoResult, OpenFile, StatInfo } from './file.js';
 
 export function statFromNode(st: fs.BigIntStats): StatInfo {
@@ -26,7 +27,7 @@ function guard(fn: () => number): number {
 export class HostFile implements FileOps {
   readonly kind: 'file' | 'dev';
   readonly seekable: boolean;
-  constructor(readonly hostFd: number, readonly hostPath: string, st: fs.BigIntStats, private host: HostHelpers) {
+  constructor(readonly hostFd: number, readonly hostPath: string, st: fs.BigIntStats, private host: HostOs) {
     this.kind = st.isFile() ? 'file' : 'dev';
     this.seekable = st.isFile() || st.isBlockDevice();
   }

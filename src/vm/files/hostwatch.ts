@@ -1,11 +1,11 @@
 // Readiness notifications for one host descriptor (a socket, a TAP, a
-// terminal) from the native watcher thread (native/src/poller.cc, HostHelpers
+// terminal) from the native watcher thread (native/src/poller.cc, HostOs
 // .watchFd). One edge-triggered registration per descriptor, made at the first
 // wait and kept until the file closes, shared by every waiter on it. Keeping it
 // means edges are counted between waits too (EV_CLEAR and SIGIO re-arm on them)
 // and a wait never re-registers, which would report a still-ready descriptor
 // once more each time.
-import type { HostHelpers } from '../../cpu/engine.js';
+import type { HostOs } from '../../host/hostos.js';
 
 export type Dir = 'in' | 'out';
 
@@ -28,7 +28,7 @@ export class HostReadiness {
   private poll: NodeJS.Timeout | undefined;
 
   /** `events`: the EPOLL* bits to watch (EPOLLIN, EPOLLOUT, EPOLLRDHUP). */
-  constructor(private readonly host: HostHelpers, private readonly fd: number, private readonly events: number) {}
+  constructor(private readonly host: HostOs, private readonly fd: number, private readonly events: number) {}
 
   /** Edges seen in a direction since the first wait (only counted while registered). */
   edges(dir: Dir): number {

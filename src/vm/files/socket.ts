@@ -2,7 +2,7 @@
 // non-blocking; blocking guest calls wait for readiness instead, woken by the
 // native watcher (files/hostwatch.ts) rather than by polling.
 import { fromLinuxErrno, E } from '../abi/errno.js';
-import type { HostHelpers } from '../../cpu/engine.js';
+import type { HostOs } from '../../host/hostos.js';
 import type { FileOps, IoResult, StatInfo } from './file.js';
 import type { GuestThread } from '../thread.js';
 import { ifIoctl } from '../../devices/ifioctl.js';
@@ -19,7 +19,7 @@ export class HostSocket implements FileOps {
   readonly kind = 'socket';
   private readonly ino = nextIno++;
   private readonly readiness: HostReadiness;
-  constructor(readonly hostFd: number, private host: HostHelpers, readonly type: number) {
+  constructor(readonly hostFd: number, private host: HostOs, readonly type: number) {
     this.readiness = new HostReadiness(host, hostFd, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
   }
   read(buf: Buffer): IoResult {

@@ -50,7 +50,7 @@ export function openNamedPipe(s: Sys, host: string, st: fs.BigIntStats, flags: n
 
 function makeFifo(s: Sys, host: string | number, mode: number): SyscallResult {
   if (typeof host === 'number') return host;
-  const r = s.m.engine.host.mkfifo(host, mode & ~s.p.umask & 0o7777);
+  const r = s.m.host.mkfifo(host, mode & ~s.p.umask & 0o7777);
   return r < 0 ? -fromLinuxErrno(-r) : 0;
 }
 

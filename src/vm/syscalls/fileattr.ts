@@ -58,7 +58,7 @@ function setFlagsFd(s: Sys, fd: number, flags: number): SyscallResult {
   let want = 0;
   for (const [bsd, lx] of FLAG_MAP) if (flags & bsd) want |= lx;
   const b = Buffer.alloc(8);
-  const host = s.m.engine.host;
+  const host = s.m.host;
   const got = host.ioctlBuf(fd, FS_IOC_GETFLAGS, b);
   // A file system without inode attributes (tmpfs, overlays) can still have none set.
   if (got < 0) return want === 0 ? remember(fd, 0) : -E.EOPNOTSUPP;

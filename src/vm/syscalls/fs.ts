@@ -85,12 +85,12 @@ export function openHost(s: Sys, host: string, flags: number, mode: number): Sys
       fs.closeSync(hostFd);
       return -E.ENOTDIR;
     }
-    ops = new HostFile(hostFd, host, st, s.m.engine.host);
+    ops = new HostFile(hostFd, host, st, s.m.host);
   }
   if (flags & (O.EXLOCK | O.SHLOCK)) {
     // Never a blocking host flock (it would stop every guest thread).
     const op = (flags & O.EXLOCK ? LOCK_EX : LOCK_SH) | LOCK_NB;
-    const r = s.m.engine.host.flock(hostFd, op);
+    const r = s.m.host.flock(hostFd, op);
     if (r < 0) {
       fs.closeSync(hostFd);
       return -E.EAGAIN;
@@ -560,7 +560,7 @@ export const fsSyscalls: SyscallDef[] = [
       if (!(op & (LOCK_SH | LOCK_EX | LOCK_UN))) return -E.EINVAL;
       // The host call never blocks (that would stop every guest thread): a
       // blocking request waits here, interruptibly, retrying.
-      const host = s.m.engine.host;
+      const host = s.m.host;
       const r = host.flock(fd, op | LOCK_NB);
       if (r >= 0) return 0;
       if (r !== -os.constants.errno.EWOULDBLOCK) return -fromLinuxErrno(-r);

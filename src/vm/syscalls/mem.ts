@@ -10,6 +10,8 @@ function mmap(s: Sys): number {
   const addr = s.ptr(0), len = s.ptr(1), prot = s.int(2), fd = s.int(4);
   let flags = s.int(3), off = s.long(6);
   if (flags & MAP.ANON && (fd !== -1 || off !== 0)) return -E.EINVAL;
+  // A backend without the vkernel MMU: DragonFly's answer with vm.vkernel_enable=0.
+  if (flags & MAP.VPAGETABLE && !s.m.engine.caps.vpageTable) return -E.EOPNOTSUPP;
   // MAP_STACK from user space is plain anonymous read/write memory (DragonFly vm_mmap, §7.7).
   if (flags & MAP.STACK) {
     if (fd !== -1 || (prot & (PROT_READ | PROT_WRITE)) !== (PROT_READ | PROT_WRITE)) return -E.EINVAL;

@@ -45,7 +45,7 @@ function writeAddr(s: Sys, linux: Buffer, addr: number, lenp: number): number {
 }
 
 function newSocket(s: Sys, hostFd: number, type: number, flags: number): number {
-  const sock = new HostSocket(hostFd, s.m.engine.host, type);
+  const sock = new HostSocket(hostFd, s.m.host, type);
   const file = new OpenFile(sock, O.RDWR | (flags & SOCK_NONBLOCK ? O.NONBLOCK : 0));
   const fd = s.p.fds.alloc(file, (flags & SOCK_CLOEXEC) !== 0);
   if (fd < 0) file.unref();
@@ -57,10 +57,10 @@ function socket(s: Sys): SyscallResult {
   if (dom === undefined) return -E.EAFNOSUPPORT;
   const type = s.int(1) & 0xffff;
   if (![1, 2, 3, 5].includes(type)) return -E.EPROTOTYPE;
-  const fd = s.m.engine.host.sockSocket(dom, type, s.int(2));
+  const fd = s.m.host.sockSocket(dom, type, s.int(2));
   if (fd < 0) return hostErr(fd);
   // DragonFly has no dual-stack sockets: IPv6 sockets never carry IPv4.
-  if (s.int(0) === AF_INET6) s.m.engine.host.sockSetOpt(fd, 41, 26, Buffer.from([1, 0, 0, 0]));
+  if (s.int(0) === AF_INET6) s.m.host.sockSetOpt(fd, 41, 26, Buffer.from([1, 0, 0, 0]));
   return newSocket(s, fd, type, s.int(1));
 }
 
@@ -68,10 +68,10 @@ function socketpair(s: Sys): SyscallResult {
   const dom = domainToLinux(s.int(0));
   if (dom === undefined) return -E.EAFNOSUPPORT;
   const type = s.int(1) & 0xffff;
-  const r = s.m.engine.host.sockPair(dom, type, s.int(2));
+  const r = s.m.host.sockPair(dom, type, s.int(2));
   if (typeof r === 'number') return hostErr(r);
   const a = newSocket(s, r[0], type, s.int(1));
-  if (a < 0) { s.m.engine.host.closeFd(r[1]); return a; }
+  if (a < 0) { s.m.host.closeFd(r[1]); return a; }
   const b = newSocket(s, r[1], type, s.int(1));
   if (b < 0) { s.p.fds.close(a); return b; }
   const out = Buffer.alloc(8);
@@ -86,7 +86,7 @@ function bind(s: Sys): SyscallResult {
   if (typeof so === 'number') return so;
   const a = readAddr(s, s.ptr(1), s.int(2));
   if (typeof a === 'number') return a;
-  const r = s.m.engine.host.sockBind(so.sock.hostFd, a);
+  const r = s.m.host.sockBind(so.sock.hostFd, a);
   return r < 0 ? hostErr(r) : 0;
 }
 
@@ -95,7 +95,7 @@ function connect(s: Sys): SyscallResult | Promise<SyscallResult> {
   if (typeof so === 'number') return so;
   const a = readAddr(s, s.ptr(1), s.int(2));
   if (typeof a === 'number') return a;
-  const host = s.m.engine.host;
+  const host = s.m.host;
   const r = host.sockConnect(so.sock.hostFd, a);
   if (r >= 0) return 0;
   const err = hostErr(r);
@@ -120,7 +120,7 @@ function accept(s: Sys, flagsArg: number | undefined): SyscallResult | Promise<S
   const flags = flagsArg === undefined ? 0 : s.int(flagsArg);
   const addr = s.ptr(1), lenp = s.ptr(2);
   return whenReady(s, so.file, 'in', false, 'accept', () => {
-    const r = s.m.engine.host.sockAccept(so.sock.hostFd);
+    const r = s.m.host.sockAccept(so.sock.hostFd);
     if (typeof r === 'number') return hostErr(r);
     const fd = newSocket(s, r[0], so.sock.type, flags);
     if (fd < 0) return fd;
@@ -132,7 +132,7 @@ function accept(s: Sys, flagsArg: number | undefined): SyscallResult | Promise<S
 function sockname(s: Sys, peer: boolean): SyscallResult {
   const so = sockArg(s, 0);
   if (typeof so === 'number') return so;
-  const r = s.m.engine.host.sockName(so.sock.hostFd, peer);
+  const r = s.m.host.sockName(so.sock.hostFd, peer);
   if (typeof r === 'number') return hostErr(r);
   return writeAddr(s, r, s.ptr(1), s.ptr(2));
 }
@@ -152,7 +152,7 @@ function sendto(s: Sys): SyscallResult | Promise<SyscallResult> {
   }
   const nb = (flags & (MSG_DONTWAIT | MSG_FNONBLOCKING)) !== 0;
   return whenReady(s, so.file, 'out', nb, 'sendto', () => {
-    const r = s.m.engine.host.sockSendTo(so.sock.hostFd, data, msgToLinux(flags) | 0x40, addr);
+    const r = s.m.host.sockSendTo(so.sock.hostFd, data, msgToLinux(flags) | 0x40, addr);
     return r < 0 ? hostErr(r) : r;
   });
 }
@@ -165,7 +165,7 @@ function recvfrom(s: Sys): SyscallResult | Promise<SyscallResult> {
   const buf = Buffer.alloc(Math.min(len, 1 << 24));
   const nb = (flags & (MSG_DONTWAIT | MSG_FNONBLOCKING)) !== 0;
   return whenReady(s, so.file, 'in', nb, 'recvfrom', () => {
-    const r = s.m.engine.host.sockRecvFrom(so.sock.hostFd, buf, msgToLinux(flags) | 0x40);
+    const r = s.m.host.sockRecvFrom(so.sock.hostFd, buf, msgToLinux(flags) | 0x40);
     if (typeof r === 'number') return hostErr(r);
     const n = Math.min(r[0], buf.length);
     if (n > 0 && !s.p.space.write(bufp, buf, 0, n)) return -E.EFAULT;
@@ -210,7 +210,7 @@ function rightsOut(s: Sys, control: number, len: number): number[] | number {
 function adoptHostFd(s: Sys, hostFd: number, cloexec: boolean): number {
   const mine = claim(hostFd);
   if (mine) {
-    s.m.engine.host.closeFd(hostFd);
+    s.m.host.closeFd(hostFd);
     const fd = s.p.fds.alloc(mine, cloexec);
     if (fd < 0) mine.unref();
     return fd;
@@ -218,12 +218,12 @@ function adoptHostFd(s: Sys, hostFd: number, cloexec: boolean): number {
   let ops: FileOps;
   const st = fs.fstatSync(hostFd, { bigint: true });
   if (st.isSocket()) {
-    const t = s.m.engine.host.sockGetOpt(hostFd, 1, 3, 4);
-    ops = new HostSocket(hostFd, s.m.engine.host, typeof t === 'number' ? 1 : t.readInt32LE(0));
+    const t = s.m.host.sockGetOpt(hostFd, 1, 3, 4);
+    ops = new HostSocket(hostFd, s.m.host, typeof t === 'number' ? 1 : t.readInt32LE(0));
   } else {
     let where = `/proc/self/fd/${hostFd}`;
     try { where = fs.readlinkSync(where); } catch { /* keep the proc path */ }
-    ops = st.isDirectory() ? new HostDir(hostFd, where) : new HostFile(hostFd, where, st, s.m.engine.host);
+    ops = st.isDirectory() ? new HostDir(hostFd, where) : new HostFile(hostFd, where, st, s.m.host);
   }
   const file = new OpenFile(ops, O.RDWR);
   const fd = s.p.fds.alloc(file, cloexec);
@@ -262,8 +262,8 @@ function sendmsg(s: Sys): SyscallResult | Promise<SyscallResult> {
   const nb = (flags & (MSG_DONTWAIT | MSG_FNONBLOCKING)) !== 0;
   return whenReady(s, so.file, 'out', nb, 'sendmsg', () => {
     const r = rights.length
-      ? s.m.engine.host.sockSendFds(so.sock.hostFd, data, msgToLinux(flags) | 0x40, rights)
-      : s.m.engine.host.sockSendTo(so.sock.hostFd, data, msgToLinux(flags) | 0x40, addr);
+      ? s.m.host.sockSendFds(so.sock.hostFd, data, msgToLinux(flags) | 0x40, rights)
+      : s.m.host.sockSendTo(so.sock.hostFd, data, msgToLinux(flags) | 0x40, addr);
     return r < 0 ? hostErr(r) : r;
   });
 }
@@ -286,13 +286,13 @@ function recvmsg(s: Sys): SyscallResult | Promise<SyscallResult> {
     let rights: number[] = [];
     let ctrunc = false;
     if (controlRoom > 0) {
-      const rr = s.m.engine.host.sockRecvFds(so.sock.hostFd, buf, msgToLinux(flags) | 0x40);
+      const rr = s.m.host.sockRecvFds(so.sock.hostFd, buf, msgToLinux(flags) | 0x40);
       if (typeof rr === 'number') return hostErr(rr);
       r = [rr[0], Buffer.alloc(0)];
       rights = rr[1];
       ctrunc = rr[2];
     } else {
-      r = s.m.engine.host.sockRecvFrom(so.sock.hostFd, buf, msgToLinux(flags) | 0x40);
+      r = s.m.host.sockRecvFrom(so.sock.hostFd, buf, msgToLinux(flags) | 0x40);
     }
     if (typeof r === 'number') return hostErr(r);
     if (scatter(s, parts, buf, Math.min(r[0], buf.length)) < 0) return -E.EFAULT;
@@ -310,7 +310,7 @@ function recvmsg(s: Sys): SyscallResult | Promise<SyscallResult> {
     if (rights.length) {
       const fit = Math.max(0, Math.floor((controlRoom - CMSG_HDR) / 4));
       const take = rights.slice(0, fit);
-      for (const extra of rights.slice(fit)) s.m.engine.host.closeFd(extra);
+      for (const extra of rights.slice(fit)) s.m.host.closeFd(extra);
       if (take.length < rights.length) ctrunc = true;
       if (take.length) {
         const c = Buffer.alloc(CMSG_HDR + 4 * take.length);
@@ -338,7 +338,7 @@ function setsockopt(s: Sys): SyscallResult {
   if (!v) return -E.EFAULT;
   const lx = optToLinux(level, name);
   if (!lx) return level === SOL_SOCKET || level === 6 || level === 0 || level === 41 ? 0 : -E.ENOPROTOOPT;
-  const r = s.m.engine.host.sockSetOpt(so.sock.hostFd, lx[0], lx[1], v);
+  const r = s.m.host.sockSetOpt(so.sock.hostFd, lx[0], lx[1], v);
   return r < 0 ? hostErr(r) : 0;
 }
 
@@ -352,7 +352,7 @@ function getsockopt(s: Sys): SyscallResult {
   if (room < 0) return -E.EINVAL;
   const lx = optToLinux(level, name);
   if (!lx) return -E.ENOPROTOOPT;
-  const r = s.m.engine.host.sockGetOpt(so.sock.hostFd, lx[0], lx[1], isTimeOpt(level, name) ? 16 : Math.max(room, 4));
+  const r = s.m.host.sockGetOpt(so.sock.hostFd, lx[0], lx[1], isTimeOpt(level, name) ? 16 : Math.max(room, 4));
   if (typeof r === 'number') return hostErr(r);
   let v = r;
   if (level === SOL_SOCKET && name === SO_ERROR) {
@@ -395,7 +395,7 @@ function sendfile(s: Sys): SyscallResult | Promise<SyscallResult> {
       if (typeof n !== 'number') return -E.EIO;
       if (n < 0) return n;
       if (n === 0) break;
-      const w = s.m.engine.host.sockSendTo(so.sock.hostFd, buf.subarray(0, n), 0x40, null);
+      const w = s.m.host.sockSendTo(so.sock.hostFd, buf.subarray(0, n), 0x40, null);
       if (w < 0) {
         const e = hostErr(w);
         if (e === -E.EAGAIN && sent > 0 && so.file.flags & O.NONBLOCK) break;
@@ -416,7 +416,7 @@ export const socketSyscalls: SyscallDef[] = [
   { num: 135, name: 'socketpair', args: ['int', 'hex', 'int', 'ptr'], support: 'full', fn: socketpair },
   { num: 104, name: 'bind', args: ['fd', 'ptr', 'int'], support: 'full', fn: bind },
   { num: 98, name: 'connect', args: ['fd', 'ptr', 'int'], support: 'full', fn: connect },
-  { num: 106, name: 'listen', args: ['fd', 'int'], support: 'full', fn: (s) => { const so = sockArg(s, 0); if (typeof so === 'number') return so; const r = s.m.engine.host.sockListen(so.sock.hostFd, s.int(1)); return r < 0 ? hostErr(r) : 0; } },
+  { num: 106, name: 'listen', args: ['fd', 'int'], support: 'full', fn: (s) => { const so = sockArg(s, 0); if (typeof so === 'number') return so; const r = s.m.host.sockListen(so.sock.hostFd, s.int(1)); return r < 0 ? hostErr(r) : 0; } },
   { num: 30, name: 'accept', args: ['fd', 'ptr', 'ptr'], support: 'full', fn: (s) => accept(s, undefined) },
   { num: 541, name: 'accept4', args: ['fd', 'ptr', 'ptr', 'hex'], support: 'full', fn: (s) => accept(s, 3) },
   { num: 32, name: 'getsockname', args: ['fd', 'ptr', 'ptr'], support: 'full', fn: (s) => sockname(s, false) },
@@ -427,5 +427,5 @@ export const socketSyscalls: SyscallDef[] = [
   { num: 27, name: 'recvmsg', args: ['fd', 'ptr', 'hex'], support: 'partial', note: 'SCM_RIGHTS', fn: recvmsg },
   { num: 105, name: 'setsockopt', args: ['fd', 'int', 'hex', 'ptr', 'int'], support: 'partial', note: 'common SOL_SOCKET, TCP, IP, IPv6 options', fn: setsockopt },
   { num: 118, name: 'getsockopt', args: ['fd', 'int', 'hex', 'ptr', 'ptr'], support: 'partial', fn: getsockopt },
-  { num: 134, name: 'shutdown', args: ['fd', 'int'], support: 'full', fn: (s) => { const so = sockArg(s, 0); if (typeof so === 'number') return so; if (s.int(1) < 0 || s.int(1) > 2) return -E.EINVAL; const r = s.m.engine.host.sockShutdown(so.sock.hostFd, s.int(1)); return r < 0 ? hostErr(r) : 0; } },
+  { num: 134, name: 'shutdown', args: ['fd', 'int'], support: 'full', fn: (s) => { const so = sockArg(s, 0); if (typeof so === 'number') return so; if (s.int(1) < 0 || s.int(1) > 2) return -E.EINVAL; const r = s.m.host.sockShutdown(so.sock.hostFd, s.int(1)); return r < 0 ? hostErr(r) : 0; } },
 ];

@@ -28,7 +28,7 @@ function setTimes(s: Sys, host: string, times: Buffer | null, follow: boolean, u
       t[2 * i + 1] = Number(frac);
     }
   }
-  const r = s.m.engine.host.utimens(host, t, !follow);
+  const r = s.m.host.utimens(host, t, !follow);
   return r < 0 ? -fromLinuxErrno(-r) : 0;
 }
 

@@ -4,7 +4,7 @@ import { E } from '../abi/errno.js';
 import { MAP } from '../abi/flags.js';
 import { guestMmap, guestMunmap, PAGE, pageUp } from '../memory.js';
 import { enterVmspace } from '../vmspace.js';
-import { Reg } from '../../cpu/engine.js';
+import { Reg, vkernelCapable } from '../../cpu/engine.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
 const VMSPACE_CTL_RUN = 1;
@@ -17,6 +17,8 @@ function lookup(s: Sys, i: number): { space: import('../../cpu/engine.js').Addre
 
 function create(s: Sys): SyscallResult {
   const id = s.raw(0);
+  // Guest contexts need the vkernel MMU and the context switch: without them DragonFly's vm.vkernel_enable=0 answer.
+  if (!vkernelCapable(s.m.engine.caps)) return -E.EOPNOTSUPP;
   if (s.p.vmspaces.has(id)) return -E.EEXIST;
   if (s.p.vmspaces.size >= 4096) return -E.ENOMEM;
   let space;
