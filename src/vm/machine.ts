@@ -127,6 +127,21 @@ export class Machine {
     return keepSlash(guest, path.resolve(process.cwd(), guest));
   }
 
+  /**
+   * A program to execute: like resolvePath, except that under -L a program
+   * missing from a directory the root has is missing (undefined, ENOENT). A shell
+   * walking PATH must go on from /bin/find to /usr/bin/find, not run the Linux
+   * program of the same name.
+   */
+  resolveProgram(p: Process | undefined, guest: string): string | undefined {
+    const host = this.resolvePath(p, guest);
+    const root = this.opts.root;
+    if (!root || !guest.startsWith('/')) return host;
+    const r = path.resolve(root);
+    if (host.startsWith(r + '/') || !fs.existsSync(path.join(r, path.dirname(guest)))) return host;
+    return undefined;
+  }
+
   /** Host path -> the guest's view of it (strips p's chroot, or the -L root). */
   guestPath(host: string, p?: Process): string {
     const root = p?.root ?? this.opts.root;
@@ -643,7 +658,8 @@ export class Machine {
 
   /** Load a new program into p (execve). Throws ExecError. */
   exec(p: Process, t: GuestThread, path0: string, argv: string[], envp: string[]): void {
-    const hostPath = this.resolvePath(p, path0);
+    const hostPath = this.resolveProgram(p, path0);
+    if (hostPath === undefined) throw new ExecError(2, `${path0}: not in the guest root ${this.opts.root}`);
     // AT_EXECPATH and kern.proc.pathname name the program absolutely.
     const guestPath = path0.startsWith('/') ? path0 : path.resolve(this.guestPath(p.cwd, p), path0);
     const space = this.engine.createSpace();

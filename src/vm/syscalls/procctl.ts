@@ -149,7 +149,8 @@ function execve(s: Sys): SyscallResult {
   let prog = path;
   let args = argv;
   for (let depth = 0; ; depth++) {
-    const host = s.m.resolvePath(s.p, prog);
+    const host = s.m.resolveProgram(s.p, prog);
+    if (host === undefined) return -E.ENOENT;
     let head: Buffer;
     try {
       const fd = fs.openSync(host, 'r');
