@@ -14,7 +14,7 @@ import path from 'node:path';
 import { atExit } from './cleanup.js';
 import { renderDevicesSvg, type Row } from './devices-svg.js';
 import { HOST_IP, makeNetns, netUnavailable, removeNetns } from './netns.js';
-import { bootDragonfly, dragonflyBuild, SKIP_LINE } from '../test/dragonfly-build.js';
+import { bootDragonfly, dragonflyBuild } from '../test/dragonfly-build.js';
 import type { ConsoleGuest } from '../test/vkmini-console.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -54,9 +54,8 @@ function ddMBps(text: string): number {
 const build = dragonflyBuild();
 const out: Record<string, number | string> = {};
 const rows: Row[] = [];
-if (!build) {
-  log(SKIP_LINE);
-} else {
+// Without a build, dragonflyBuild() has said so in one line.
+if (build) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vkemu-bench-dfly-'));
   atExit(() => fs.rmSync(dir, { recursive: true, force: true }));
   const guests: ConsoleGuest[] = [];

@@ -53,12 +53,17 @@ export async function buildKernel(d: BuildDirs, o: KernelOptions): Promise<Kerne
   const log = path.join(d.logs, `kernel-${o.kernconf}.log`);
   const env = bmakeEnv(d, 'vkernel64');
   const confInputs = [confFile, path.join(d.src, 'sys/conf'), path.join(d.src, 'sys/platform/vkernel64/conf')];
-  if (!fs.existsSync(makefile) || stale(makefile, [...confInputs, config])) {
+  // config(8) leaves an unchanged Makefile alone (its old mtime), so a stamp of
+  // our own says when config last ran; .depend goes only when the Makefile changed.
+  const configured = path.join(objDir, '.vkemu-configured');
+  if (!fs.existsSync(makefile) || !fs.existsSync(configured) || stale(configured, [...confInputs, config])) {
     o.progress.start(`config ${o.kernconf}`);
     fs.mkdirSync(objDir, { recursive: true });
     fs.rmSync(log, { force: true });
+    const before = fs.existsSync(makefile) ? fs.statSync(makefile).mtimeMs : -1;
     await run(config, ['-d', objDir, o.kernconf], { cwd: confDir, env, log, what: `config ${o.kernconf}` });
-    fs.rmSync(path.join(objDir, '.depend'), { force: true });
+    if (fs.statSync(makefile).mtimeMs !== before) fs.rmSync(path.join(objDir, '.depend'), { force: true });
+    fs.writeFileSync(configured, `${new Date().toISOString()}\n`);
     o.progress.done(`config ${o.kernconf}`);
   } else o.progress.skip(`config ${o.kernconf}`);
   const opts = { cwd: objDir, env, log, what: `kernel ${o.kernconf}` };

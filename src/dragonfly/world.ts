@@ -8,7 +8,7 @@ import { BuildError } from './errors.js';
 import { HIERARCHY, LIBRARIES, PROGRAMS } from './plan.js';
 import type { Progress } from './progress.js';
 import { run } from './run.js';
-import { readStamp, stale, stampFile, writeStamp } from './stamps.js';
+import { newerThan, readStamp, stale, stampFile, writeStamp } from './stamps.js';
 import { bmakeEnv, supportDir, type BuildDirs } from './toolchain.js';
 
 export interface WorldOptions {
@@ -33,6 +33,7 @@ function sourceDirs(d: BuildDirs, dir: string): string[] {
   return [...dirs];
 }
 
+/** Builds and installs one directory when it is stale (or `force`); true when make changed its output. */
 async function makeDir(d: BuildDirs, dir: string, o: WorldOptions, force: boolean): Promise<boolean> {
   const abs = path.join(d.src, dir);
   if (!fs.existsSync(path.join(abs, 'Makefile'))) throw new BuildError(`${dir}: no Makefile in ${abs} (is the source tree complete?)`);
@@ -51,11 +52,16 @@ async function makeDir(d: BuildDirs, dir: string, o: WorldOptions, force: boolea
   fs.rmSync(log, { force: true });
   const opts = { cwd: abs, env, log, what: dir };
   await run('bmake', ['obj'], opts);
+  // Whether make changed anything: a library that did not change needs no relinking after it.
+  const marker = `${log}.start`;
+  fs.writeFileSync(marker, '');
   await run('bmake', [`-j${o.jobs}`, 'all'], opts);
-  await run('bmake', ['install'], opts);
+  const changed = newerThan(marker, [path.join(d.obj, abs)]);
+  fs.rmSync(marker, { force: true });
+  if (changed || force) await run('bmake', ['install'], opts);
   writeStamp(file, { dirs: sourceDirs(d, dir) });
   o.progress.done(dir);
-  return true;
+  return changed;
 }
 
 /** The directory tree of an installed world (etc/mtree), made once. */
