@@ -107,6 +107,34 @@ describe('bin/vkemu', () => {
     expect(out).toContain('child got winch=1 int=1');
   });
 
+  // A guest that ignores SIGTERM and SIGHUP and spins does not keep vkemu running.
+  const ignoring = async (sig: NodeJS.Signals): Promise<{ code: number | null; err: string; img: string }> => {
+    const img = path.join(scratch(), 'disk.img');
+    fs.writeFileSync(img, Buffer.alloc(4096));
+    const child = spawn(VKEMU, [image('c', 'sigignore'), img], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); }));
+    // Sent until vkemu ends: two signals sent at once may reach it as one (standard signals do not queue).
+    const again = setInterval(() => child.kill(sig), 100);
+    child.kill(sig);
+    const code = await exited;
+    clearInterval(again);
+    return { code, err, img };
+  };
+  it('a second SIGTERM ends vkemu when the guest ignores the first, after flushing its disk image', async () => {
+    const r = await ignoring('SIGTERM');
+    expect(r.err).toBe('vkemu: a second SIGTERM, and the guest is still running: vkemu ends (1 disk image flushed)\n');
+    expect(r.code).toBe(143);
+    expect(fs.readFileSync(r.img).subarray(0, 20).toString()).toBe('written by sigignore');
+  });
+  it('a hang-up ends vkemu when the guest ignores it', async () => {
+    const r = await ignoring('SIGHUP');
+    expect(r.err).toMatch(/^vkemu: the terminal hung up \(SIGHUP\) and the guest is still running \d+ s later: vkemu ends \(1 disk image flushed\)\n$/);
+    expect(r.code).toBe(129);
+  });
+
   it('input waiting on stdin is seen by the first non-blocking console read (a vkernel at mountroot>)', async () => {
     const child = spawn(VKEMU, [image('c', 'consolepoll')], { stdio: ['pipe', 'pipe', 'pipe'] });
     child.stdin.write('abc');
