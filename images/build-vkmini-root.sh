@@ -20,7 +20,7 @@ for src in vkmini/user/*.c; do
 done
 stale=0
 [ -f "$IMG" ] || stale=1
-for p in "${progs[@]}" "$CLI" "$0"; do
+for p in "${progs[@]}" "$0"; do
   [ "$p" -nt "$IMG" ] && stale=1
 done
 # mkimg itself (dist/src/tools): tsc is incremental, so these change only with their sources.

@@ -7,6 +7,7 @@ import { ExecError } from './vm/exec.js';
 import { debugEngine, startGdb, type GdbServer } from './gdb/server.js';
 import { preBootCheck } from './devices/vkopts.js';
 import { routeHostSignals } from './hostsignals.js';
+import { PACKAGE_JSON } from './paths.js';
 
 const USAGE = `usage: vkemu [OPTIONS] PROGRAM [ARGS...]
        vkemu mkimg root|data|blank|iso IMAGE ...   make a vkd disk or vcd ISO image
@@ -27,11 +28,22 @@ Options:
   --max-files N      RLIMIT_NOFILE of the first process, soft and hard (default 4096)
   -g PORT            GDB stub on 127.0.0.1:PORT; the guest waits for gdb before its first instruction
   --gdb HOST:PORT    the same on another address (gdb: target remote HOST:PORT)
+  --version          vkemu's version and the Unicorn version it runs on
   --help             this text
 
 The exit status is the guest's; a guest killed by a signal exits 128+signo.
 SIGTERM and SIGHUP go to the guest; a second SIGTERM, or a hang-up the guest outlives
 by 2 s, ends vkemu itself (128+signo) after flushing the guest's disk images.
+
+Environment:
+  VKEMU_DRAGONFLY=DIR  the DragonFly build \`vkemu dragonfly\` and \`npm start\` use
+                       (default ~/.cache/vkemu/dragonfly; "none": npm start boots vkmini)
+  VKEMU_SLICE=N        end time slices after N instructions (exact, about 40x slower; 0: the
+                       5 ms watchdog slices; --deterministic uses 200000)
+  VKEMU_GDB_TRACE=1    every GDB remote packet, both ways, on stderr
+  VKEMU_DEBUG_RUN=1    one line per engine run on stderr (start, stop, reason)
+  VKEMU_DEBUG_STOP=1   a line for each engine stop that raced with a watchdog stop
+  VKEMU_DEBUG_SEG=1    the CPL 3 entry of each new engine on stderr
 `;
 
 export interface CliOptions {
@@ -117,6 +129,12 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'dragonfly') return (await import('./dragonfly/cli.js')).dragonflyMain(argv.slice(1));
   // gdb already attached to a guest (src/gdbcli.ts).
   if (argv[0] === 'gdb') return (await import('./gdbcli.js')).gdbMain(argv.slice(1));
+  // Only on its own, like the subcommands (parseArgs is shared with `vkemu gdb`).
+  if (argv[0] === '--version') {
+    const pkg = JSON.parse(fs.readFileSync(PACKAGE_JSON, 'utf8')) as { version: string };
+    process.stdout.write(`vkemu ${pkg.version} (Unicorn ${unicornEngine().version})\n`);
+    return 0;
+  }
   let o: CliOptions | 'help';
   try {
     o = parseArgs(argv);

@@ -3,13 +3,36 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { image, scratch, VKEMU, vkemu } from './helpers.js';
+import { image, ROOT, scratch, VKEMU, vkemu } from './helpers.js';
 
 describe('bin/vkemu', () => {
   it('--help', () => {
     const r = vkemu(['--help']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/usage: vkemu/);
+  });
+  it('--version names vkemu and the Unicorn it runs on', () => {
+    const r = vkemu(['--version']);
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(r.stdout).toMatch(new RegExp(`^vkemu ${pkg.version.replace(/\./g, '\\.')} \\(Unicorn 2\\.\\d+\\.\\d+(-rc\\d+)?\\)\n$`));
+    expect(r.status).toBe(0);
+  });
+  it('--help lists every VKEMU_* variable vkemu reads', () => {
+    const read = new Set<string>();
+    const scan = (dir: string): void => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const f = path.join(dir, e.name);
+        if (e.isDirectory()) scan(f);
+        else if (/\.(ts|cc)$/.test(e.name)) {
+          for (const m of fs.readFileSync(f, 'utf8').matchAll(/(?:process\.env\.|getenv\(")(VKEMU_\w+)/g)) read.add(m[1]);
+        }
+      }
+    };
+    scan(path.join(ROOT, 'src'));
+    scan(path.join(ROOT, 'native/src'));
+    expect(read.size).toBeGreaterThan(3);
+    const help = vkemu(['--help']).stdout;
+    expect([...read].filter((v) => !help.includes(`  ${v}=`))).toEqual([]);
   });
   it('an unknown option is a usage error naming it', () => {
     const r = vkemu(['--bogus', image('c', 'hello')]);
