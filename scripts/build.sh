@@ -14,9 +14,8 @@ changed() {
 
 addon=native/build/Release/vkemu_native.node
 if changed "$addon" native/src native/binding.gyp; then
-  gyp=$(dirname "$(command -v npm)")/../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js
-  [ -f "$gyp" ] || gyp=/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js
-  (cd native && node "$gyp" rebuild --nodedir="$(dirname "$(dirname "$(command -v node)")")" >/dev/null)
+  # node-gyp is a devDependency; --nodedir: the headers of the node that runs vkemu, not a download.
+  (cd native && ../node_modules/.bin/node-gyp rebuild --loglevel=warn --nodedir="$(dirname "$(dirname "$(command -v node)")")" >/dev/null)
 fi
 
 # tsc is incremental (tsconfig.json: the record is dist/tsconfig.tsbuildinfo), and not even
