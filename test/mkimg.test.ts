@@ -319,5 +319,6 @@ describe('bad input', () => {
     err(['img', 'frob', root], 64, "img: unknown command 'frob'");
     err(['mkimg', 'floppy', 'x'], 64, "mkimg: unknown image kind 'floppy'");
     err(['mkimg', 'root', 'x.img', '--bogus'], 64, "unknown option '--bogus'");
+    err(['mkimg', 'root', 'x.img', '--from'], 64, 'option --from needs an argument');
   });
 });
