@@ -40,6 +40,8 @@ Environment:
                        (default ~/.cache/vkemu/dragonfly; "none": npm start boots vkmini)
   VKEMU_SLICE=N        end time slices after N instructions (exact, about 40x slower; 0: the
                        5 ms watchdog slices; --deterministic uses 200000)
+  VKEMU_FALLBACK_POLL_MS=N  how often waits on files that cannot announce readiness look
+                       again (default 50; none of vkemu's own files need it)
   VKEMU_GDB_TRACE=1    every GDB remote packet, both ways, on stderr
   VKEMU_DEBUG_RUN=1    one line per engine run on stderr (start, stop, reason)
   VKEMU_DEBUG_STOP=1   a line for each engine stop that raced with a watchdog stop

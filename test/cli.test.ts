@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { image, ROOT, scratch, VKEMU, vkemu } from './helpers.js';
 
 describe('bin/vkemu', () => {
@@ -119,11 +119,10 @@ describe('bin/vkemu', () => {
     // ^Z stops the guest's group and then vkemu itself; fg (SIGCONT) goes on.
     child.kill('SIGTSTP');
     const state = (): string => fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').replace(/^.*\) /, '')[0];
-    for (let i = 0; i < 50 && state() !== 'T'; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(state()).toBe('T');
+    await vi.waitFor(() => expect(state()).toBe('T'), { timeout: 10_000, interval: 10 });
     child.kill('SIGCONT');
+    await vi.waitFor(() => expect(state()).not.toBe('T'), { timeout: 10_000, interval: 10 });
     child.kill('SIGWINCH');
-    await new Promise((r) => setTimeout(r, 200));
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(out).toContain('parent got winch=1 int=1');
