@@ -3,7 +3,7 @@
 # -r: a disklabel64 + UFS1 image made by `vkemu mkimg root` (docs/IMAGES.md)
 # from a staging tree with sbin/init and bin/<every other user program>.
 # Needs the TypeScript built (dist/) and the programs (build-c.sh). Rebuilt
-# only when a program is newer than the image.
+# only when a program or mkimg is newer than the image.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -20,9 +20,11 @@ for src in vkmini/user/*.c; do
 done
 stale=0
 [ -f "$IMG" ] || stale=1
-for p in "${progs[@]}" "$CLI" "$0"; do
+for p in "${progs[@]}" "$0"; do
   [ "$p" -nt "$IMG" ] && stale=1
 done
+# mkimg itself (dist/src/tools): tsc is incremental, so these change only with their sources.
+[ -f "$IMG" ] && [ -n "$(find ../dist/src/tools -name '*.js' -newer "$IMG" -print -quit)" ] && stale=1
 [ "$stale" = 1 ] || exit 0
 
 echo "MKIMG $IMG"

@@ -1,12 +1,31 @@
 #!/usr/bin/env bash
-# Builds the native addon (when its sources changed), the TypeScript, and the guest images.
+# Builds the native addon, the TypeScript and the guest images, each only when its inputs
+# changed: an already-built tree passes through here in a fraction of a second, so that
+# `npm start` reaches its prompt quickly (a full tsc alone takes about 10 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# changed STAMP PATH...: true when STAMP is missing or a file under a PATH is newer.
+changed() {
+  local stamp=$1; shift
+  [ -e "$stamp" ] || return 0
+  [ -n "$(find "$@" -newer "$stamp" -print -quit 2>/dev/null)" ]
+}
+
 addon=native/build/Release/vkemu_native.node
-if [ ! -f "$addon" ] || [ -n "$(find native/src native/binding.gyp -newer "$addon" 2>/dev/null)" ]; then
-  gyp=$(dirname "$(command -v npm)")/../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js
-  [ -f "$gyp" ] || gyp=/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js
-  (cd native && node "$gyp" rebuild --nodedir="$(dirname "$(dirname "$(command -v node)")")" >/dev/null)
+if changed "$addon" native/src native/binding.gyp; then
+  # node-gyp is a devDependency; --nodedir: the headers of the node that runs vkemu, not a download.
+  (cd native && ../node_modules/.bin/node-gyp rebuild --loglevel=warn --nodedir="$(dirname "$(dirname "$(command -v node)")")" >/dev/null)
 fi
-npx tsc -p .
+
+# tsc is incremental (tsconfig.json: the record is dist/tsconfig.tsbuildinfo), and not even
+# started when no source is newer than that record. The record is touched after each build:
+# tsc leaves it alone when the sources' contents did not change, and a touched source would
+# otherwise start tsc every time.
+info=dist/tsconfig.tsbuildinfo
+[ -f dist/src/cli.js ] || rm -f "$info"   # a partly deleted dist/: tsc would not re-emit it
+if changed "$info" src test bench tsconfig.json package-lock.json; then
+  node_modules/.bin/tsc -p .
+  touch "$info"
+fi
 bash images/build.sh

@@ -65,6 +65,12 @@ PIN
   apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
 fi
 
+# package.json "engines": what the lockfile needs (vite, under vitest, wants ^20.19 || >= 22.12).
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+  process.exit((a === 20 && b >= 19) || (a === 22 && b >= 12) || a > 22 ? 0 : 1)'; then
+  echo "setup.sh: node $(node --version) is too old or unsupported: vkemu needs Node ^20.19.0 || >=22.12.0 (package.json engines)" >&2
+  exit 1
+fi
 if ! [ -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]; then
   npm install --no-audit --no-fund --loglevel=error
 fi

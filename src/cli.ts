@@ -6,7 +6,8 @@ import { Machine } from './vm/machine.js';
 import { ExecError } from './vm/exec.js';
 import { debugEngine, startGdb, type GdbServer } from './gdb/server.js';
 import { preBootCheck } from './devices/vkopts.js';
-import { terminal } from './devices/console.js';
+import { routeHostSignals } from './hostsignals.js';
+import { PACKAGE_JSON } from './paths.js';
 
 const USAGE = `usage: vkemu [OPTIONS] PROGRAM [ARGS...]
        vkemu mkimg root|data|blank|iso IMAGE ...   make a vkd disk or vcd ISO image
@@ -27,9 +28,24 @@ Options:
   --max-files N      RLIMIT_NOFILE of the first process, soft and hard (default 4096)
   -g PORT            GDB stub on 127.0.0.1:PORT; the guest waits for gdb before its first instruction
   --gdb HOST:PORT    the same on another address (gdb: target remote HOST:PORT)
+  --version          vkemu's version and the Unicorn version it runs on
   --help             this text
 
 The exit status is the guest's; a guest killed by a signal exits 128+signo.
+SIGTERM and SIGHUP go to the guest; a second SIGTERM, or a hang-up the guest outlives
+by 2 s, ends vkemu itself (128+signo) after flushing the guest's disk images.
+
+Environment:
+  VKEMU_DRAGONFLY=DIR  the DragonFly build \`vkemu dragonfly\` and \`npm start\` use
+                       (default ~/.cache/vkemu/dragonfly; "none": npm start boots vkmini)
+  VKEMU_SLICE=N        end time slices after N instructions (exact, about 40x slower; 0: the
+                       5 ms watchdog slices; --deterministic uses 200000)
+  VKEMU_FALLBACK_POLL_MS=N  how often waits on files that cannot announce readiness look
+                       again (default 50; none of vkemu's own files need it)
+  VKEMU_GDB_TRACE=1    every GDB remote packet, both ways, on stderr
+  VKEMU_DEBUG_RUN=1    one line per engine run on stderr (start, stop, reason)
+  VKEMU_DEBUG_STOP=1   a line for each engine stop that raced with a watchdog stop
+  VKEMU_DEBUG_SEG=1    the CPL 3 entry of each new engine on stderr
 `;
 
 export interface CliOptions {
@@ -104,6 +120,10 @@ function gdbPort(opt: string, v: string): number {
   return n;
 }
 
+/** Set by bin/vkemu when it was started with SIGHUP ignored (nohup); not passed to the guest. */
+const HUP_IGNORED = '_VKEMU_SIGHUP_IGNORED';
+const hangupIgnored = process.env[HUP_IGNORED] === '1';
+
 export async function main(argv: string[]): Promise<number> {
   // Image tools (src/tools): no guest involved.
   if (argv[0] === 'mkimg' || argv[0] === 'img') return (await import('./tools/cli.js')).toolMain(argv);
@@ -111,6 +131,12 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'dragonfly') return (await import('./dragonfly/cli.js')).dragonflyMain(argv.slice(1));
   // gdb already attached to a guest (src/gdbcli.ts).
   if (argv[0] === 'gdb') return (await import('./gdbcli.js')).gdbMain(argv.slice(1));
+  // Only on its own, like the subcommands (parseArgs is shared with `vkemu gdb`).
+  if (argv[0] === '--version') {
+    const pkg = JSON.parse(fs.readFileSync(PACKAGE_JSON, 'utf8')) as { version: string };
+    process.stdout.write(`vkemu ${pkg.version} (Unicorn ${unicornEngine().version})\n`);
+    return 0;
+  }
   let o: CliOptions | 'help';
   try {
     o = parseArgs(argv);
@@ -132,7 +158,7 @@ export async function main(argv: string[]): Promise<number> {
     return 64;
   }
   const env = new Map<string, string>();
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env.set(k, v);
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== HUP_IGNORED) env.set(k, v);
   for (const [k, v] of o.env) if (v === undefined) env.delete(k); else env.set(k, v);
   const dbg = o.gdb ? debugEngine(unicornEngine()) : undefined;
   const machine = new Machine(dbg?.engine ?? unicornEngine(), {
@@ -147,24 +173,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  // What the user's terminal sends (^C, ^\, ^Z, a resize) goes to the guest's
-  // foreground process group, as a DragonFly tty would send it; a kill of vkemu
-  // itself (SIGTERM, SIGHUP) goes to the first process. When ^Z stopped the
-  // first process, vkemu stops too, so the user's shell gets the terminal back;
-  // `fg` (SIGCONT) continues the guest's group.
-  const TERMINAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGQUIT: 3, SIGWINCH: 28, SIGTSTP: 18, SIGCONT: 19 };
-  const onSignal = (sig: NodeJS.Signals): void => {
-    const init = machine.init;
-    if (!init) return;
-    const num = TERMINAL[sig];
-    if (num === undefined) machine.postSignal(init, sig === 'SIGTERM' ? 15 : 1);
-    else {
-      const fg = terminal.foreground || init.pgid;
-      for (const p of machine.procs.values()) if (p.pgid === fg && p.state === 'running') machine.postSignal(p, num);
-    }
-    if (sig === 'SIGTSTP' && init.stopped) process.kill(process.pid, 'SIGSTOP');
-  };
-  for (const sig of ['SIGINT', 'SIGQUIT', 'SIGWINCH', 'SIGTSTP', 'SIGCONT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  routeHostSignals(machine, hangupIgnored);
   let gdb: GdbServer | undefined;
   if (o.gdb && dbg) {
     try {

@@ -3,8 +3,7 @@
 // loaded once and reached through two typed views, cpu/unicorn.ts (the CPU and
 // MMU) and host/linux.ts (HostOs), so neither side sees the other's members.
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
+import { ADDON } from './paths.js';
 import type { AddressSpace, CpuThread } from './cpu/engine.js';
 import type { HostOs } from './host/hostos.js';
 
@@ -21,23 +20,15 @@ export interface NativeAddon extends HostOs {
   vmLeave(t: CpuThread, space: AddressSpace, tframe: number, trapno: number, err: number, addr: bigint, syscall: boolean, saved: BigUint64Array): number;
 }
 
-function projectRoot(): string {
-  // dist/src/native.js or src/native.ts: the root is two or one levels up.
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    if (path.basename(dir) !== 'dist' && path.basename(dir) !== 'src') {
-      try {
-        createRequire(import.meta.url).resolve(path.join(dir, 'native/build/Release/vkemu_native.node'));
-        return dir;
-      } catch { /* keep looking */ }
-    }
-    dir = path.dirname(dir);
-  }
-  throw new Error('vkemu: native addon not built (run `npm run build`)');
-}
-
 let cached: NativeAddon | undefined;
 export function nativeAddon(): NativeAddon {
-  cached ??= createRequire(import.meta.url)(path.join(projectRoot(), 'native/build/Release/vkemu_native.node')) as NativeAddon;
+  if (!cached) {
+    try {
+      cached = createRequire(import.meta.url)(ADDON) as NativeAddon;
+    } catch (e) {
+      const why = (e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' ? 'not built (run `npm run build`)' : (e as Error).message;
+      throw new Error(`vkemu: native addon ${ADDON}: ${why}`);
+    }
+  }
   return cached;
 }

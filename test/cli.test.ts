@@ -2,14 +2,37 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { image, scratch, VKEMU, vkemu } from './helpers.js';
+import { describe, expect, it, vi } from 'vitest';
+import { image, ROOT, scratch, VKEMU, vkemu } from './helpers.js';
 
 describe('bin/vkemu', () => {
   it('--help', () => {
     const r = vkemu(['--help']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/usage: vkemu/);
+  });
+  it('--version names vkemu and the Unicorn it runs on', () => {
+    const r = vkemu(['--version']);
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(r.stdout).toMatch(new RegExp(`^vkemu ${pkg.version.replace(/\./g, '\\.')} \\(Unicorn 2\\.\\d+\\.\\d+(-rc\\d+)?\\)\n$`));
+    expect(r.status).toBe(0);
+  });
+  it('--help lists every VKEMU_* variable vkemu reads', () => {
+    const read = new Set<string>();
+    const scan = (dir: string): void => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const f = path.join(dir, e.name);
+        if (e.isDirectory()) scan(f);
+        else if (/\.(ts|cc)$/.test(e.name)) {
+          for (const m of fs.readFileSync(f, 'utf8').matchAll(/(?:process\.env\.|getenv\(")(VKEMU_\w+)/g)) read.add(m[1]);
+        }
+      }
+    };
+    scan(path.join(ROOT, 'src'));
+    scan(path.join(ROOT, 'native/src'));
+    expect(read.size).toBeGreaterThan(3);
+    const help = vkemu(['--help']).stdout;
+    expect([...read].filter((v) => !help.includes(`  ${v}=`))).toEqual([]);
   });
   it('an unknown option is a usage error naming it', () => {
     const r = vkemu(['--bogus', image('c', 'hello')]);
@@ -96,15 +119,42 @@ describe('bin/vkemu', () => {
     // ^Z stops the guest's group and then vkemu itself; fg (SIGCONT) goes on.
     child.kill('SIGTSTP');
     const state = (): string => fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').replace(/^.*\) /, '')[0];
-    for (let i = 0; i < 50 && state() !== 'T'; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(state()).toBe('T');
+    await vi.waitFor(() => expect(state()).toBe('T'), { timeout: 10_000, interval: 10 });
     child.kill('SIGCONT');
+    await vi.waitFor(() => expect(state()).not.toBe('T'), { timeout: 10_000, interval: 10 });
     child.kill('SIGWINCH');
-    await new Promise((r) => setTimeout(r, 200));
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(out).toContain('parent got winch=1 int=1');
     expect(out).toContain('child got winch=1 int=1');
+  });
+
+  // A guest that ignores SIGTERM and SIGHUP and spins does not keep vkemu running.
+  const ignoring = async (sig: NodeJS.Signals): Promise<{ code: number | null; err: string; img: string }> => {
+    const img = path.join(scratch(), 'disk.img');
+    fs.writeFileSync(img, Buffer.alloc(4096));
+    const child = spawn(VKEMU, [image('c', 'sigignore'), img], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); }));
+    // Sent until vkemu ends: two signals sent at once may reach it as one (standard signals do not queue).
+    const again = setInterval(() => child.kill(sig), 100);
+    child.kill(sig);
+    const code = await exited;
+    clearInterval(again);
+    return { code, err, img };
+  };
+  it('a second SIGTERM ends vkemu when the guest ignores the first, after flushing its disk image', async () => {
+    const r = await ignoring('SIGTERM');
+    expect(r.err).toBe('vkemu: a second SIGTERM, and the guest is still running: vkemu ends (1 disk image flushed)\n');
+    expect(r.code).toBe(143);
+    expect(fs.readFileSync(r.img).subarray(0, 20).toString()).toBe('written by sigignore');
+  });
+  it('a hang-up ends vkemu when the guest ignores it', async () => {
+    const r = await ignoring('SIGHUP');
+    expect(r.err).toMatch(/^vkemu: the terminal hung up \(SIGHUP\) and the guest is still running \d+ s later: vkemu ends \(1 disk image flushed\)\n$/);
+    expect(r.code).toBe(129);
   });
 
   it('input waiting on stdin is seen by the first non-blocking console read (a vkernel at mountroot>)', async () => {

@@ -81,7 +81,10 @@ class Client {
   private replies: Buffer[] = [];
   private waiters: (() => void)[] = [];
   closed = false;
+  /** Resolves when the stub closes the connection. */
+  readonly closing: Promise<void>;
   constructor(readonly sock: net.Socket) {
+    this.closing = new Promise((resolve) => sock.once('close', () => resolve()));
     sock.on('data', (d) => {
       for (const e of this.reader.feed(d)) if (e.kind === 'packet') this.replies.push(e.data);
       for (const w of this.waiters.splice(0)) w();
@@ -143,8 +146,7 @@ describe('gdb stub under abuse', () => {
     // A second client is turned away while this one is attached.
     const second = await Client.connect(g.port);
     await expect(second.reply(3000)).resolves.toBe('E01');
-    await new Promise((res) => setTimeout(res, 200));
-    expect(second.closed).toBe(true);
+    await second.closing;
     // Disconnect in the middle of a packet: the guest runs on by itself to its normal end.
     c.sock.write('$m2000');
     c.sock.destroy();

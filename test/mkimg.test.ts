@@ -4,9 +4,9 @@ import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scratch, vkemu } from './helpers.js';
-import { crc32 } from '../src/tools/crc32.js';
 import { DISKMAGIC64, FS_BSDFFS, LABEL_BYTES, parseLabel, virginLabel, writeLabel } from '../src/tools/disklabel64.js';
 import { ImageFile } from '../src/tools/imagefs.js';
 import { Iso9660 } from '../src/tools/iso9660.js';
@@ -92,6 +92,7 @@ describe('vkd root image', () => {
     const area = Buffer.from(img.subarray(512, 712 + 64 * 16));
     area.writeUInt32LE(0, 4);
     expect(crc32(area)).toBe(l.crc);
+    expect(crc32('123456789')).toBe(0xcbf43926); // the check value of DragonFly's libkern crc32
     expect(l.partitions).toHaveLength(16);
     expect(l.totalSize).toBe(128 * MiB);
     expect(l.bbase).toBe(4096);
@@ -318,5 +319,6 @@ describe('bad input', () => {
     err(['img', 'frob', root], 64, "img: unknown command 'frob'");
     err(['mkimg', 'floppy', 'x'], 64, "mkimg: unknown image kind 'floppy'");
     err(['mkimg', 'root', 'x.img', '--bogus'], 64, "unknown option '--bogus'");
+    err(['mkimg', 'root', 'x.img', '--from'], 64, 'option --from needs an argument');
   });
 });

@@ -6,14 +6,24 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { image, ROOT, scratch } from './helpers.js';
 
-/** Run a shell command line on a fresh pty; input is typed after `delayMs`. */
-function onPty(cmd: string, input = '', delayMs = 0): Promise<string> {
+/** Run a shell command line on a fresh pty; input is typed once the output shows `after` (at once without it). */
+function onPty(cmd: string, input = '', after?: string): Promise<string> {
   return new Promise((resolve) => {
     const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    let typed = false;
+    const type = (): void => {
+      if (typed) return;
+      typed = true;
+      child.stdin.write(input);
+      child.stdin.end();
+    };
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (after !== undefined && out.includes(after)) type();
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    setTimeout(() => { child.stdin.write(input); child.stdin.end(); }, delayMs);
+    if (after === undefined) type();
     child.on('exit', () => { clearTimeout(timer); resolve(out.replace(/\r/g, '')); });
   });
 }
@@ -28,7 +38,7 @@ describe('console on a terminal', () => {
   it('vkmini takes the terminal in raw mode and gives it back unchanged', async () => {
     const mem = path.join(scratch(), 'memimg');
     const out = await onPty(`stty -g; bin/vkemu images/build/vkmini/kernel -m 64m -i ${mem}; echo status=$?; stty -g`,
-      'uname\nhalt\n', 2000);
+      'uname\nhalt\n', 'vkmini# ');
     const modes = out.split('\n').filter((l) => /^[0-9a-f]+(:[0-9a-f]+){10,}$/.test(l));
     expect(modes.length, out).toBe(2);
     expect(modes[1]).toBe(modes[0]);

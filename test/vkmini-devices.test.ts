@@ -83,7 +83,7 @@ describe('vkmini devices: vkd and vcd', () => {
       const d = path.join(dir, `data${i}.img`);
       // `mkimg blank` is a sparse all-zero file (docs/IMAGES.md); the tool makes the two disks checked below
       if (i === 1 || i === 15) run(VKEMU, ['mkimg', 'blank', d, '--size', `${size(i) >> 20}m`]);
-      else fs.writeFileSync(d, ''), fs.truncateSync(d, size(i));
+      else { fs.writeFileSync(d, ''); fs.truncateSync(d, size(i)); }
       disks.push('-r', `${d}:SERIAL-${i}`);
     }
     const cdsrc = path.join(dir, 'cd');

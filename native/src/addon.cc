@@ -9,9 +9,13 @@ void InitPoller(Napi::Env env, Napi::Object exports);  // poller.cc
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Space", Space::Init(env));
   exports.Set("Thread", Thread::Init(env));
+  // The library's own version (the one loaded, not the header's): major.minor.patch, and the
+  // release candidate when it is one (extra 255 is a release).
   unsigned int major = 0, minor = 0;
-  uc_version(&major, &minor);
-  exports.Set("unicornVersion", Napi::String::New(env, std::to_string(major) + "." + std::to_string(minor)));
+  unsigned int v = uc_version(&major, &minor), patch = (v >> 8) & 0xff, extra = v & 0xff;
+  std::string version = std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
+  if (extra != 255) version += "-rc" + std::to_string(extra);
+  exports.Set("unicornVersion", Napi::String::New(env, version));
   InitTap(env, exports);
   InitVmctx(env, exports);
   InitPoller(env, exports);

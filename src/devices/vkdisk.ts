@@ -57,3 +57,19 @@ export function noteDiskOpenRefused(log: (l: string) => void, host: string, flag
   const why = code === 'EROFS' ? 'it is on a read-only file system' : 'no write permission';
   log(`vkemu: disk image ${host} cannot be opened for writing (${code}: ${why}); read-only images can be CDs (-c)`);
 }
+
+/**
+ * fsync every disk image (a regular host file opened O_DIRECT for writing, as a vkernel opens
+ * vkd images) among `files`, before vkemu ends without its guest: the guest's O_DIRECT is not
+ * passed to the host, so its writes may still sit in the host's page cache. Returns the count.
+ */
+export function flushDiskImages(files: Iterable<OpenFile>): number {
+  const done = new Set<OpenFile>();
+  for (const f of files) {
+    if (done.has(f) || !(f.flags & O.DIRECT) || (f.flags & O.ACCMODE) === O.RDONLY) continue;
+    if (f.ops.kind !== 'file' || !f.ops.sync) continue;
+    done.add(f);
+    f.ops.sync();
+  }
+  return done.size;
+}

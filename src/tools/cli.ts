@@ -1,4 +1,5 @@
 // Command line of the image tools: `vkemu mkimg ...` and `vkemu img ...` (src/cli.ts hands them over).
+import { parseArgs } from 'node:util';
 import { describeSystemError, EX_FAIL, EX_USAGE, ToolError, usageError } from './errors.js';
 import { imgExtract, imgLs } from './img.js';
 import { mkimgBlank, mkimgDisk, mkimgIso } from './mkimg.js';
@@ -23,25 +24,27 @@ SIZE: bytes, or a number with k, m, g or t (powers of 1024). Layout: docs/IMAGES
 interface Parsed { positional: string[]; from?: string; size?: string; help: boolean }
 
 function parse(argv: string[]): Parsed {
-  const p: Parsed = { positional: [], help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const eq = a.indexOf('=');
-    const [opt, inline] = a.startsWith('--') && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const v = argv[++i];
-      if (v === undefined) throw usageError(`option ${opt} needs an argument`);
-      return v;
-    };
-    if (opt === '--from' || opt === '-f') p.from = value();
-    else if (opt === '--size' || opt === '-s') p.size = value();
-    else if (opt === '-h' || opt === '--help') p.help = true;
-    else if (opt === '--') { p.positional.push(...argv.slice(i + 1)); break; }
-    else if (opt.startsWith('-') && opt !== '-') throw usageError(`unknown option '${opt}'`);
-    else p.positional.push(a);
+  try {
+    const { positionals, values } = parseArgs({
+      args: argv, strict: true, allowPositionals: true,
+      options: { from: { type: 'string', short: 'f' }, size: { type: 'string', short: 's' }, help: { type: 'boolean', short: 'h' } },
+    });
+    return { positional: positionals, from: values.from, size: values.size, help: values.help ?? false };
+  } catch (e) {
+    throw usageError(parseArgsMessage(e));
   }
-  return p;
+}
+
+/** parseArgs' own errors, in the words of the rest of vkemu ("unknown option '--x'"). */
+function parseArgsMessage(e: unknown): string {
+  const { code, message } = e as NodeJS.ErrnoException;
+  const named = /'(-[^',]*)(?:, (--[^' ]+))?/.exec(message);
+  const opt = named?.[2] ?? named?.[1] ?? '?';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option '${opt}'`;
+  if (code !== 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw e;
+  if (message.includes('does not take')) return `option ${opt} takes no argument`;
+  if (message.includes('ambiguous')) return `option ${opt} needs an argument (one starting with '-': ${opt}=-X)`;
+  return `option ${opt} needs an argument`;
 }
 
 /** `names`: the operands in order; those in brackets are optional. */

@@ -1,7 +1,8 @@
 // DragonFly's 64-bit disk label (sys/sys/disklabel64.h): write and parse. The layout and the values
 // mkimg chooses are documented in docs/IMAGES.md; field offsets below are those of struct disklabel64.
 import crypto from 'node:crypto';
-import { crc32 } from './crc32.js';
+// DragonFly's libkern crc32() for disklabel64 is the zlib/IEEE 802.3 CRC-32 (reflected 0xEDB88320).
+import { crc32 } from 'node:zlib';
 
 export const DISKMAGIC64 = 0xc4464c59;
 export const MAXPARTITIONS64 = 16;

@@ -21,7 +21,7 @@ import { Tracer } from './strace.js';
 import { exitVmspace } from './vmspace.js';
 import { procExitEvent, signalEvent } from './files/kqueue.js';
 import { dropLocks } from './files/reclocks.js';
-import { autoReaps } from './syscalls/procctl.js';
+import { autoReaps } from './syscalls/forkexec.js';
 
 export interface MachineOptions {
   /** Guest root (-L): absolute guest paths resolve under it first. */

@@ -21,10 +21,11 @@
 // table to bench/results/conformance.json (conformance-linux.json for --native-linux).
 
 import { spawn, spawnSync } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, realpathSync, writeFileSync } from "node:fs";
 import { cpus, hostname } from "node:os";
-import { dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, relative } from "node:path";
+import { parseArgs } from "node:util";
+import { ROOT } from "../../src/paths.js";
 import { FULL, QUICK, findPackage, skipPattern, type ConformancePackage } from "./packages.js";
 
 type Result = "PASS" | "FAIL" | "TIMEOUT" | "CRASH";
@@ -62,27 +63,6 @@ interface Options {
 const DEFAULT_TIMEOUT_SEC = 300;
 const DEFAULT_TEST_TIMEOUT_SEC = 120;
 
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pj = join(dir, "package.json");
-    if (existsSync(pj) && existsSync(join(dir, "test", "conformance"))) {
-      try {
-        const parsed: unknown = JSON.parse(readFileSync(pj, "utf8"));
-        if (typeof parsed === "object" && parsed !== null && (parsed as { name?: unknown }).name === "vkemu") {
-          return dir;
-        }
-      } catch {
-        // not ours; keep walking up
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) throw new Error("run.ts: cannot find the vkemu project root");
-    dir = up;
-  }
-}
-
-const ROOT = findRoot();
 
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`run: ${msg}\n`);
@@ -93,59 +73,39 @@ function usage(msg?: string): never {
   process.exit(2);
 }
 
-function parseArgs(argv: string[]): Options {
-  let quick = false;
-  let nativeLinux = false;
-  let jobs = 2;
-  let timeoutSec: number | undefined;
-  let build = true;
-  let vkemu = join(ROOT, "bin", "vkemu");
-  const vkemuArgs: string[] = [];
-  const pkgs: string[] = [];
+function parseOptions(argv: string[]): Options {
+  // A --vkemu-arg value is a vkemu option and starts with '-': parseArgs would refuse it as ambiguous.
+  const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = (): string => {
-      const v = argv[++i];
-      if (v === undefined) usage(`${a} needs a value`);
-      return v;
-    };
-    switch (a) {
-      case "--quick":
-        quick = true;
-        break;
-      case "--full":
-        quick = false;
-        break;
-      case "--native-linux":
-        nativeLinux = true;
-        break;
-      case "--jobs":
-      case "-j":
-        jobs = Number.parseInt(next(), 10);
-        if (!(jobs >= 1)) usage("--jobs must be a positive integer");
-        break;
-      case "--timeout":
-        timeoutSec = Number.parseFloat(next());
-        if (!(timeoutSec > 0)) usage("--timeout must be positive");
-        break;
-      case "--no-build":
-        build = false;
-        break;
-      case "--vkemu":
-        vkemu = next();
-        break;
-      case "--vkemu-arg":
-        vkemuArgs.push(next());
-        break;
-      case "-h":
-      case "--help":
-        usage();
-        break;
-      default:
-        if (a.startsWith("-")) usage(`unknown option ${a}`);
-        pkgs.push(a);
-    }
+    if (argv[i] === "--vkemu-arg" && i + 1 < argv.length) args.push(`--vkemu-arg=${argv[++i]}`);
+    else args.push(argv[i]);
   }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args, strict: true, allowPositionals: true, tokens: true,
+      options: {
+        quick: { type: "boolean" }, full: { type: "boolean" }, "native-linux": { type: "boolean" },
+        jobs: { type: "string", short: "j" }, timeout: { type: "string" }, "no-build": { type: "boolean" },
+        vkemu: { type: "string" }, "vkemu-arg": { type: "string", multiple: true }, help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    usage((e as Error).message.replace(/\.[\s\S]*$/, ""));  // the first sentence of parseArgs' message
+  }
+  const { values: v, positionals: pkgs, tokens } = parsed;
+  if (v.help) usage();
+  // --quick and --full: the later one wins.
+  const last = tokens.filter((t) => t.kind === "option" && (t.name === "quick" || t.name === "full")).pop();
+  const quick = last?.kind === "option" && last.name === "quick";
+  const jobs = v.jobs === undefined ? 2 : Number(v.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) usage(`--jobs: '${v.jobs}' is not a positive integer`);
+  const timeoutSec = v.timeout === undefined ? undefined : Number(v.timeout);
+  if (timeoutSec !== undefined && !(timeoutSec > 0)) usage(`--timeout: '${v.timeout}' is not a positive number of seconds`);
+  const nativeLinux = v["native-linux"] ?? false;
+  const build = !v["no-build"];
+  const vkemu = v.vkemu ?? join(ROOT, "bin", "vkemu");
+  const vkemuArgs = v["vkemu-arg"] ?? [];
   let list: readonly ConformancePackage[];
   let listName: string;
   if (pkgs.length > 0) {
@@ -380,7 +340,7 @@ function printTable(results: PackageOutcome[]): void {
 }
 
 async function main(): Promise<number> {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseOptions(process.argv.slice(2));
   const go = goCommand();
   const goroot = goEnv(go, "GOROOT");
   const goVersion = goEnv(go, "GOVERSION");

@@ -122,4 +122,8 @@ export class FdTable {
   count(): number {
     return this.fds.filter(Boolean).length;
   }
+  /** The open files behind the descriptors (one per descriptor: dup'ed files come more than once). */
+  *files(): IterableIterator<OpenFile> {
+    for (const e of this.fds) if (e) yield e.file;
+  }
 }

@@ -17,8 +17,17 @@ const OUT_EDGE = EPOLLOUT | EPOLLHUP | EPOLLERR;
  * How often a waiter looks at a file that cannot announce readiness changes.
  * Only files without `watch` (none of vkemu's own) and descriptors the host
  * refuses to watch are polled; slow on purpose, it is a safety net.
+ * VKEMU_FALLBACK_POLL_MS changes it: tests set it beyond any run's length to
+ * show that no wait depends on the safety net.
  */
-export const FALLBACK_POLL_MS = 50;
+export const FALLBACK_POLL_MS = fallbackPollMs(process.env.VKEMU_FALLBACK_POLL_MS);
+
+function fallbackPollMs(v: string | undefined): number {
+  if (v === undefined) return 50;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 1) throw new Error(`VKEMU_FALLBACK_POLL_MS: '${v}' is not a number of milliseconds`);
+  return Math.min(n, 2 ** 31 - 1); // setInterval's limit
+}
 
 export class HostReadiness {
   private readonly listeners = { in: new Set<() => void>(), out: new Set<() => void>() };

@@ -6,14 +6,14 @@ import { varsymSyscalls } from './varsym.js';
 import { lwpSyscalls } from './lwp.js';
 import { memSyscalls } from './mem.js';
 import { procSyscalls } from './proc.js';
-import { procctlSyscalls } from './procctl.js';
+import { forkExecSyscalls } from './forkexec.js';
 import { signalSyscalls } from './signal.js';
 import { socketSyscalls } from './socket.js';
 import { statfsSyscalls } from './statfs.js';
 import { vmspaceSyscalls } from './vmspace.js';
-import { timesSyscalls } from './times.js';
+import { fileTimesSyscalls } from './filetimes.js';
 import { sysctlSyscalls } from './sysctl.js';
-import { timeSyscalls } from './time.js';
+import { clockSyscalls } from './clocks.js';
 import { itimerSyscalls } from './itimer.js';
 import { sigwaitSyscalls } from './sigwait.js';
 import { fileattrSyscalls } from './fileattr.js';
@@ -35,8 +35,8 @@ function alias(num: number, name: string, of: SyscallDef[], target: number): Sys
 }
 
 const SERVED: SyscallDef[] = [
-  ...fsSyscalls, ...memSyscalls, ...procSyscalls, ...signalSyscalls, ...lwpSyscalls, ...timeSyscalls,
-  ...sysctlSyscalls, ...eventSyscalls, ...procctlSyscalls, ...socketSyscalls, ...statfsSyscalls, ...vmspaceSyscalls, ...timesSyscalls,
+  ...fsSyscalls, ...memSyscalls, ...procSyscalls, ...signalSyscalls, ...lwpSyscalls, ...clockSyscalls,
+  ...sysctlSyscalls, ...eventSyscalls, ...forkExecSyscalls, ...socketSyscalls, ...statfsSyscalls, ...vmspaceSyscalls, ...fileTimesSyscalls,
   ...fifoSyscalls, ...varsymSyscalls, ...itimerSyscalls, ...sigwaitSyscalls, ...fileattrSyscalls, ...hostidSyscalls,
   ...affinitySyscalls, ...schedSyscalls, ...credsSyscalls,
 ];

@@ -1,4 +1,4 @@
-// Process control: fork, vfork, execve, wait4.
+// fork, vfork, execve, wait4 (procctl(2) itself is in hostid.ts).
 import fs from 'node:fs';
 import { Reg } from '../../cpu/engine.js';
 import { E } from '../abi/errno.js';
@@ -287,7 +287,7 @@ export function autoReaps(parent: Process): boolean {
   return a.handler === 1n || (a.flags & SA_NOCLDWAIT) !== 0;
 }
 
-export const procctlSyscalls: SyscallDef[] = [
+export const forkExecSyscalls: SyscallDef[] = [
   { num: 2, name: 'fork', args: [], support: 'full', fn: fork },
   { num: 66, name: 'vfork', args: [], support: 'full', note: "the child runs in the parent's address space; the parent waits until it execs or exits", fn: (s) => fork(s, { vfork: true }) },
   {

@@ -37,7 +37,7 @@ function timesArg(s: Sys, i: number): Buffer | null | number {
   return s.p.space.read(s.ptr(i), 32) ?? -E.EFAULT;
 }
 
-export const timesSyscalls: SyscallDef[] = [
+export const fileTimesSyscalls: SyscallDef[] = [
   {
     num: 539, name: 'utimensat', args: ['at', 'path', 'ptr', 'hex'], support: 'full',
     fn: (s) => {

@@ -1,4 +1,4 @@
-// Clocks and sleeping.
+// Clocks and sleeping (file times are in filetimes.ts).
 import { E } from '../abi/errno.js';
 import { copyout, timespec } from './util.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
@@ -63,7 +63,7 @@ function getcpuclockid(s: Sys): SyscallResult {
   return copyout(s, s.ptr(2), b);
 }
 
-export const timeSyscalls: SyscallDef[] = [
+export const clockSyscalls: SyscallDef[] = [
   { num: 547, name: 'getcpuclockid', args: ['int', 'int', 'ptr'], support: 'full', note: "its clocks read vkemu's own CPU time", fn: getcpuclockid },
   {
     num: 232, name: 'clock_gettime', args: ['clock', 'ptr'], support: 'full',
