@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bootDragonfly, dragonflyBuild, HALTED } from './dragonfly-build.js';
 import { ROOT, VKEMU, scratch } from './helpers.js';
 import { killAll, within } from './vkmini-console.js';
+import { withBridgeNetns } from './netns.js';
 
 afterEach(killAll);
 
@@ -107,13 +108,7 @@ describe.skipIf(!build)('a real DragonFly built from source', () => {
   }, T);
 
   it('vke0: the address from --net, ping both ways, and a TCP transfer checked by md5', async () => {
-    const ns = `dfly-test-${process.pid}-${Math.floor(Math.random() * 1e6)}`;
-    run('ip', ['netns', 'add', ns]);
-    try {
-      run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-      run('ip', ['-n', ns, 'link', 'add', 'bridge0', 'type', 'bridge']);
-      run('ip', ['-n', ns, 'addr', 'add', '10.79.0.1/24', 'dev', 'bridge0']);
-      run('ip', ['-n', ns, 'link', 'set', 'bridge0', 'up']);
+    await withBridgeNetns('dfly-test', '10.79.0.1/24', async (ns) => {
       const dir = scratch();
       const dfly = bootDragonfly(b, dir, [], { net: 'bridge0:10.79.0.2/24', netns: ns });
       await dfly.booted(BOOT_MS);
@@ -133,10 +128,7 @@ describe.skipIf(!build)('a real DragonFly built from source', () => {
       }), 30_000, 'the transfer to reach the host');
       expect(crypto.createHash('md5').update(fs.readFileSync(got)).digest('hex')).toBe(guestMd5);
       expect(await dfly.halt(60_000)).toBe(0);
-    } finally {
-      await killAll();
-      spawnSync('ip', ['netns', 'del', ns]);
-    }
+    });
   }, T);
 
   it('reboot comes back to the prompt, halt exits 0', async () => {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT, VKEMU, scratch } from './helpers.js';
 import { KERNEL, killAll, Vkmini } from './vkmini-console.js';
+import { withBridgeNetns } from './netns.js';
 
 afterEach(killAll);
 
@@ -151,19 +152,8 @@ describe('vkmini devices: vkd and vcd', () => {
 });
 
 /** A network namespace with bridge0 (10.77.0.1/24); always removed. */
-async function withNetns(fn: (ns: string) => Promise<void>): Promise<void> {
-  const ns = `vkmini-test-${process.pid}-${Math.floor(Math.random() * 1e6)}`;
-  run('ip', ['netns', 'add', ns]);
-  try {
-    run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    run('ip', ['-n', ns, 'link', 'add', 'bridge0', 'type', 'bridge']);
-    run('ip', ['-n', ns, 'addr', 'add', '10.77.0.1/24', 'dev', 'bridge0']);
-    run('ip', ['-n', ns, 'link', 'set', 'bridge0', 'up']);
-    await fn(ns);
-  } finally {
-    await killAll();
-    spawnSync('ip', ['netns', 'del', ns]);
-  }
+function withNetns(fn: (ns: string) => Promise<void>): Promise<void> {
+  return withBridgeNetns('vkmini-test', '10.77.0.1/24', fn);
 }
 
 function ping(ns: string, addr: string, count = 3): string {
