@@ -3,27 +3,20 @@
 // skip, saying so in one line.
 import fs from 'node:fs';
 import path from 'node:path';
+import { readRecord, type BuildRecord } from '../src/dragonfly/build.js';
 import { ConsoleGuest } from './vkmini-console.js';
 
 export const SKIP_LINE = 'real DragonFly tests skipped: set VKEMU_DRAGONFLY=DIR, a `bin/vkemu dragonfly build --src TREE --out DIR` output';
 
-export interface DragonflyBuild {
-  out: string;
-  kernel: string;
-  kernelDebug: string;
-  world: string;
-}
+/** A finished build (OUT/build.json) and its OUT directory. */
+export type DragonflyBuild = BuildRecord & { out: string };
 
 /** The build named by VKEMU_DRAGONFLY, or undefined (after printing the skip line once). */
 export function dragonflyBuild(): DragonflyBuild | undefined {
   const out = process.env.VKEMU_DRAGONFLY;
   let found: DragonflyBuild | undefined;
-  if (out) {
-    try {
-      const r = JSON.parse(fs.readFileSync(path.join(out, 'build.json'), 'utf8')) as DragonflyBuild;
-      if (fs.existsSync(r.kernel) && fs.existsSync(path.join(r.world, 'bin/sh'))) found = { ...r, out };
-    } catch { /* reported below */ }
-  }
+  const r = out ? readRecord(out) : undefined;
+  if (out && r && fs.existsSync(r.kernel) && fs.existsSync(path.join(r.world, 'bin/sh'))) found = { ...r, out };
   if (!found && !reported) {
     reported = true;
     process.stderr.write(`${out ? `VKEMU_DRAGONFLY=${out} holds no finished build; ` : ''}${SKIP_LINE}\n`);

@@ -23,9 +23,7 @@ export interface BootOptions {
 
 export interface BootPlan {
   record: BuildRecord;
-  image: string;
-  disk: string;
-  memimg: string;
+  /** bin/vkemu's arguments: -L WORLD KERNEL and the kernel's options. */
   argv: string[];
 }
 
@@ -49,7 +47,7 @@ function newestStamp(out: string): number {
   const dir = path.join(out, 'stamps');
   let t = 0;
   for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
-    if (!f.startsWith('kernel')) t = Math.max(t, fs.statSync(path.join(dir, f)).mtimeMs);
+    t = Math.max(t, fs.statSync(path.join(dir, f)).mtimeMs);
   }
   return t;
 }
@@ -96,7 +94,7 @@ export function planBoot(o: BootOptions): BootPlan {
     if (o.net.address) argv.push('-e', `ifconfig_vke0=inet ${o.net.address}`);
   }
   argv.push(...o.kernelArgs);
-  return { record, image, disk, memimg, argv };
+  return { record, argv };
 }
 
 /**

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { BuildError } from './errors.js';
 import type { Progress } from './progress.js';
 import { run } from './run.js';
-import { stale, stampFile, writeStamp } from './stamps.js';
+import { stale } from './stamps.js';
 import { bmakeEnv, supportDir, type BuildDirs } from './toolchain.js';
 
 export interface KernelOptions {
@@ -82,7 +82,6 @@ export async function buildKernel(d: BuildDirs, o: KernelOptions): Promise<Kerne
   const result = { kernel: path.join(d.out, 'kernel'), debug: path.join(d.out, 'kernel.debug') };
   copyIfChanged(built, result.kernel);
   copyIfChanged(builtDebug, result.debug);
-  writeStamp(stampFile(path.join(d.out, 'stamps'), `kernel ${o.kernconf}`), { dirs: [] });
   o.progress.done(`kernel ${o.kernconf}`);
   return result;
 }
