@@ -1,4 +1,6 @@
 // Our freestanding C guest programs, each self-checking (ok / not ok lines).
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { failures, image, scratch, vkemu } from './helpers.js';
 
@@ -21,6 +23,18 @@ describe('C guest programs', () => {
     expect(failures(r.stdout), r.stdout + r.stderr).toEqual([]);
     expect(r.stdout).toMatch(/\d+ passed, 0 failed/);
     expect(r.status).toBe(0);
+  });
+
+  it('under -L, a program missing from a directory the root has is ENOENT, not the host\'s program of that name', () => {
+    const root = scratch();
+    fs.mkdirSync(path.join(root, 'bin'));
+    // /bin/sh exists on the host (a Linux program); the root has /bin but no sh in it.
+    const r = vkemu(['-L', root, image('c', 'execpath'), '/bin/sh']);
+    expect(r.stdout, r.stderr).toContain('errno=2');
+    expect(r.stderr).not.toMatch(/Linux program/);
+    // Outside the root's directories the host still answers: /proc is not in this root.
+    const host = vkemu(['-L', root, image('c', 'execpath'), '/proc/self/exe']);
+    expect(host.stdout).not.toContain('errno=2');
   });
 
   it('demo prints what npm start shows', () => {
