@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs, UsageError } from './cli.js';
+import { realDir, resolveInRoot } from './vm/rootpath.js';
 
 export const GDB_USAGE = `usage: vkemu gdb [GDB-OPTIONS] [VKEMU-OPTIONS] PROGRAM [ARGS...]
        vkemu gdb --attach [HOST:]PORT [GDB-OPTIONS] [-L DIR] [PROGRAM]
@@ -69,7 +70,7 @@ export function symbolFile(program: string): string {
 
 /** The program's host path, found as vkemu finds it (under -L first for absolute paths). */
 function hostProgram(program: string, root: string | undefined): string {
-  if (root && program.startsWith('/') && fs.existsSync(path.join(root, program))) return path.join(root, program);
+  if (root && program.startsWith('/')) return resolveInRoot({ dir: realDir(root), fallback: true }, program, undefined, true);
   return path.resolve(program);
 }
 

@@ -37,6 +37,17 @@ describe('C guest programs', () => {
     expect(host.stdout).not.toContain('errno=2');
   });
 
+  it('under -L, symlinks resolve inside the root: absolute targets start at it, \'..\' stops there, host programs stay hidden', () => {
+    const root = scratch();
+    for (const d of ['tmp', 'bin', 'dev']) fs.mkdirSync(path.join(root, d));
+    const r = vkemu(['-L', root, image('c', 'rootlinks')]);
+    expect(failures(r.stdout), r.stdout + r.stderr).toEqual([]);
+    expect(r.stdout).toMatch(/30 passed, 0 failed/);
+    expect(r.status).toBe(0);
+    // Everything the guest made went into the root, and it cleaned up after itself.
+    expect(fs.readdirSync(path.join(root, 'tmp'))).toEqual([]);
+  });
+
   it('demo prints what npm start shows', () => {
     const r = vkemu([image('c', 'demo'), 'one', 'two']);
     expect(r.status).toBe(0);

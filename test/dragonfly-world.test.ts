@@ -76,6 +76,17 @@ else describe('DragonFly world under vkemu', () => {
     expect(r.status).toBe(0);
   });
 
+  it.skipIf(!has('usr/bin/mktemp'))("symlinks with absolute targets in the world's /tmp lead to the world's files", () => {
+    const r = sh([
+      'd=$(mktemp -d /tmp/links.XXXXXX) && echo hello > $d/f && ln -s $d/f $d/l && ln -s $d $d/self',
+      'cat $d/l', 'cat $d/self/self/l', 'cd $d/self && /bin/pwd && cat l', '[ -L $d/l ] && echo link',
+      'rm $d/l && [ -f $d/f ] && echo kept', 'cd / && rm -r $d && [ ! -e $d ] && echo gone',
+    ].join('\n') + '\n');
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/^hello\nhello\n\/tmp\/links\.\w{6}\nhello\nlink\nkept\ngone\n$/);
+    expect(r.status).toBe(0);
+  });
+
   it.skipIf(!has('usr/bin/find') || !has('usr/bin/sort'))('find by name and type', () => {
     const r = sh('mkdir -p a/b/c && : > a/b/x.txt && : > a/y.txt && find a -name "*.txt" | sort\nfind a -type d | sort\n');
     expect(r.out).toBe('a/b/x.txt\na/y.txt\na\na/b\na/b/c\n');

@@ -5,6 +5,7 @@
 // (platform/vkernel64/platform/init.c: getopt, init_disk, netif_init_tap).
 import fs from 'node:fs';
 import { hasFunction } from './elfsyms.js';
+import { realDir, resolveInRoot, type GuestRoot } from '../vm/rootpath.js';
 
 /** The vkernel's getopt string (options followed by ':' take an argument). */
 const VKERNEL_OPTS = 'c:hsvztTl:m:n:r:R:e:i:p:I:Ud';
@@ -202,7 +203,8 @@ export function checkVkernelArgs(programHost: string, args: string[], resolve: (
 
 /** A guest path on the host: under the -L root when the file exists there (as Machine.resolvePath does). */
 function rootResolver(root: string | undefined): (p: string) => string {
-  return (p) => (root && p.startsWith('/') && fs.existsSync(root + p) ? root + p : p);
+  const r: GuestRoot | undefined = root ? { dir: realDir(root), fallback: true } : undefined;
+  return (p) => (r && p.startsWith('/') ? resolveInRoot(r, p, undefined, true) : p);
 }
 
 /** The check cli.ts runs before boot: an error message (exit 64) or undefined. */

@@ -42,7 +42,7 @@ export class HostIo {
   private path(hex: string): string | null {
     if (!/^([0-9a-fA-F]{2})+$/.test(hex)) return null;
     const guest = Buffer.from(hex, 'hex').toString('utf8');
-    return this.machine.resolvePath(this.machine.init, guest);
+    return this.machine.resolvePath(this.machine.init, guest, true);
   }
 
   private open(args: string): string {

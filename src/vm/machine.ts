@@ -14,6 +14,7 @@ import { DEFAULT_MAX_FILES, Process } from './process.js';
 import { pushSigframe } from './sigframe.js';
 import { restartAfterSignal } from './restart.js';
 import { dropCwd, keepSlash, relativeToCwd } from './cwd.js';
+import { realDir, resolveInRoot, startAt, type GuestRoot } from './rootpath.js';
 import type { GuestThread, Wait } from './thread.js';
 import { dispatchSyscall, type SyscallResult } from './syscalls/dispatch.js';
 import { ConsoleStream } from '../devices/console.js';
@@ -111,20 +112,28 @@ export class Machine {
     this.log(`vkemu: ${msg}`);
   }
 
-  /** Guest path -> host path, under the -L root when the file exists there. */
-  resolvePath(p: Process | undefined, guest: string): string {
-    // After chroot(2) absolute paths resolve under the new root only ('..' stops at it).
-    if (guest.startsWith('/') && p?.root) return keepSlash(guest, path.join(p.root, path.posix.resolve('/', guest)));
-    if (guest.startsWith('/')) {
-      const root = this.opts.root;
-      if (root) {
-        const under = path.join(root, guest);
-        if (fs.existsSync(under) || fs.existsSync(path.dirname(under)) && !fs.existsSync(guest)) return under;
-      }
-      return guest;
-    }
-    if (p) return relativeToCwd(p, guest);
-    return keepSlash(guest, path.resolve(process.cwd(), guest));
+  /** p's guest root: its chroot(2) directory, else the -L root (falling back to the host's paths). */
+  guestRoot(p: Process | undefined): GuestRoot | undefined {
+    if (p?.root) return { dir: p.root, fallback: false };
+    if (this.opts.root === undefined) return undefined;
+    // Real path: a cwd the host hands back (process.cwd(), /proc/self/fd links) never goes through a symlink.
+    this.lRoot ??= { dir: realDir(this.opts.root), fallback: true };
+    return this.lRoot;
+  }
+  private lRoot: GuestRoot | undefined;
+
+  /**
+   * Guest path -> host path: under the -L root when the file exists there, under p's
+   * chroot only. With a root, vkemu follows the symlinks itself (src/vm/rootpath.ts);
+   * `follow` says whether a link in the last component is followed, as the call would.
+   */
+  resolvePath(p: Process | undefined, guest: string, follow = false): string {
+    const root = this.guestRoot(p);
+    if (guest.startsWith('/')) return root ? resolveInRoot(root, guest, undefined, follow) : guest;
+    if (!p) return keepSlash(guest, path.resolve(process.cwd(), guest));
+    // A cwd inside the root is walked from; one outside it (a host directory under -L) is the host's.
+    const start = root && startAt(root, p.cwd, p.cwdFd !== undefined ? `/proc/self/fd/${p.cwdFd}` : p.cwd);
+    return root && start ? resolveInRoot(root, guest, start, follow) : relativeToCwd(p, guest);
   }
 
   /**
@@ -134,19 +143,17 @@ export class Machine {
    * program of the same name.
    */
   resolveProgram(p: Process | undefined, guest: string): string | undefined {
-    const host = this.resolvePath(p, guest);
-    const root = this.opts.root;
-    if (!root || !guest.startsWith('/')) return host;
-    const r = path.resolve(root);
-    if (host.startsWith(r + '/') || !fs.existsSync(path.join(r, path.dirname(guest)))) return host;
+    const host = this.resolvePath(p, guest, true);
+    const root = this.guestRoot(p);
+    if (!root?.fallback || !guest.startsWith('/')) return host;
+    if (host.startsWith(root.dir + '/') || !fs.existsSync(path.join(root.dir, path.dirname(guest)))) return host;
     return undefined;
   }
 
   /** Host path -> the guest's view of it (strips p's chroot, or the -L root). */
   guestPath(host: string, p?: Process): string {
-    const root = p?.root ?? this.opts.root;
-    if (root) {
-      const r = path.resolve(root);
+    const r = this.guestRoot(p)?.dir;
+    if (r !== undefined) {
       if (host === r) return '/';
       if (host.startsWith(r + '/')) return host.slice(r.length);
     }
@@ -163,10 +170,10 @@ export class Machine {
     this.procs.set(p.pid, p);
     const t = p.newThread();
     t.cpu = this.engine.createThread(space, t.regs);
-    const hostPath = this.resolvePath(p, program);
+    const hostPath = this.resolvePath(p, program, true);
     loadProgram(p, t, {
       hostPath, guestPath: program.startsWith('/') ? program : path.resolve(cwd, program),
-      argv, envp, resolve: (g) => this.resolvePath(p, g),
+      argv, envp, resolve: (g) => this.resolvePath(p, g, true),
       randomGap: this.opts.deterministic ? 0 : Math.floor(Math.random() * 1024),
     });
     if (this.engine.caps.fastGetpid) space.setFast(p.pid, true);
@@ -668,7 +675,7 @@ export class Machine {
     const cpu = this.engine.createThread(space, t.regs);
     try {
       loadProgram(p, t, {
-        hostPath, guestPath, argv, envp, resolve: (g) => this.resolvePath(p, g),
+        hostPath, guestPath, argv, envp, resolve: (g) => this.resolvePath(p, g, true),
         randomGap: this.opts.deterministic ? 0 : Math.floor(Math.random() * 1024),
       });
     } catch (e) {

@@ -6,7 +6,7 @@ import { E, fromLinuxErrno } from '../abi/errno.js';
 import { AT_FDCWD, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW } from '../abi/flags.js';
 import { guard, idArg } from './fs.js';
 import { recordFlags } from '../files/bsdflags.js';
-import { fdArg, pathArg } from './util.js';
+import { fdArg, FOLLOW, pathArg } from './util.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
 /** A path that is a symbolic link: Linux keeps no mode or attributes of its own for it. */
@@ -16,7 +16,7 @@ function isSymlink(host: string): boolean {
 
 function chmodAt(s: Sys, dirfd: number, pathI: number, mode: number, flags: number): SyscallResult {
   if (flags & ~AT_SYMLINK_NOFOLLOW) return -E.EINVAL;
-  const h = pathArg(s, pathI, dirfd);
+  const h = pathArg(s, pathI, dirfd, !(flags & AT_SYMLINK_NOFOLLOW));
   if (typeof h === 'number') return h;
   if (flags & AT_SYMLINK_NOFOLLOW && isSymlink(h)) return -E.EOPNOTSUPP;
   return guard(() => { fs.chmodSync(h, mode & 0o7777); return 0; });
@@ -25,7 +25,7 @@ function chmodAt(s: Sys, dirfd: number, pathI: number, mode: number, flags: numb
 function chownAt(s: Sys): SyscallResult {
   const flags = s.int(4);
   if (flags & ~AT_SYMLINK_NOFOLLOW) return -E.EINVAL;
-  const h = pathArg(s, 1, s.int(0));
+  const h = pathArg(s, 1, s.int(0), !(flags & AT_SYMLINK_NOFOLLOW));
   if (typeof h === 'number') return h;
   const uid = idArg(s, 2), gid = idArg(s, 3);
   return guard(() => { (flags & AT_SYMLINK_NOFOLLOW ? fs.lchownSync : fs.chownSync)(h, uid, gid); return 0; });
@@ -34,7 +34,7 @@ function chownAt(s: Sys): SyscallResult {
 function linkAt(s: Sys): SyscallResult {
   const flags = s.int(4);
   if (flags & ~AT_SYMLINK_FOLLOW) return -E.EINVAL;
-  const from = pathArg(s, 1, s.int(0));
+  const from = pathArg(s, 1, s.int(0), (flags & AT_SYMLINK_FOLLOW) !== 0);
   if (typeof from === 'number') return from;
   const to = pathArg(s, 3, s.int(2));
   if (typeof to === 'number') return to;
@@ -101,7 +101,7 @@ export const fileattrSyscalls: SyscallDef[] = [
   { num: 531, name: 'linkat', args: ['at', 'path', 'at', 'path', 'hex'], support: 'full', fn: linkAt },
   {
     num: 34, name: 'chflags', args: ['path', 'hex'], support: 'partial', note: 'UF_NODUMP, UF/SF_IMMUTABLE, UF/SF_APPEND as Linux inode attributes; other flags EOPNOTSUPP. st_flags shows what guests of the same vkemu run set (reading the host attributes would double the cost of every stat)',
-    fn: (s) => chflagsPath(s, pathArg(s, 0), flagsArg(s, 1), true),
+    fn: (s) => chflagsPath(s, pathArg(s, 0, AT_FDCWD, FOLLOW), flagsArg(s, 1), true),
   },
   {
     num: 391, name: 'lchflags', args: ['path', 'hex'], support: 'partial', note: 'as chflags; flags on a symbolic link itself EOPNOTSUPP',
@@ -109,7 +109,7 @@ export const fileattrSyscalls: SyscallDef[] = [
   },
   {
     num: 537, name: 'chflagsat', args: ['at', 'path', 'hex', 'hex'], support: 'partial', note: 'as chflags/lchflags',
-    fn: (s) => (s.int(3) & ~AT_SYMLINK_NOFOLLOW ? -E.EINVAL : chflagsPath(s, pathArg(s, 1, s.int(0)), flagsArg(s, 2), !(s.int(3) & AT_SYMLINK_NOFOLLOW))),
+    fn: (s) => (s.int(3) & ~AT_SYMLINK_NOFOLLOW ? -E.EINVAL : chflagsPath(s, pathArg(s, 1, s.int(0), !(s.int(3) & AT_SYMLINK_NOFOLLOW)), flagsArg(s, 2), !(s.int(3) & AT_SYMLINK_NOFOLLOW))),
   },
   {
     num: 35, name: 'fchflags', args: ['fd', 'hex'], support: 'partial', note: 'as chflags, on host-backed descriptors',

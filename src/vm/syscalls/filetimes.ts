@@ -43,8 +43,9 @@ export const fileTimesSyscalls: SyscallDef[] = [
     fn: (s) => {
       const t = timesArg(s, 2);
       if (typeof t === 'number') return t;
-      const h = pathArg(s, 1, s.int(0));
-      return typeof h === 'number' ? h : setTimes(s, h, t, !(s.int(3) & AT_SYMLINK_NOFOLLOW), false);
+      const follow = !(s.int(3) & AT_SYMLINK_NOFOLLOW);
+      const h = pathArg(s, 1, s.int(0), follow);
+      return typeof h === 'number' ? h : setTimes(s, h, t, follow, false);
     },
   },
   {

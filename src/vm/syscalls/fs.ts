@@ -16,7 +16,7 @@ import { setCwd } from '../cwd.js';
 import { findDeviceNode } from '../../devices/nodes.js';
 import '../../devices/tap.js'; // registers /dev/tap and /dev/tapN
 import { noteDiskLockConflict, noteDiskOpenRefused } from '../../devices/vkdisk.js';
-import { atPath, livePath, copyout, cstring, encodeStat, fdArg, pathArg, readIovecs, scatter } from './util.js';
+import { atPath, livePath, copyout, cstring, encodeStat, fdArg, FOLLOW, pathArg, readIovecs, scatter } from './util.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
 // FIODTYPE: the kind of a character device (dd asks before it reads one).
@@ -52,6 +52,11 @@ export function idArg(s: Sys, i: number): number {
 const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
 
 /** Open a host path for the guest; returns the new fd or -errno. */
+/** open(2) follows a symlink in the last component unless O_NOFOLLOW, or O_CREAT|O_EXCL (which must create). */
+function opensLink(flags: number): boolean {
+  return !(flags & O.NOFOLLOW) && (flags & (O.CREAT | O.EXCL)) !== (O.CREAT | O.EXCL);
+}
+
 export function openHost(s: Sys, host: string, flags: number, mode: number): SyscallResult | Promise<SyscallResult> {
   if ((flags & O.ACCMODE) === 3) return -E.EINVAL;
   // Device nodes are named by the guest's path: under -L, /dev/tap resolves to
@@ -389,11 +394,11 @@ export const fsSyscalls: SyscallDef[] = [
   { num: 4, name: 'write', args: ['fd', 'buf', 'size'], support: 'full', fn: (s) => doWrite(s, s.int(0), s.ptr(1), s.ptr(2), null) },
   {
     num: 5, name: 'open', args: ['path', 'oflags', 'mode'], support: 'full',
-    fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : openHost(s, h, s.int(1), s.int(2)); },
+    fn: (s) => { const h = pathArg(s, 0, AT_FDCWD, opensLink(s.int(1))); return typeof h === 'number' ? h : openHost(s, h, s.int(1), s.int(2)); },
   },
   {
     num: 504, name: 'openat', args: ['at', 'path', 'oflags', 'mode'], support: 'full',
-    fn: (s) => { const h = pathArg(s, 1, s.int(0)); return typeof h === 'number' ? h : openHost(s, h, s.int(2), s.int(3)); },
+    fn: (s) => { const h = pathArg(s, 1, s.int(0), opensLink(s.int(2))); return typeof h === 'number' ? h : openHost(s, h, s.int(2), s.int(3)); },
   },
   { num: 6, name: 'close', args: ['fd'], support: 'full', fn: (s) => s.p.fds.close(s.int(0)) },
   { num: 474, name: 'closefrom', args: ['fd'], support: 'full', fn: (s) => { if (s.int(0) < 0) return -E.EINVAL; s.p.fds.closeFrom(s.int(0)); return 0; } },
@@ -424,23 +429,23 @@ export const fsSyscalls: SyscallDef[] = [
       return typeof st === 'number' ? st : copyout(s, s.ptr(1), encodeStat(st));
     },
   },
-  { num: 475, name: 'stat', args: ['path', 'ptr'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : statPath(s, h, true, s.ptr(1)); } },
+  { num: 475, name: 'stat', args: ['path', 'ptr'], support: 'full', fn: (s) => { const h = pathArg(s, 0, AT_FDCWD, FOLLOW); return typeof h === 'number' ? h : statPath(s, h, true, s.ptr(1)); } },
   { num: 477, name: 'lstat', args: ['path', 'ptr'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : statPath(s, h, false, s.ptr(1)); } },
   {
     num: 505, name: 'fstatat', args: ['at', 'path', 'ptr', 'hex'], support: 'full',
-    fn: (s) => { const h = pathArg(s, 1, s.int(0)); return typeof h === 'number' ? h : statPath(s, h, !(s.int(3) & AT_SYMLINK_NOFOLLOW), s.ptr(2)); },
+    fn: (s) => { const follow = !(s.int(3) & AT_SYMLINK_NOFOLLOW); const h = pathArg(s, 1, s.int(0), follow); return typeof h === 'number' ? h : statPath(s, h, follow, s.ptr(2)); },
   },
   { num: 479, name: 'getdirentries', args: ['fd', 'ptr', 'size', 'ptr'], support: 'full', fn: (s) => getdirentries(s, true) },
   { num: 480, name: 'getdents', args: ['fd', 'ptr', 'size'], support: 'full', fn: (s) => getdirentries(s, false) },
   {
     num: 33, name: 'access', args: ['path', 'int'], support: 'full',
-    fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.accessSync(h, s.int(1) & 7); return 0; }); },
+    fn: (s) => { const h = pathArg(s, 0, AT_FDCWD, FOLLOW); return typeof h === 'number' ? h : guard(() => { fs.accessSync(h, s.int(1) & 7); return 0; }); },
   },
   {
     num: 509, name: 'faccessat', args: ['at', 'path', 'int', 'hex'], support: 'full',
-    fn: (s) => { const h = pathArg(s, 1, s.int(0)); return typeof h === 'number' ? h : guard(() => { fs.accessSync(h, s.int(2) & 7); return 0; }); },
+    fn: (s) => { const h = pathArg(s, 1, s.int(0), FOLLOW); return typeof h === 'number' ? h : guard(() => { fs.accessSync(h, s.int(2) & 7); return 0; }); },
   },
-  { num: 532, name: 'eaccess', args: ['path', 'int'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.accessSync(h, s.int(1) & 7); return 0; }); } },
+  { num: 532, name: 'eaccess', args: ['path', 'int'], support: 'full', fn: (s) => { const h = pathArg(s, 0, AT_FDCWD, FOLLOW); return typeof h === 'number' ? h : guard(() => { fs.accessSync(h, s.int(1) & 7); return 0; }); } },
   { num: 136, name: 'mkdir', args: ['path', 'mode'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.mkdirSync(h, s.int(1) & ~s.p.umask & 0o7777); return 0; }); } },
   { num: 524, name: 'mkdirat', args: ['at', 'path', 'mode'], support: 'full', fn: (s) => { const h = pathArg(s, 1, s.int(0)); return typeof h === 'number' ? h : guard(() => { fs.mkdirSync(h, s.int(2) & ~s.p.umask & 0o7777); return 0; }); } },
   { num: 137, name: 'rmdir', args: ['path'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.rmdirSync(h); return 0; }); } },
@@ -483,18 +488,21 @@ export const fsSyscalls: SyscallDef[] = [
   },
   {
     num: 9, name: 'link', args: ['path', 'path'], support: 'full',
-    fn: (s) => { const a = pathArg(s, 0), b = pathArg(s, 1); if (typeof a === 'number') return a; if (typeof b === 'number') return b; return guard(() => { fs.linkSync(a, b); return 0; }); },
+    fn: (s) => { const a = pathArg(s, 0, AT_FDCWD, FOLLOW), b = pathArg(s, 1); if (typeof a === 'number') return a; if (typeof b === 'number') return b; return guard(() => { fs.linkSync(a, b); return 0; }); },
   },
   {
     num: 12, name: 'chdir', args: ['path'], support: 'full',
     fn: (s) => {
       const g = cstring(s, s.ptr(0));
       if (typeof g === 'number') return g;
-      const h = atPath(s, AT_FDCWD, g);
+      const h = atPath(s, AT_FDCWD, g, FOLLOW);
       if (typeof h === 'number') return h;
       return guard(() => {
         if (!fs.statSync(h).isDirectory()) return -E.ENOTDIR;
-        setCwd(s.p, g.startsWith('/') ? path.resolve(h) : path.resolve(s.p.cwd, g), h);
+        // Walked in a guest root, h has no symlinks left: the directory's real path, as
+        // DragonFly keeps it (unless it goes through a deep cwd's descriptor).
+        const walked = s.m.guestRoot(s.p) !== undefined && !h.startsWith('/proc/self/fd/');
+        setCwd(s.p, g.startsWith('/') || walked ? path.resolve(h) : path.resolve(s.p.cwd, g), h);
         return 0;
       });
     },
@@ -514,7 +522,7 @@ export const fsSyscalls: SyscallDef[] = [
   {
     num: 551, name: '__realpath', args: ['path', 'ptr', 'size'], support: 'full',
     fn: (s) => {
-      const h = pathArg(s, 0);
+      const h = pathArg(s, 0, AT_FDCWD, FOLLOW);
       if (typeof h === 'number') return h;
       return guard(() => {
         const g = Buffer.from(s.m.guestPath(fs.realpathSync(h), s.p) + '\0');
@@ -536,7 +544,7 @@ export const fsSyscalls: SyscallDef[] = [
   },
   {
     num: 200, name: 'truncate', args: ['path', 'off', 'off'], support: 'full',
-    fn: (s) => { const h = pathArg(s, 0); if (typeof h === 'number') return h; const len = s.long(2); if (len < 0) return -E.EINVAL; return guard(() => { fs.truncateSync(h, len); return 0; }); },
+    fn: (s) => { const h = pathArg(s, 0, AT_FDCWD, FOLLOW); if (typeof h === 'number') return h; const len = s.long(2); if (len < 0) return -E.EINVAL; return guard(() => { fs.truncateSync(h, len); return 0; }); },
   },
   { num: 95, name: 'fsync', args: ['fd'], support: 'full', fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; return e.file.ops.sync ? e.file.ops.sync() : 0; } },
   { num: 36, name: 'sync', args: [], support: 'full', fn: () => 0 },
@@ -574,13 +582,13 @@ export const fsSyscalls: SyscallDef[] = [
       });
     },
   },
-  { num: 15, name: 'chmod', args: ['path', 'mode'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.chmodSync(h, s.int(1) & 0o7777); return 0; }); } },
+  { num: 15, name: 'chmod', args: ['path', 'mode'], support: 'full', fn: (s) => { const h = pathArg(s, 0, AT_FDCWD, FOLLOW); return typeof h === 'number' ? h : guard(() => { fs.chmodSync(h, s.int(1) & 0o7777); return 0; }); } },
   { num: 124, name: 'fchmod', args: ['fd', 'mode'], support: 'full', fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; const fd = e.file.ops.hostFd; return fd === undefined ? -E.EINVAL : guard(() => { fs.fchmodSync(fd, s.int(1) & 0o7777); return 0; }); } },
   { num: 60, name: 'umask', args: ['mode'], support: 'full', fn: (s) => { const old = s.p.umask; s.p.umask = s.int(0) & 0o777; return old; } },
   {
     num: 138, name: 'utimes', args: ['path', 'ptr'], support: 'full',
     fn: (s) => {
-      const h = pathArg(s, 0);
+      const h = pathArg(s, 0, AT_FDCWD, FOLLOW);
       if (typeof h === 'number') return h;
       const tv = s.ptr(1);
       if (!tv) return guard(() => { const now = new Date(); fs.utimesSync(h, now, now); return 0; });
@@ -590,7 +598,7 @@ export const fsSyscalls: SyscallDef[] = [
       return guard(() => { fs.utimesSync(h, t(0), t(16)); return 0; });
     },
   },
-  { num: 16, name: 'chown', args: ['path', 'int', 'int'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.chownSync(h, idArg(s, 1), idArg(s, 2)); return 0; }); } },
+  { num: 16, name: 'chown', args: ['path', 'int', 'int'], support: 'full', fn: (s) => { const h = pathArg(s, 0, AT_FDCWD, FOLLOW); return typeof h === 'number' ? h : guard(() => { fs.chownSync(h, idArg(s, 1), idArg(s, 2)); return 0; }); } },
   { num: 254, name: 'lchown', args: ['path', 'int', 'int'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.lchownSync(h, idArg(s, 1), idArg(s, 2)); return 0; }); } },
   { num: 123, name: 'fchown', args: ['fd', 'int', 'int'], support: 'full', fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; const fd = e.file.ops.hostFd; return fd === undefined ? -E.EINVAL : guard(() => { fs.fchownSync(fd, idArg(s, 1), idArg(s, 2)); return 0; }); } },
   { num: 191, name: 'pathconf', args: ['path', 'int'], support: 'partial', fn: (s) => (s.int(1) === 1 ? 32767 : s.int(1) === 3 ? 255 : s.int(1) === 4 ? 1024 : -E.EINVAL) },

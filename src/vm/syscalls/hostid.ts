@@ -16,7 +16,7 @@ function chroot(s: Sys): SyscallResult {
   const g = cstring(s, s.ptr(0));
   if (typeof g === 'number') return g;
   if (g === '') return -E.ENOENT;
-  const host = s.m.resolvePath(s.p, g);
+  const host = s.m.resolvePath(s.p, g, true);
   let st: fs.Stats;
   try {
     st = fs.statSync(host);

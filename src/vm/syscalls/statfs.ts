@@ -1,7 +1,8 @@
 // File-system statistics: statfs, fstatfs, getfsstat, statvfs, fstatvfs.
 import fs from 'node:fs';
 import { E, fromNodeError } from '../abi/errno.js';
-import { fdHostPath, pathArg } from './util.js';
+import { AT_FDCWD } from '../abi/flags.js';
+import { fdHostPath, FOLLOW, pathArg } from './util.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
 const MNT_LOCAL = 0x1000;
@@ -73,9 +74,9 @@ function getvfsstat(s: Sys): SyscallResult {
 
 export const statfsSyscalls: SyscallDef[] = [
   { num: 503, name: 'getvfsstat', args: ['ptr', 'ptr', 'int', 'hex'], support: 'partial', note: 'one file system: the guest root', fn: getvfsstat },
-  { num: 157, name: 'statfs', args: ['path', 'ptr'], support: 'full', fn: (s) => out(s, pathArg(s, 0), s.ptr(1), (st) => encodeStatfs(st, '/')) },
+  { num: 157, name: 'statfs', args: ['path', 'ptr'], support: 'full', fn: (s) => out(s, pathArg(s, 0, AT_FDCWD, FOLLOW), s.ptr(1), (st) => encodeStatfs(st, '/')) },
   { num: 158, name: 'fstatfs', args: ['fd', 'ptr'], support: 'full', fn: (s) => out(s, fdHostPath(s, 0), s.ptr(1), (st) => encodeStatfs(st, '/')) },
-  { num: 500, name: 'statvfs', args: ['path', 'ptr'], support: 'full', fn: (s) => out(s, pathArg(s, 0), s.ptr(1), encodeStatvfs) },
+  { num: 500, name: 'statvfs', args: ['path', 'ptr'], support: 'full', fn: (s) => out(s, pathArg(s, 0, AT_FDCWD, FOLLOW), s.ptr(1), encodeStatvfs) },
   { num: 501, name: 'fstatvfs', args: ['fd', 'ptr'], support: 'full', fn: (s) => out(s, fdHostPath(s, 0), s.ptr(1), encodeStatvfs) },
   {
     num: 18, name: 'getfsstat', args: ['ptr', 'int', 'int'], support: 'partial', note: 'one file system: the guest root',

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { E } from '../abi/errno.js';
 import { AT_FDCWD } from '../abi/flags.js';
 import { keepSlash } from '../cwd.js';
+import { resolveInRoot, startAt } from '../rootpath.js';
 import type { StatInfo, FdEntry } from '../files/file.js';
 import type { Sys } from './types.js';
 
@@ -17,13 +18,21 @@ export function cstring(s: Sys, addr: number, max = PATH_MAX): string | number {
   return b.toString('utf8');
 }
 
-/** Host path for a guest path relative to dirfd (AT_FDCWD or a directory fd). */
-export function atPath(s: Sys, dirfd: number, guest: string): string | number {
+/**
+ * Host path for a guest path relative to dirfd (AT_FDCWD or a directory fd). `follow`:
+ * the call follows a symlink in the last component (see Machine.resolvePath).
+ */
+export function atPath(s: Sys, dirfd: number, guest: string, follow = false): string | number {
   if (guest === '') return -E.ENOENT;
-  if (guest.startsWith('/') || dirfd === AT_FDCWD) return s.m.resolvePath(s.p, guest);
+  if (guest.startsWith('/') || dirfd === AT_FDCWD) return s.m.resolvePath(s.p, guest, follow);
   const e = s.p.fds.get(dirfd);
   if (!e) return -E.EBADF;
   if (e.file.ops.kind !== 'dir' || !e.file.ops.hostPath) return -E.ENOTDIR;
+  // In a guest root, vkemu walks from the directory (absolute links start at the root).
+  const root = s.m.guestRoot(s.p);
+  const hostFd = e.file.ops.hostFd;
+  const start = root && startAt(root, livePath(hostFd, e.file.ops.hostPath), hostFd !== undefined ? `/proc/self/fd/${hostFd}` : e.file.ops.hostPath);
+  if (root && start) return resolveInRoot(root, guest, start, follow);
   // Through the descriptor, not its path: the directory may have been renamed
   // since it was opened, and deep trees stay within the host's PATH_MAX.
   // The name is passed on as it is, so the host resolves '.', '..' and symlinks.
@@ -42,12 +51,19 @@ export function livePath(hostFd: number | undefined, fallback: string): string {
   }
 }
 
-/** Path argument i resolved against dirfd (default: cwd). */
-export function pathArg(s: Sys, i: number, dirfd = AT_FDCWD): string | number {
+/**
+ * Path argument i resolved against dirfd (default: cwd). Calls that follow a symlink in
+ * the last component (stat, open, chmod...) say so with `follow`: in a guest root vkemu
+ * follows it (an absolute target is under the root); the others act on the link.
+ */
+export function pathArg(s: Sys, i: number, dirfd = AT_FDCWD, follow = false): string | number {
   const g = cstring(s, s.ptr(i));
   if (typeof g === 'number') return g;
-  return atPath(s, dirfd, g);
+  return atPath(s, dirfd, g, follow);
 }
+
+/** Argument value for `follow`: the call follows a symlink in the last component. */
+export const FOLLOW = true;
 
 export function fdArg(s: Sys, i: number): FdEntry | number {
   return s.p.fds.get(s.int(i)) ?? -E.EBADF;
