@@ -260,6 +260,10 @@ static void test_dirs_links(void)
 	n = find_entry(d, "link", &type);
 	CHECK_EQ(type, DT_LNK, "d_type of a symlink is DT_LNK (10)");
 	CHECK_ERRNO(symlink("x", path("sub/link")), EEXIST, "symlink over existing -> EEXIST (17)");
+	CHECK_EQ(link(path("sub/link"), path("sub/hard")), 0, "link(2) of a symlink");
+	CHECK(lstat(path("sub/hard"), &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 2,
+	      "links the file it names, as DragonFly's link(2) follows it (Linux's does not)");
+	CHECK_EQ(unlink(path("sub/hard")), 0, "unlink the hard link");
 
 	/* openat / fstatat relative to a directory fd */
 	int dfd = open(d, O_RDONLY | O_DIRECTORY);

@@ -488,7 +488,8 @@ export const fsSyscalls: SyscallDef[] = [
   },
   {
     num: 9, name: 'link', args: ['path', 'path'], support: 'full',
-    fn: (s) => { const a = pathArg(s, 0, AT_FDCWD, FOLLOW), b = pathArg(s, 1); if (typeof a === 'number') return a; if (typeof b === 'number') return b; return guard(() => { fs.linkSync(a, b); return 0; }); },
+    // DragonFly's link(2) follows a symlink it is given (Linux's links the symlink).
+    fn: (s) => { const a = pathArg(s, 0, AT_FDCWD, FOLLOW), b = pathArg(s, 1); if (typeof a === 'number') return a; if (typeof b === 'number') return b; return guard(() => { fs.linkSync(fs.realpathSync(a), b); return 0; }); },
   },
   {
     num: 12, name: 'chdir', args: ['path'], support: 'full',
