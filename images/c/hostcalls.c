@@ -259,7 +259,7 @@ static void rforks(void)
 	if (pid == 0)
 		_exit(3);
 	waitpid((pid_t)pid, &st, 0);
-	CHECK_EQ(WEXITSTATUS(st), 3, "rfork(RFPROC) (descriptors copied)");
+	CHECK_EQ(WEXITSTATUS(st), 3, "rfork(RFPROC) (descriptors shared: images/c/rforkfd.c)");
 
 	pid = rfork_(RFPROC | RFFDG | RFNOWAIT);
 	if (pid == 0)

@@ -10,7 +10,7 @@ import { sigbit, defaultAction, SA_NOCLDSTOP, SA_NODEFER, SA_ONSTACK, SA_RESETHA
 import { HostClock, VirtualClock, type Clock } from './clock.js';
 import { ExecError, loadProgram } from './exec.js';
 import { FdTable, OpenFile } from './files/file.js';
-import { DEFAULT_MAX_FILES, Process } from './process.js';
+import { DEFAULT_MAX_FILES, Process, releaseFds, unshareFds } from './process.js';
 import { pushSigframe } from './sigframe.js';
 import { restartAfterSignal } from './restart.js';
 import { dropCwd, keepSlash, relativeToCwd } from './cwd.js';
@@ -602,7 +602,7 @@ export class Machine {
     p.itimers?.stop();
     dropLocks(p.pid);
     for (const t of p.threads.values()) this.endThread(t);
-    p.fds.closeAll();
+    releaseFds(p);
     for (const vs of p.vmspaces.values()) vs.space.close();
     p.vmspaces.clear();
     dropCwd(p);
@@ -690,6 +690,8 @@ export class Machine {
     if (p.vforkOf) p.vforkOf.release();
     else old.close();
     if (this.engine.caps.fastGetpid) space.setFast(p.pid, true);
+    // A table shared with another process (rfork without RFFDG) is not shared past exec.
+    unshareFds(p);
     p.fds.closeOnExec();
     for (const a of p.sigactions) if (a.handler > 1n) { a.handler = 0n; a.flags = 0; a.mask = 0n; }
     t.altstack = { sp: 0, size: 0, flags: 4 };

@@ -69,8 +69,7 @@ export class Process {
     public cwd: string,
   ) {
     this.pgid = parent?.pgid ?? pid;
-    // POSIX: closing any descriptor of a file drops this process's record locks on it.
-    fds.onClose = (file) => { if (file.lockKey) dropLocks(pid, file.lockKey); };
+    attachFds(this, fds);
     this.sid = parent?.sid ?? pid;
   }
 
@@ -92,4 +91,30 @@ export class Process {
   liveThreads(): GuestThread[] {
     return [...this.threads.values()].filter((t) => t.state !== 'dead');
   }
+}
+
+function attachFds(p: Process, fds: FdTable): void {
+  fds.users.add(p.pid);
+  // POSIX: closing any descriptor of a file drops the process's record locks on it; in a
+  // shared table, those of every process using the table (DragonFly's closef does so).
+  fds.onClose = (file) => { if (file.lockKey) for (const pid of fds.users) dropLocks(pid, file.lockKey); };
+}
+
+/** p lets go of its descriptor table (exit): the descriptors close when no other process shares it. */
+export function releaseFds(p: Process): void {
+  p.fds.users.delete(p.pid);
+  if (p.fds.users.size === 0) p.fds.closeAll();
+}
+
+/** Give p `fds` as its descriptor table instead of the one it has (released as at exit). */
+export function replaceFds(p: Process, fds: FdTable): void {
+  if (fds === p.fds) return;
+  releaseFds(p);
+  p.fds = fds;
+  attachFds(p, fds);
+}
+
+/** p's own copy of its table when another process shares it (execve, rfork(RFFDG) without RFPROC). */
+export function unshareFds(p: Process): void {
+  if (p.fds.users.size > 1) replaceFds(p, p.fds.clone());
 }

@@ -71,6 +71,8 @@ export class FdTable {
   private fds: (FdEntry | undefined)[] = [];
   /** Called with every file a close removes (POSIX: closing drops the process's record locks). */
   onClose: ((file: OpenFile) => void) | undefined;
+  /** The processes using the table: more than one after rfork without RFFDG (DragonFly's fdshare). */
+  readonly users = new Set<number>();
   constructor(public limit = 4096) {}
 
   get(fd: number): FdEntry | undefined {

@@ -4,7 +4,7 @@ import { Reg } from '../../cpu/engine.js';
 import { E } from '../abi/errno.js';
 import { SA_NOCLDWAIT, SIG } from '../abi/signals.js';
 import { ExecError } from '../exec.js';
-import { DEFAULT_MAX_PROCS, Process } from '../process.js';
+import { DEFAULT_MAX_PROCS, Process, replaceFds, unshareFds } from '../process.js';
 import { inheritCwd } from '../cwd.js';
 import { FdTable } from '../files/file.js';
 import { cstring } from './util.js';
@@ -15,8 +15,8 @@ const ARG_MAX = 262144;
 /** How a new process is made: fork (defaults), vfork, or one of rfork's variants. */
 interface ForkHow {
   vfork?: boolean;
-  /** RFCFDG: the child starts with no descriptors. */
-  emptyFds?: boolean;
+  /** The child's descriptors: a copy (fork, RFFDG), none (RFCFDG) or the parent's table itself (rfork without either). */
+  fds?: 'copy' | 'empty' | 'shared';
   /** RFNOWAIT: the child is not the caller's to wait for (it leaves no zombie). */
   detach?: boolean;
 }
@@ -39,7 +39,8 @@ function fork(s: Sys, how: ForkHow = {}): SyscallResult | Promise<SyscallResult>
       return -E.ENOMEM;
     }
   }
-  const c = new Process(m.allocPid(), how.detach ? undefined : p, space, how.emptyFds ? new FdTable(p.fds.limit) : p.fds.clone(), p.cwd);
+  const fds = how.fds === 'empty' ? new FdTable(p.fds.limit) : how.fds === 'shared' ? p.fds : p.fds.clone();
+  const c = new Process(m.allocPid(), how.detach ? undefined : p, space, fds, p.cwd);
   inheritCwd(c, p);
   c.root = p.root;
   c.sigactions = p.sigactions.map((a) => ({ ...a }));
@@ -94,11 +95,14 @@ function rfork(s: Sys): SyscallResult | Promise<SyscallResult> {
   if (!(flags & RFPROC)) {
     // Changes to the caller itself, which DragonFly allows only while it has one thread.
     if (s.p.liveThreads().length !== 1) return -E.EINVAL;
-    if (flags & RFCFDG) s.p.fds.closeFrom(0);
+    // A new empty table (a process sharing the old one keeps its descriptors), or an own copy.
+    if (flags & RFCFDG) replaceFds(s.p, new FdTable(s.p.fds.limit));
+    if (flags & RFFDG) unshareFds(s.p);
     return [0, 0];
   }
   if (flags & RFMEM) return -E.EOPNOTSUPP;
-  return fork(s, { emptyFds: (flags & RFCFDG) !== 0, detach: (flags & RFNOWAIT) !== 0 });
+  const fds = flags & RFCFDG ? 'empty' : flags & RFFDG ? 'copy' : 'shared';
+  return fork(s, { fds, detach: (flags & RFNOWAIT) !== 0 });
 }
 
 /** argv/envp vectors: strings until a NULL pointer. */
@@ -292,7 +296,7 @@ export const forkExecSyscalls: SyscallDef[] = [
   { num: 66, name: 'vfork', args: [], support: 'full', note: "the child runs in the parent's address space; the parent waits until it execs or exits", fn: (s) => fork(s, { vfork: true }) },
   {
     num: 251, name: 'rfork', args: ['hex'], support: 'partial', fn: rfork,
-    note: 'RFPROC with RFFDG (fork), RFCFDG (no descriptors) or neither (the table is copied, not shared), RFNOWAIT; without RFPROC RFCFDG closes every descriptor; RFMEM EOPNOTSUPP (two processes running in one address space); RFSIGSHARE and RFTHREAD are ignored',
+    note: 'RFPROC with RFFDG (fork), RFCFDG (no descriptors) or neither (the descriptor table is shared until exec), RFNOWAIT; without RFPROC RFCFDG gives the caller an empty table and RFFDG its own copy; RFMEM EOPNOTSUPP (two processes running in one address space); RFSIGSHARE and RFTHREAD are ignored',
   },
   { num: 59, name: 'execve', args: ['path', 'ptr', 'ptr'], support: 'full', note: 'DragonFly ELF and #! scripts; Linux programs get ENOEXEC', fn: execve },
   { num: 7, name: 'wait4', args: ['int', 'ptr', 'hex', 'ptr'], support: 'full', fn: wait4 },
