@@ -13,12 +13,21 @@
 //   --no-build          use the test binaries already in images/build/gotest*/
 //   --vkemu PATH        emulator to use (default: bin/vkemu)
 //   --vkemu-arg ARG     extra option for vkemu, before the program (repeatable)
+//   --world DIR         run under `vkemu -L DIR` (default: the world of the DragonFly build
+//                       in VKEMU_DRAGONFLY or ~/.cache/vkemu/dragonfly, when it has bin/sh)
+//   --no-world          run without -L even when a world exists
 //   PKG...              run just these packages (entries from FULL keep their settings)
 //
 // Each package runs in $(go env GOROOT)/src/PKG, because tests read testdata relative to
 // the working directory; vkemu maps guest paths 1:1 onto the host, so the guest sees the
 // same directory. Output goes to images/build/gotest/PKG.log (slashes as underscores), the
 // table to bench/results/conformance.json (conformance-linux.json for --native-linux).
+//
+// With a DragonFly world the packages run under `vkemu -L WORLD` with DragonFly's PATH, so
+// the tests that exec sh, cat, pwd, hostname, nohup or echo run DragonFly's programs; without
+// one, those tests (packages.ts, `withoutWorld`) are skipped: the guest would find the
+// host's Linux programs. Paths the world lacks (GOROOT, the test binaries, /proc) still
+// reach the host under -L.
 
 import { spawn, spawnSync } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, realpathSync, writeFileSync } from "node:fs";
@@ -26,7 +35,8 @@ import { cpus, hostname } from "node:os";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT } from "../../src/paths.js";
-import { FULL, QUICK, findPackage, skipPattern, type ConformancePackage } from "./packages.js";
+import { defaultOut, readRecord } from "../../src/dragonfly/build.js";
+import { FULL, QUICK, findPackage, skipPattern, skippedTests, type ConformancePackage } from "./packages.js";
 
 type Result = "PASS" | "FAIL" | "TIMEOUT" | "CRASH";
 
@@ -58,6 +68,28 @@ interface Options {
   build: boolean;
   vkemu: string;
   vkemuArgs: string[];
+  /** --world DIR, or false for --no-world; undefined: look for a build's world. */
+  world?: string | false;
+}
+
+/** The guest's PATH under -L: a DragonFly host's default, so lookups find the world's programs. */
+const WORLD_PATH = "/bin:/sbin:/usr/bin:/usr/sbin";
+
+/** A world to run under, or why there is none (one line for the user). */
+type World = { dir: string } | { why: string };
+
+function findWorld(opts: Options): World {
+  if (opts.world === false) return { why: "--no-world" };
+  if (opts.world !== undefined) {
+    if (!existsSync(join(opts.world, "bin", "sh"))) usage(`--world: ${opts.world} has no bin/sh (not a DragonFly world)`);
+    return { dir: realpathSync(opts.world) };
+  }
+  const env = process.env.VKEMU_DRAGONFLY;
+  if (env === "none") return { why: "VKEMU_DRAGONFLY=none" };
+  const out = env !== undefined && env !== "" ? env : defaultOut();
+  const dir = readRecord(out)?.world ?? join(out, "world");
+  if (existsSync(join(dir, "bin", "sh"))) return { dir: realpathSync(dir) };
+  return { why: `no ${join(dir, "bin", "sh")} (build one with \`bin/vkemu dragonfly build\`, or name it with --world DIR)` };
 }
 
 const DEFAULT_TIMEOUT_SEC = 300;
@@ -68,7 +100,8 @@ function usage(msg?: string): never {
   if (msg) process.stderr.write(`run: ${msg}\n`);
   process.stderr.write(
     "usage: node dist/test/conformance/run.js [--quick] [--native-linux] [--jobs N] [--timeout S]\n" +
-      "                                         [--no-build] [--vkemu PATH] [--vkemu-arg ARG]... [PKG...]\n",
+      "                                         [--no-build] [--vkemu PATH] [--vkemu-arg ARG]...\n" +
+      "                                         [--world DIR | --no-world] [PKG...]\n",
   );
   process.exit(2);
 }
@@ -88,6 +121,7 @@ function parseOptions(argv: string[]): Options {
         quick: { type: "boolean" }, full: { type: "boolean" }, "native-linux": { type: "boolean" },
         jobs: { type: "string", short: "j" }, timeout: { type: "string" }, "no-build": { type: "boolean" },
         vkemu: { type: "string" }, "vkemu-arg": { type: "string", multiple: true }, help: { type: "boolean", short: "h" },
+        world: { type: "string" }, "no-world": { type: "boolean" },
       },
     });
   } catch (e) {
@@ -106,6 +140,8 @@ function parseOptions(argv: string[]): Options {
   const build = !v["no-build"];
   const vkemu = v.vkemu ?? join(ROOT, "bin", "vkemu");
   const vkemuArgs = v["vkemu-arg"] ?? [];
+  if (v.world !== undefined && v["no-world"]) usage("--world and --no-world exclude each other");
+  const world = v["no-world"] ? false : v.world;
   let list: readonly ConformancePackage[];
   let listName: string;
   if (pkgs.length > 0) {
@@ -118,7 +154,7 @@ function parseOptions(argv: string[]): Options {
     list = FULL;
     listName = "full";
   }
-  return { list, listName, nativeLinux, jobs, timeoutSec, build, vkemu, vkemuArgs };
+  return { list, listName, nativeLinux, jobs, timeoutSec, build, vkemu, vkemuArgs, world };
 }
 
 function goCommand(): string {
@@ -142,9 +178,9 @@ function displayPath(p: string): string {
 
 const binName = (pkg: string): string => pkg.replaceAll("/", "_");
 
-function testArgs(p: ConformancePackage): string[] {
+function testArgs(p: ConformancePackage, world: boolean): string[] {
   const args = ["-test.v", "-test.short", `-test.timeout=${p.testTimeoutSec ?? DEFAULT_TEST_TIMEOUT_SEC}s`];
-  const skip = skipPattern(p);
+  const skip = skipPattern(p, world);
   if (skip !== undefined) args.push(`-test.skip=${skip}`);
   if (p.args) args.push(...p.args);
   return args;
@@ -202,6 +238,8 @@ interface RunContext {
   opts: Options;
   goroot: string;
   binDir: string;
+  /** The DragonFly world the guests run under (-L), if any. */
+  world?: string;
 }
 
 function runPackage(ctx: RunContext, p: ConformancePackage): Promise<PackageOutcome> {
@@ -224,16 +262,17 @@ function runPackage(ctx: RunContext, p: ConformancePackage): Promise<PackageOutc
     signal: null,
     failedTests: [],
     log: relative(ROOT, logPath),
-    args: testArgs(p),
+    args: testArgs(p, ctx.world !== undefined),
     reason: p.reason,
-    skippedByList: p.skip?.map((s) => `${s.test}: ${s.reason}`),
+    skippedByList: skippedTests(p, ctx.world !== undefined).map((s) => `${s.test}: ${s.reason}`),
   };
   if (!existsSync(bin)) {
     writeFileSync(logPath, `no test binary ${bin} (build failed or package has no tests)\n`);
     return Promise.resolve({ ...base, result: "FAIL", detail: "test binary was not built" });
   }
   const args = base.args;
-  const [cmd, argv] = ctx.opts.nativeLinux ? [bin, args] : [ctx.opts.vkemu, [...ctx.opts.vkemuArgs, bin, ...args]];
+  const rootArgs = ctx.world !== undefined ? ["-L", ctx.world, "-E", `PATH=${WORLD_PATH}`] : [];
+  const [cmd, argv] = ctx.opts.nativeLinux ? [bin, args] : [ctx.opts.vkemu, [...rootArgs, ...ctx.opts.vkemuArgs, bin, ...args]];
   const timeoutSec =
     ctx.opts.timeoutSec ?? Math.max(p.timeoutSec ?? DEFAULT_TIMEOUT_SEC, (p.testTimeoutSec ?? DEFAULT_TEST_TIMEOUT_SEC) + 30);
   const env: NodeJS.ProcessEnv = {
@@ -362,11 +401,20 @@ async function main(): Promise<number> {
     if (b.status !== 0) process.stdout.write("some test binaries failed to build; those packages count as failed\n");
   }
 
+  const world = opts.nativeLinux ? undefined : findWorld(opts);
+  const worldDir = world !== undefined && "dir" in world ? world.dir : undefined;
+  if (world !== undefined) {
+    const skips = opts.list.flatMap((p) => (p.skip ?? []).filter((s) => s.withoutWorld).map((s) => s.test));
+    process.stdout.write("dir" in world
+      ? `DragonFly world ${world.dir}: tests that exec sh, cat, pwd, hostname, nohup... run its programs (vkemu -L)\n`
+      : `no DragonFly world (${world.why}): tests that exec sh, cat, pwd, hostname or nohup are skipped, the host's ` +
+        `being Linux programs: ${skips.length > 0 ? skips.join(", ") : "none in this list"}\n`);
+  }
   process.stdout.write(
     `running ${opts.list.length} packages (${opts.listName} list) ${opts.nativeLinux ? "natively on linux" : `under ${displayPath(opts.vkemu)}`}, ${opts.jobs} at a time\n`,
   );
   const started = new Date();
-  const results = await runAll({ opts, goroot, binDir });
+  const results = await runAll({ opts, goroot, binDir, world: worldDir });
   printTable(results);
 
   const passed = results.filter((r) => r.result === "PASS").length;
@@ -388,6 +436,7 @@ async function main(): Promise<number> {
         host: hostname(),
         cpus: cpus().length,
         vkemu: opts.nativeLinux ? null : [opts.vkemu, ...opts.vkemuArgs].join(" "),
+        world: worldDir ?? null,
         summary: { packages: results.length, passed, failed },
         packages: results,
       },
