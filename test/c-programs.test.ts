@@ -1,4 +1,5 @@
 // Our freestanding C guest programs, each self-checking (ok / not ok lines).
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -46,6 +47,25 @@ describe('C guest programs', () => {
     expect(r.status).toBe(0);
     // Everything the guest made went into the root, and it cleaned up after itself.
     expect(fs.readdirSync(path.join(root, 'tmp'))).toEqual([]);
+  });
+
+  it('chflags: st_flags and the flags Linux enforces outlive the vkemu run that set them', () => {
+    const dir = scratch();
+    try {
+      const set = vkemu([image('c', 'chflags'), 'set', dir]);
+      expect(failures(set.stdout), set.stdout + set.stderr).toEqual([]);
+      expect(set.status).toBe(0);
+      // Between the runs the host itself refuses to write the file the guest made immutable.
+      if (process.getuid?.() === 0) expect(() => fs.writeFileSync(path.join(dir, 'f2'), 'x')).toThrow(/EPERM/);
+      const check = vkemu([image('c', 'chflags'), 'check', dir]);
+      expect(failures(check.stdout), check.stdout + check.stderr).toEqual([]);
+      expect(check.stdout).toMatch(/\d+ passed, 0 failed/);
+      expect(check.status).toBe(0);
+      expect(fs.readdirSync(dir)).toEqual([]);
+    } finally {
+      // A failed run may leave immutable or append-only files behind.
+      spawnSync('chattr', ['-R', '-i', '-a', dir], { stdio: 'ignore' });
+    }
   });
 
   it('demo prints what npm start shows', () => {

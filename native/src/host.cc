@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <string>
 
 #include "space.h"
@@ -78,7 +79,51 @@ static Napi::Value Utimens(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), r == 0 ? 0 : -errno);
 }
 
+// getXattr(path or fd, name, follow) -> Buffer or -errno (ENODATA: the file has none).
+// Node has no extended-attribute calls; BSD file flags live in one (vm/files/bsdflags.ts).
+static Napi::Value GetXattr(const Napi::CallbackInfo& info) {
+  std::string name = info[1].As<Napi::String>().Utf8Value();
+  bool follow = info[2].As<Napi::Boolean>().Value();
+  char buf[256];
+  ssize_t n;
+  if (info[0].IsNumber()) {
+    n = fgetxattr(info[0].As<Napi::Number>().Int32Value(), name.c_str(), buf, sizeof buf);
+  } else {
+    std::string path = info[0].As<Napi::String>().Utf8Value();
+    n = follow ? getxattr(path.c_str(), name.c_str(), buf, sizeof buf) : lgetxattr(path.c_str(), name.c_str(), buf, sizeof buf);
+  }
+  if (n < 0) return Napi::Number::New(info.Env(), -errno);
+  return Napi::Buffer<char>::Copy(info.Env(), buf, static_cast<size_t>(n));
+}
+
+// setXattr(path or fd, name, value or null to remove, follow) -> 0 or -errno.
+static Napi::Value SetXattr(const Napi::CallbackInfo& info) {
+  std::string name = info[1].As<Napi::String>().Utf8Value();
+  bool remove = info[2].IsNull() || info[2].IsUndefined();
+  bool follow = info[3].As<Napi::Boolean>().Value();
+  const void* data = nullptr;
+  size_t len = 0;
+  if (!remove) {
+    Napi::Uint8Array v = info[2].As<Napi::Uint8Array>();
+    data = v.Data();
+    len = v.ByteLength();
+  }
+  int r;
+  if (info[0].IsNumber()) {
+    int fd = info[0].As<Napi::Number>().Int32Value();
+    r = remove ? fremovexattr(fd, name.c_str()) : fsetxattr(fd, name.c_str(), data, len, 0);
+  } else {
+    std::string path = info[0].As<Napi::String>().Utf8Value();
+    const char* p = path.c_str();
+    if (remove) r = follow ? removexattr(p, name.c_str()) : lremovexattr(p, name.c_str());
+    else r = follow ? setxattr(p, name.c_str(), data, len, 0) : lsetxattr(p, name.c_str(), data, len, 0);
+  }
+  return Napi::Number::New(info.Env(), r == 0 ? 0 : -errno);
+}
+
 Napi::Object InitHost(Napi::Env env, Napi::Object exports) {
+  exports.Set("getXattr", Napi::Function::New(env, GetXattr));
+  exports.Set("setXattr", Napi::Function::New(env, SetXattr));
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("fcntlFlags", Napi::Function::New(env, FcntlFlags));
   exports.Set("ioctlBuf", Napi::Function::New(env, IoctlBuf));

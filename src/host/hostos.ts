@@ -1,6 +1,6 @@
 // The host operating system's side of vkemu's devices and files: calls Node
 // does not offer (sockets with Linux sockaddrs and SCM_RIGHTS, TAP devices,
-// bridges and interface settings, flock, FIFOs, a readiness watcher). Nothing
+// bridges and interface settings, flock, FIFOs, extended attributes, a readiness watcher). Nothing
 // here touches the CPU or guest memory, so it is not part of the engine: a
 // second CPU backend (KVM) reuses it as is. Implemented by the native addon
 // (native/src/{host,sockets,tap,poller}.cc) through linux.ts.
@@ -35,6 +35,10 @@ export interface HostOs {
   utimens(path: string, times: [number, number, number, number], nofollow: boolean): number;
   /** mkfifo(path, mode): 0 or -errno. */
   mkfifo(path: string, mode: number): number;
+  /** Extended attribute `name` of a file (a path, its last symlink followed when `follow`, or a descriptor): its bytes or -errno (ENODATA: none). */
+  getXattr(file: string | number, name: string, follow: boolean): Buffer | number;
+  /** Set extended attribute `name` (or remove it: value null): 0 or -errno. */
+  setXattr(file: string | number, name: string, value: Uint8Array | null, follow: boolean): number;
   /** A Linux TAP (IFF_TAP|IFF_NO_PI, non-blocking) named `name` or from a template like "tap%d": [fd, name] or -errno. */
   tapOpen(name: string): [number, string] | number;
   /** The interface's 6-byte Ethernet address, or -errno. */

@@ -1,17 +1,18 @@
 // Files, directories and devices of the Linux host, opened on the guest's behalf.
 import fs from 'node:fs';
-import { flagsOf } from './bsdflags.js';
+import { flagsOf, type FlagsTarget } from './bsdflags.js';
 import { E, fromLinuxErrno, fromNodeError } from '../abi/errno.js';
 import type { AddressSpace } from '../../cpu/engine.js';
 import type { HostOs } from '../../host/hostos.js';
 import type { FileOps, IoResult, OpenFile, StatInfo } from './file.js';
 
-export function statFromNode(st: fs.BigIntStats): StatInfo {
+/** A guest's stat of a host file; st_flags are read from `where` (a FIFO's come from nowhere: 0). */
+export function statFromNode(st: fs.BigIntStats, host?: HostOs, where?: FlagsTarget): StatInfo {
   return {
     ino: st.ino, nlink: Number(st.nlink), dev: Number(st.dev & 0xffffffffn), mode: Number(st.mode),
     uid: Number(st.uid), gid: Number(st.gid), rdev: Number(st.rdev & 0xffffffffn),
     atimeNs: st.atimeNs, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, size: st.size,
-    blocks: st.blocks, blksize: Number(st.blksize), flags: flagsOf(st.dev & 0xffffffffn, st.ino),
+    blocks: st.blocks, blksize: Number(st.blksize), flags: host && where ? flagsOf(host, st, where) : 0,
   };
 }
 
@@ -60,7 +61,7 @@ export class HostFile implements FileOps {
   }
   stat(): StatInfo | number {
     try {
-      return statFromNode(fs.fstatSync(this.hostFd, { bigint: true }));
+      return statFromNode(fs.fstatSync(this.hostFd, { bigint: true }), this.host, { fd: this.hostFd });
     } catch (err) {
       return -fromNodeError(err);
     }
@@ -85,12 +86,12 @@ export class HostDir implements FileOps {
   readonly kind = 'dir';
   readonly seekable = true;
   entries: { name: string; ino: bigint; type: number }[] | undefined;
-  constructor(readonly hostFd: number, readonly hostPath: string) {}
+  constructor(readonly hostFd: number, readonly hostPath: string, private host: HostOs) {}
   read(): IoResult { return -E.EISDIR; }
   write(): IoResult { return -E.EISDIR; }
   stat(): StatInfo | number {
     try {
-      return statFromNode(fs.fstatSync(this.hostFd, { bigint: true }));
+      return statFromNode(fs.fstatSync(this.hostFd, { bigint: true }), this.host, { fd: this.hostFd });
     } catch (err) {
       return -fromNodeError(err);
     }

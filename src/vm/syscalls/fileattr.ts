@@ -1,11 +1,11 @@
 // File attributes through *at paths and without following links: fchmodat,
-// lchmod, fchownat, linkat, and the BSD file flags (chflags family) as far as
-// Linux inode attributes (FS_IOC_GETFLAGS/SETFLAGS) can hold them.
+// lchmod, fchownat, linkat, and the BSD file flags (chflags family; files/bsdflags.ts
+// keeps them on the host).
 import fs from 'node:fs';
-import { E, fromLinuxErrno } from '../abi/errno.js';
+import { E } from '../abi/errno.js';
 import { AT_FDCWD, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW } from '../abi/flags.js';
 import { guard, idArg } from './fs.js';
-import { recordFlags } from '../files/bsdflags.js';
+import { setFlags } from '../files/bsdflags.js';
 import { fdArg, FOLLOW, pathArg } from './util.js';
 import type { Sys, SyscallDef, SyscallResult } from './types.js';
 
@@ -42,43 +42,10 @@ function linkAt(s: Sys): SyscallResult {
   return guard(() => { fs.linkSync(flags & AT_SYMLINK_FOLLOW ? fs.realpathSync(from) : from, to); return 0; });
 }
 
-// BSD flags that have a Linux inode attribute, and those attributes (linux/fs.h).
-const UF_NODUMP = 0x1, UF_IMMUTABLE = 0x2, UF_APPEND = 0x4, SF_IMMUTABLE = 0x20000, SF_APPEND = 0x40000;
-const FS_IMMUTABLE_FL = 0x10, FS_APPEND_FL = 0x20, FS_NODUMP_FL = 0x40;
-const FLAG_MAP: [number, number][] = [
-  [UF_NODUMP, FS_NODUMP_FL], [UF_IMMUTABLE | SF_IMMUTABLE, FS_IMMUTABLE_FL], [UF_APPEND | SF_APPEND, FS_APPEND_FL],
-];
-const MAPPED = FLAG_MAP.reduce((m, [bsd]) => m | bsd, 0);
-const LINUX_MAPPED = FS_IMMUTABLE_FL | FS_APPEND_FL | FS_NODUMP_FL;
-const FS_IOC_GETFLAGS = 0x80086601, FS_IOC_SETFLAGS = 0x40086602;
-
-/** Set the flags on an open host descriptor: only the mapped ones; others EOPNOTSUPP. */
+/** chflags on an open host descriptor (vm/files/bsdflags.ts keeps them). */
 function setFlagsFd(s: Sys, fd: number, flags: number): SyscallResult {
-  if (flags & ~MAPPED) return -E.EOPNOTSUPP;
-  let want = 0;
-  for (const [bsd, lx] of FLAG_MAP) if (flags & bsd) want |= lx;
-  const b = Buffer.alloc(8);
-  const host = s.m.host;
-  const got = host.ioctlBuf(fd, FS_IOC_GETFLAGS, b);
-  // A file system without inode attributes (tmpfs, overlays) can still have none set.
-  if (got < 0) return want === 0 ? remember(fd, 0) : -E.EOPNOTSUPP;
-  const cur = b.readInt32LE(0);
-  const next = (cur & ~LINUX_MAPPED) | want;
-  if (next === cur) return remember(fd, flags);
-  b.writeInt32LE(next, 0);
-  const r = host.ioctlBuf(fd, FS_IOC_SETFLAGS, b);
-  if (r === 0) return remember(fd, flags);
-  const e = fromLinuxErrno(-r);
-  return e === E.ENOTTY || e === E.EINVAL ? -E.EOPNOTSUPP : -e;
-}
-
-/** The flags now on fd's inode, for stat's st_flags; the call's result (0). */
-function remember(fd: number, flags: number): SyscallResult {
-  try {
-    const st = fs.fstatSync(fd, { bigint: true });
-    recordFlags(st.dev & 0xffffffffn, st.ino, flags);
-  } catch { /* the flags are set; only st_flags will not show them */ }
-  return 0;
+  if (flags < 0) return -E.EOPNOTSUPP;
+  return guard(() => setFlags(s.m.host, fd, fs.fstatSync(fd, { bigint: true }), uid, flags));
 }
 
 /** chflags on a path; a symbolic link itself (nofollow) cannot carry Linux attributes. */
@@ -91,6 +58,9 @@ function chflagsPath(s: Sys, host: string | number, flags: number, follow: boole
   });
 }
 
+/** The host uid the guest runs as (see creds.ts): DragonFly lets the owner or root change flags. */
+const uid = process.getuid?.() ?? 0;
+
 /** u_long flags: the high half never holds a DragonFly flag. */
 const flagsArg = (s: Sys, i: number): number => (s.raw(i) >> 32n ? -1 : s.uint(i));
 
@@ -100,7 +70,7 @@ export const fileattrSyscalls: SyscallDef[] = [
   { num: 507, name: 'fchownat', args: ['at', 'path', 'int', 'int', 'hex'], support: 'full', fn: chownAt },
   { num: 531, name: 'linkat', args: ['at', 'path', 'at', 'path', 'hex'], support: 'full', fn: linkAt },
   {
-    num: 34, name: 'chflags', args: ['path', 'hex'], support: 'partial', note: 'UF_NODUMP, UF/SF_IMMUTABLE, UF/SF_APPEND as Linux inode attributes; other flags EOPNOTSUPP. st_flags shows what guests of the same vkemu run set (reading the host attributes would double the cost of every stat)',
+    num: 34, name: 'chflags', args: ['path', 'hex'], support: 'partial', note: 'the flags in a user.dragonfly.flags extended attribute, kept across runs; UF_NODUMP, UF/SF_IMMUTABLE and UF/SF_APPEND also as Linux inode attributes, which the host enforces (others are shown, not enforced); EOPNOTSUPP where the host file system can keep neither',
     fn: (s) => chflagsPath(s, pathArg(s, 0, AT_FDCWD, FOLLOW), flagsArg(s, 1), true),
   },
   {

@@ -84,7 +84,7 @@ export function openHost(s: Sys, host: string, flags: number, mode: number): Sys
   if (host.startsWith('/proc/self/fd/')) host = livePath(hostFd, host);
   let ops: FileOps;
   if (st.isDirectory()) {
-    ops = new HostDir(hostFd, host);
+    ops = new HostDir(hostFd, host, s.m.host);
   } else {
     if (flags & O.DIRECTORY) {
       fs.closeSync(hostFd);
@@ -237,7 +237,7 @@ function readv(s: Sys, write: boolean, ext = false): SyscallResult | Promise<Sys
 function statPath(s: Sys, host: string, follow: boolean, out: number): SyscallResult {
   return guard(() => {
     const st = follow ? fs.statSync(host, { bigint: true }) : fs.lstatSync(host, { bigint: true });
-    return copyout(s, out, encodeStat(statFromNode(st)));
+    return copyout(s, out, encodeStat(statFromNode(st, s.m.host, { path: host, follow })));
   });
 }
 

@@ -223,7 +223,7 @@ function adoptHostFd(s: Sys, hostFd: number, cloexec: boolean): number {
   } else {
     let where = `/proc/self/fd/${hostFd}`;
     try { where = fs.readlinkSync(where); } catch { /* keep the proc path */ }
-    ops = st.isDirectory() ? new HostDir(hostFd, where) : new HostFile(hostFd, where, st, s.m.host);
+    ops = st.isDirectory() ? new HostDir(hostFd, where, s.m.host) : new HostFile(hostFd, where, st, s.m.host);
   }
   const file = new OpenFile(ops, O.RDWR);
   const fd = s.p.fds.alloc(file, cloexec);
