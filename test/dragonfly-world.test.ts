@@ -154,6 +154,33 @@ else describe('DragonFly world under vkemu', () => {
     expect(r.out).toBe(`${want}\nMD5 (text) = 9e107d9d372bb6826bd81d3542a419d6\nMD5 ("abc") = 900150983cd24fb0d6963f7d28e17f72\n`);
   });
 
+  it.skipIf(!has('bin/ps') || !has('usr/bin/tty'))("ps on a terminal: the TT column, the controlling tty's session and foreground group, ps -t", () => {
+    // On a pty from script(1): the shell's session has it as controlling terminal.
+    const dir = scratch();
+    const file = path.join(dir, 'script.sh');
+    fs.writeFileSync(file, [
+      't=$(tty); echo "tty $t"', 'sleep 5 &', 'echo "sleep $!"', 'echo "sh $$"',
+      'ps -o pid,tt,stat,ucomm', 'ps -t $t -o pid,tt,ucomm', 'kill $!', '',
+    ].join('\n'));
+    const cmd = [path.join(ROOT, 'bin/vkemu'), '-L', WORLD, '-E', 'PATH=/bin:/sbin:/usr/bin:/usr/sbin', '-E', 'LC_ALL=C',
+      path.join(WORLD, 'bin/sh'), file].join(' ');
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    const out = r.stdout.replace(/\r/g, '');
+    const tty = /^tty \/dev\/pts\/(\d+)$/m.exec(out);
+    const sleepPid = /^sleep (\d+)$/m.exec(out)?.[1], shPid = /^sh (\d+)$/m.exec(out)?.[1];
+    expect(tty, out).not.toBeNull();
+    const n = tty![1];
+    // Plain ps lists the processes with this controlling terminal: TT is the pty's number,
+    // 's' marks the session leader, '+' the foreground process group.
+    expect(out).toMatch(new RegExp(`^\\s*PID TT\\s+STAT\\s+UCOMM\\n\\s*${shPid}\\s+${n}\\s+\\S*s\\+\\s+sh\\n` +
+      `\\s*${sleepPid}\\s+${n}\\s+S\\S*\\+\\s+sleep\\n\\s*\\d+\\s+${n}\\s+R\\S*\\+\\s+ps\\n`, 'm'));
+    // ps -t /dev/pts/N asks for the processes of that terminal (KERN_PROC_TTY).
+    expect(out).toMatch(new RegExp(`^\\s*PID TT\\s+UCOMM\\n\\s*${shPid}\\s+${n}\\s+sh\\n\\s*${sleepPid}\\s+${n}\\s+sleep\\n\\s*\\d+\\s+${n}\\s+ps\\n`, 'm'));
+    // Without a terminal nothing has a controlling tty: plain ps lists nothing, -x shows ??.
+    const none = sh('ps -o pid,tt,ucomm\nps -x -o tt,ucomm -p $$\n');
+    expect(none.out).toMatch(/^\s*PID TT\s+UCOMM\n\s*TT\s+UCOMM\n\s*\?\?\s+sh\n$/);
+  });
+
   it.skipIf(!has('bin/ps'))('ps sees the shell', () => {
     // DragonFly's ps: "comm" is an alias of "ucomm", whose header is UCOMM.
     const r = sh('echo $$\nps -o pid,comm -p $$\nps -p $$ -o command\n');

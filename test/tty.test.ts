@@ -32,7 +32,7 @@ describe('console on a terminal', () => {
   it('termios, window size and the foreground group through the pty', async () => {
     const out = await onPty(`bin/vkemu ${image('c', 'ttyio')}`);
     expect(out).not.toContain('not ok');
-    expect(out).toMatch(/18 passed, 0 failed/);
+    expect(out).toMatch(/21 passed, 0 failed/);
   });
 
   it('vkmini takes the terminal in raw mode and gives it back unchanged', async () => {

@@ -2,13 +2,15 @@
  * The console as a terminal (run on a pty, e.g. under script(1)): isatty,
  * termios translated both ways (raw mode set and read back, then restored),
  * the window size, and the controlling terminal's foreground process group
- * (TIOCGPGRP/TIOCSPGRP). Prints TAP lines; without a tty it says so and skips.
+ * (TIOCGPGRP/TIOCSPGRP), TIOCSCTTY (ours already; a new session may not take it
+ * while ours lives). Prints TAP lines; without a tty it says so and skips.
  */
 #include <stdio.h>
 #include <string.h>
 #include <errno.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <vktest.h>
 
 #define TIOCGETA   0x402c7413UL
@@ -16,6 +18,7 @@
 #define TIOCGWINSZ 0x40087468UL
 #define TIOCGPGRP  0x40047477UL
 #define TIOCSPGRP  0x80047476UL
+#define TIOCSCTTY  0x20007461UL
 #define ICANON 0x100
 #define ECHO   0x8
 
@@ -60,5 +63,21 @@ int main(void)
 	CHECK_EQ(io(0, TIOCSPGRP, (void *)0x10), -EFAULT, "TIOCSPGRP with a bad pointer -> EFAULT");
 	CHECK_EQ(io(0, TIOCGPGRP, (void *)0x10), -EFAULT, "TIOCGPGRP with a bad pointer -> EFAULT");
 	CHECK_EQ(io(1, TIOCGPGRP, &pg), 0, "stdout is the same terminal");
+
+	/* The terminal is our session's already; a child in a new session may not take it. */
+	CHECK_EQ(io(0, TIOCSCTTY, 0), 0, "TIOCSCTTY by the leader of the terminal's session");
+	pid_t pid = fork();
+	if (pid == 0) {
+		long sid = __dfly_sc0(147);	/* setsid(2) */
+		_exit(sid > 0 && io(0, TIOCSCTTY, 0) == -EPERM ? 0 : 1);
+	}
+	int st = 0;
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "a new session's leader gets EPERM while our session has the terminal");
+	pid = fork();
+	if (pid == 0)
+		_exit(io(0, TIOCSCTTY, 0) == -EPERM ? 0 : 1);
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "a process that does not lead its session gets EPERM");
 	return vkt_done();
 }

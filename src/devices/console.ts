@@ -7,6 +7,7 @@ import type { FileOps, IoResult, OpenFile, StatInfo } from '../vm/files/file.js'
 import { statFromNode } from '../vm/files/hostfile.js';
 import { takeChunks } from '../vm/files/chunks.js';
 import type { GuestThread } from '../vm/thread.js';
+import type { Process } from '../vm/process.js';
 import type { AddressSpace } from '../cpu/engine.js';
 import type { HostOs } from '../host/hostos.js';
 import { dfToLinux, DF_TERMIOS_SIZE, LINUX_TERMIOS_SIZE, linuxToDf } from './termios.js';
@@ -16,8 +17,12 @@ export const TIOCGETA = 0x402c7413, TIOCSETA = 0x802c7414, TIOCSETAW = 0x802c741
   TIOCSETAF = 0x802c7416, TIOCGWINSZ = 0x40087468, TIOCSWINSZ = 0x80087467,
   FIONREAD = 0x4004667f, FIONBIO = 0x8004667e, TIOCGPGRP = 0x40047477, TIOCSPGRP = 0x80047476, TIOCSCTTY = 0x20007461;
 
-/** The user's terminal as the guest's controlling tty: its foreground process group (0: the first process's). */
-export const terminal = { foreground: 0 };
+/**
+ * The user's terminal as the guest's controlling tty: its foreground process group (0:
+ * the first process's) and the leader of the session it is the controlling terminal of
+ * (the first process, until another session leader takes it with TIOCSCTTY).
+ */
+export const terminal: { foreground: number; leader: Process | undefined } = { foreground: 0, leader: undefined };
 const POLLIN = 1; // Linux
 const L_TCGETS = 0x5401, L_TCSETS = 0x5402, L_TCSETSW = 0x5403, L_TCSETSF = 0x5404,
   L_TIOCGWINSZ = 0x5413, L_TIOCSWINSZ = 0x5414, L_FIONREAD = 0x541b;
@@ -236,6 +241,16 @@ export class ConsoleStream implements FileOps {
         const b = Buffer.alloc(4);
         b.writeInt32LE(terminal.foreground || t.proc.pgid, 0);
         return space.write(arg, b) ? 0 : -E.EFAULT;
+      }
+      case TIOCSCTTY: {
+        // A session leader takes the terminal unless another live session has it (DragonFly's rule).
+        if (!this.isTty) return -E.ENOTTY;
+        const p = t.proc, owner = terminal.leader;
+        const taken = owner !== undefined && owner.sid !== p.sid && owner.state === 'running';
+        if (p.sid !== p.pid || taken) return -E.EPERM;
+        terminal.leader = p;
+        terminal.foreground = p.pgid;
+        return 0;
       }
       case TIOCSPGRP: {
         if (!this.isTty) return -E.ENOTTY;

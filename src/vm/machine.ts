@@ -17,7 +17,7 @@ import { dropCwd, keepSlash, relativeToCwd } from './cwd.js';
 import { realDir, resolveInRoot, startAt, type GuestRoot } from './rootpath.js';
 import type { GuestThread, Wait } from './thread.js';
 import { dispatchSyscall, type SyscallResult } from './syscalls/dispatch.js';
-import { ConsoleStream } from '../devices/console.js';
+import { ConsoleStream, terminal } from '../devices/console.js';
 import { Tracer } from './strace.js';
 import { exitVmspace } from './vmspace.js';
 import { procExitEvent, signalEvent } from './files/kqueue.js';
@@ -177,6 +177,8 @@ export class Machine {
       randomGap: this.opts.deterministic ? 0 : Math.floor(Math.random() * 1024),
     });
     if (this.engine.caps.fastGetpid) space.setFast(p.pid, true);
+    // The first process's session has the user's terminal as its controlling tty.
+    if (this.init === undefined) terminal.leader = p;
     this.init ??= p;
     this.makeRunnable(t);
     return p;

@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import { OSRELDATE } from './exec.js';
 import { USRSTACK } from './memory.js';
 import { vkernelCapable } from '../cpu/engine.js';
+import { deviceName } from '../devices/devname.js';
 import type { Machine } from './machine.js';
 import type { Process } from './process.js';
 
@@ -14,6 +15,8 @@ export interface SysctlNode {
   /** Format for `sysctl -a`-style listings and the tracer. */
   kind: 'int' | 'uint' | 'long' | 'ulong' | 'string' | 'opaque' | 'struct';
   read: (m: Machine, p: Process) => SysctlValue;
+  /** A node whose answer depends on a value the caller passes as the new value (kern.devname): the answer or an errno. */
+  query?: (input: Buffer) => SysctlValue | number;
 }
 
 const int = (v: number): Buffer => { const b = Buffer.alloc(4); b.writeInt32LE(v, 0); return b; };
@@ -69,6 +72,14 @@ export class SysctlTree {
     this.add('kern.proc.pathname', 'string', (_m, p) => str(p.exePath));
     // libkvm sizes its buffer for kern.proc.args (ps's COMMAND column) from this.
     this.add('kern.ps_arg_cache_limit', 'int', () => int(4096));
+    // devname(3): a dev_t in, its name under /dev out (ENOENT for none, EINVAL for NODEV).
+    this.add('kern.devname', 'opaque', () => Buffer.alloc(0), (input) => {
+      if (input.length !== 4) return 22;
+      const dev = input.readUInt32LE(0);
+      if (dev === 0xffffffff) return 22;
+      const name = deviceName(dev);
+      return name === undefined ? 2 : str(name);
+    });
     this.add('vm.vkernel_enable', 'int', (m) => int(vkernelCapable(m.engine.caps) ? 1 : 0));
     this.add('vm.overcommit', 'int', () => int(0));
     this.add('hw.machine', 'string', () => str('x86_64'));
@@ -105,8 +116,8 @@ export class SysctlTree {
     return oid;
   }
 
-  add(name: string, kind: SysctlNode['kind'], read: SysctlNode['read']): void {
-    const node: SysctlNode = { name, oid: this.oidFor(name), kind, read };
+  add(name: string, kind: SysctlNode['kind'], read: SysctlNode['read'], query?: SysctlNode['query']): void {
+    const node: SysctlNode = { name, oid: this.oidFor(name), kind, read, query };
     this.byName.set(name, node);
     this.byOid.set(node.oid.join('.'), node);
   }

@@ -42,8 +42,17 @@ function sysctl(s: Sys): number {
     const node = tree.lookupOid(oid);
     const route = node ? undefined : routeSysctl(oid);
     if (!node && !route) return -E.ENOENT;
-    if (neu && newlen) return -E.EPERM;
-    value = node ? node.read(s.m, s.p) : route!;
+    if (node?.query && neu && newlen) {
+      if (newlen > 1024) return -E.EINVAL;
+      const input = s.p.space.read(neu, newlen);
+      if (!input) return -E.EFAULT;
+      const v = node.query(input);
+      if (typeof v === 'number') return -v;
+      value = v;
+    } else {
+      if (neu && newlen) return -E.EPERM;
+      value = node ? node.read(s.m, s.p) : route!;
+    }
   }
   if (old) {
     const n = Math.min(oldlen, value.length);
