@@ -92,7 +92,12 @@ export function resolveInRoot(root: GuestRoot, guest: string, start?: WalkStart,
     }
     if (st.isSymbolicLink() && (!last || follow || trailing)) {
       if (++links > MAXSYMLINKS) return here + after(todo);
-      const target = fs.readlinkSync(here);
+      let target: string;
+      try {
+        target = fs.readlinkSync(here);
+      } catch {
+        return here + after(todo);  // gone since the lstat: the host looks again
+      }
       if (target.startsWith('/')) {
         base = root.dir;
         depth = 0;
