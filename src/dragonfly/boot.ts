@@ -33,6 +33,11 @@ function rootTree(world: string, staging: string): void {
   const r = spawnSync('cp', ['-al', world, staging]);
   if (r.status !== 0) throw new BuildError(`cannot stage the world ${world} in ${staging}: ${r.stderr.toString().trim()}`);
   fs.rmSync(path.join(staging, 'usr/include'), { recursive: true, force: true });
+  // Whatever programs run under -L WORLD left in its temporary directories stays on the host.
+  for (const t of ['tmp', 'var/tmp']) {
+    const dir = path.join(staging, t);
+    if (fs.existsSync(dir)) for (const e of fs.readdirSync(dir)) fs.rmSync(path.join(dir, e), { recursive: true, force: true });
+  }
   const walk = (dir: string): void => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);

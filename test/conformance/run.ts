@@ -30,8 +30,8 @@
 // reach the host under -L.
 
 import { spawn, spawnSync } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, realpathSync, writeFileSync } from "node:fs";
-import { cpus, hostname } from "node:os";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, hostname, tmpdir as tmpdir_ } from "node:os";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT } from "../../src/paths.js";
@@ -240,6 +240,8 @@ interface RunContext {
   binDir: string;
   /** The DragonFly world the guests run under (-L), if any. */
   world?: string;
+  /** Host directory for the tests' temporary files under a world (TMPDIR). */
+  tmpdir: string;
 }
 
 function runPackage(ctx: RunContext, p: ConformancePackage): Promise<PackageOutcome> {
@@ -271,7 +273,10 @@ function runPackage(ctx: RunContext, p: ConformancePackage): Promise<PackageOutc
     return Promise.resolve({ ...base, result: "FAIL", detail: "test binary was not built" });
   }
   const args = base.args;
-  const rootArgs = ctx.world !== undefined ? ["-L", ctx.world, "-E", `PATH=${WORLD_PATH}`] : [];
+  // Temporary files go to a host directory the world lacks (so -L passes it through), not into the
+  // world's /tmp, which `vkemu dragonfly boot` puts on the root disk.
+  const rootArgs = ctx.world !== undefined
+    ? ["-L", ctx.world, "-E", `PATH=${WORLD_PATH}`, "-E", `TMPDIR=${ctx.tmpdir}`] : [];
   const [cmd, argv] = ctx.opts.nativeLinux ? [bin, args] : [ctx.opts.vkemu, [...rootArgs, ...ctx.opts.vkemuArgs, bin, ...args]];
   const timeoutSec =
     ctx.opts.timeoutSec ?? Math.max(p.timeoutSec ?? DEFAULT_TIMEOUT_SEC, (p.testTimeoutSec ?? DEFAULT_TEST_TIMEOUT_SEC) + 30);
@@ -414,7 +419,9 @@ async function main(): Promise<number> {
     `running ${opts.list.length} packages (${opts.listName} list) ${opts.nativeLinux ? "natively on linux" : `under ${displayPath(opts.vkemu)}`}, ${opts.jobs} at a time\n`,
   );
   const started = new Date();
-  const results = await runAll({ opts, goroot, binDir, world: worldDir });
+  const tmpdir = mkdtempSync(join(tmpdir_(), "vkemu-conformance-"));
+  const results = await runAll({ opts, goroot, binDir, world: worldDir, tmpdir }).finally(() =>
+    rmSync(tmpdir, { recursive: true, force: true }));
   printTable(results);
 
   const passed = results.filter((r) => r.result === "PASS").length;
