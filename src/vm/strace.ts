@@ -1,22 +1,34 @@
 // ktrace/strace-style tracing of guest system calls, with DragonFly names.
 import { Reg } from '../cpu/engine.js';
 import { errnoName } from './abi/errno.js';
-import { signalName } from './abi/signals.js';
+import { AT_FDCWD, CLOCK, F, MAP, O, PROT, SEEK } from './abi/flags.js';
+import { SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, signalName } from './abi/signals.js';
 import type { GuestThread } from './thread.js';
 import type { Sys, SyscallDef, SyscallResult, ArgKind } from './syscalls/types.js';
 import { syscallName } from './syscalls/table.js';
 
-const OFLAGS: [number, string][] = [[0x4, 'O_NONBLOCK'], [0x8, 'O_APPEND'], [0x10, 'O_SHLOCK'], [0x20, 'O_EXLOCK'],
-  [0x40, 'O_ASYNC'], [0x80, 'O_FSYNC'], [0x100, 'O_NOFOLLOW'], [0x200, 'O_CREAT'], [0x400, 'O_TRUNC'], [0x800, 'O_EXCL'],
-  [0x8000, 'O_NOCTTY'], [0x10000, 'O_DIRECT'], [0x20000, 'O_CLOEXEC'], [0x80000, 'O_FNONBLOCKING'], [0x8000000, 'O_DIRECTORY']];
-const MFLAGS: [number, string][] = [[0x1, 'MAP_SHARED'], [0x2, 'MAP_PRIVATE'], [0x10, 'MAP_FIXED'], [0x400, 'MAP_STACK'],
-  [0x800, 'MAP_NOSYNC'], [0x1000, 'MAP_ANON'], [0x2000, 'MAP_VPAGETABLE'], [0x10000, 'MAP_TRYFIXED'], [0x20000, 'MAP_NOCORE']];
-const CLOCKS: Record<number, string> = { 0: 'CLOCK_REALTIME', 4: 'CLOCK_MONOTONIC', 5: 'CLOCK_UPTIME', 7: 'CLOCK_UPTIME_PRECISE',
-  8: 'CLOCK_UPTIME_FAST', 9: 'CLOCK_REALTIME_PRECISE', 10: 'CLOCK_REALTIME_FAST', 11: 'CLOCK_MONOTONIC_PRECISE',
-  12: 'CLOCK_MONOTONIC_FAST', 13: 'CLOCK_SECOND', 14: 'CLOCK_THREAD_CPUTIME_ID', 15: 'CLOCK_PROCESS_CPUTIME_ID' };
-const FCNTL = ['F_DUPFD', 'F_GETFD', 'F_SETFD', 'F_GETFL', 'F_SETFL', 'F_GETOWN', 'F_SETOWN', 'F_GETLK', 'F_SETLK', 'F_SETLKW', 'F_DUP2FD'];
+/** Single-bit flags of an abi table as [bit, name] (e.g. O.CREAT -> O_CREAT), lowest first. */
+function bits(table: Record<string, number>, prefix: string): [number, string][] {
+  return Object.entries(table).filter(([, v]) => v > 0 && (v & (v - 1)) === 0)
+    .sort(([, a], [, b]) => a - b).map(([k, v]) => [v, prefix + k]);
+}
+/** Names of an abi enumeration by value (the first name of a value wins). */
+function names(table: Record<string, number>, prefix: string): Map<number, string> {
+  const m = new Map<number, string>();
+  for (const [k, v] of Object.entries(table)) if (!m.has(v)) m.set(v, prefix + k);
+  return m;
+}
 
-function flags(v: number, table: [number, string][], base = ''): string {
+const OFLAGS = bits(O, 'O_');
+const ACCMODE = names(O, 'O_'); // looked up with the access mode bits only
+const MFLAGS = bits(MAP, 'MAP_');
+const PROTS = bits(PROT, 'PROT_');
+const CLOCKS = names(CLOCK, 'CLOCK_');
+const FCNTL = names(F, 'F_');
+const WHENCE = names(SEEK, 'SEEK_');
+const HOW = names({ SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK }, '');
+
+function flags(v: number, table: [number, string][], base?: string): string {
   const parts = base ? [base] : [];
   let rest = v;
   for (const [bit, name] of table) if (v & bit) { parts.push(name); rest &= ~bit; }
@@ -33,7 +45,7 @@ function quote(b: Buffer, max = 32): string {
 function formatArg(s: Sys, kind: ArgKind, i: number, next: number): string {
   switch (kind) {
     case 'int': case 'fd': return String(s.int(i));
-    case 'at': return s.int(i) === -328243 ? 'AT_FDCWD' : String(s.int(i));
+    case 'at': return s.int(i) === AT_FDCWD ? 'AT_FDCWD' : String(s.int(i));
     case 'uint': case 'size': return String(s.ptr(i));
     case 'off': return String(s.long(i));
     case 'hex': case 'ptr': case 'obuf': return `0x${s.raw(i).toString(16)}`;
@@ -49,18 +61,18 @@ function formatArg(s: Sys, kind: ArgKind, i: number, next: number): string {
     }
     case 'oflags': {
       const v = s.int(i);
-      return flags(v & ~3, OFLAGS, ['O_RDONLY', 'O_WRONLY', 'O_RDWR', 'O_ACCMODE'][v & 3]);
+      return flags(v & ~O.ACCMODE, OFLAGS, ACCMODE.get(v & O.ACCMODE));
     }
     case 'mflags': return flags(s.int(i), MFLAGS);
     case 'prot': {
       const v = s.int(i);
-      return v === 0 ? 'PROT_NONE' : flags(v, [[1, 'PROT_READ'], [2, 'PROT_WRITE'], [4, 'PROT_EXEC']]);
+      return v === 0 ? 'PROT_NONE' : flags(v, PROTS);
     }
     case 'sig': return signalName(s.int(i));
-    case 'how': return ['?', 'SIG_BLOCK', 'SIG_UNBLOCK', 'SIG_SETMASK'][s.int(i)] ?? String(s.int(i));
-    case 'clock': return CLOCKS[s.int(i)] ?? String(s.int(i));
-    case 'whence': return ['SEEK_SET', 'SEEK_CUR', 'SEEK_END'][s.int(i)] ?? String(s.int(i));
-    case 'fcntl': return FCNTL[s.int(i)] ?? String(s.int(i));
+    case 'how': return HOW.get(s.int(i)) ?? String(s.int(i));
+    case 'clock': return CLOCKS.get(s.int(i)) ?? String(s.int(i));
+    case 'whence': return WHENCE.get(s.int(i)) ?? String(s.int(i));
+    case 'fcntl': return FCNTL.get(s.int(i)) ?? String(s.int(i));
   }
 }
 
@@ -69,7 +81,7 @@ export class Tracer {
   constructor(private out: (line: string) => void) {}
 
   enter(s: Sys, num: number, def: SyscallDef | undefined): void {
-    const args = def
+    const args = def?.args
       ? def.args.map((k, i) => formatArg(s, k, i, i + 1)).join(', ')
       : [0, 1, 2].map((i) => `0x${s.raw(i).toString(16)}`).join(', ');
     this.open.set(s.t, { line: `${syscallName(num)}(${args})`, def, s });
@@ -88,7 +100,7 @@ export class Tracer {
       else if (o.def?.ret === 'hex') res = ` = 0x${r.toString(16)}`;
       else res = ` = ${r}`;
       let extra = '';
-      const obuf = o.def?.args.indexOf('obuf') ?? -1;
+      const obuf = o.def?.args?.indexOf('obuf') ?? -1;
       if (obuf >= 0 && typeof r === 'number' && r > 0) {
         const b = o.s.p.space.read(o.s.ptr(obuf), Math.min(r, 32));
         if (b) extra = ` ${quote(b)}${r > 32 ? '...' : ''}`;

@@ -22,6 +22,17 @@ export const MAP = {
   VPAGETABLE: 0x2000, TRYFIXED: 0x10000, NOCORE: 0x20000, SIZEALIGN: 0x40000,
 } as const;
 
+export const PROT = { READ: 0x1, WRITE: 0x2, EXEC: 0x4 } as const;
+
+export const SEEK = { SET: 0, CUR: 1, END: 2 } as const;
+
+/** clockid_t values (sys/time.h). */
+export const CLOCK = {
+  REALTIME: 0, VIRTUAL: 1, PROF: 2, MONOTONIC: 4, UPTIME: 5, UPTIME_PRECISE: 7, UPTIME_FAST: 8,
+  REALTIME_PRECISE: 9, REALTIME_FAST: 10, MONOTONIC_PRECISE: 11, MONOTONIC_FAST: 12, SECOND: 13,
+  THREAD_CPUTIME_ID: 14, PROCESS_CPUTIME_ID: 15,
+} as const;
+
 /** DragonFly open(2) flags -> Linux flags for fs.openSync. */
 export function toLinuxOpenFlags(df: number): number {
   const c = fs.constants;

@@ -5,7 +5,7 @@ import os from 'node:os';
 import { E } from '../abi/errno.js';
 import type { GuestThread } from '../thread.js';
 import type { Process } from '../process.js';
-import type { Sys, SyscallDef, SyscallResult } from './types.js';
+import type { Sys, SyscallResult, Handler } from './types.js';
 
 const privileged = (process.getuid?.() ?? 0) === 0;
 /** cpumask_t: four 64-bit words. */
@@ -75,8 +75,9 @@ function getname(s: Sys): SyscallResult {
   return s.p.space.write(s.ptr(1), out) ? 0 : -E.EFAULT;
 }
 
-export const affinitySyscalls: SyscallDef[] = [
-  { num: 549, name: 'lwp_getname', args: ['int', 'ptr', 'size'], support: 'full', fn: getname },
-  { num: 544, name: 'lwp_setaffinity', args: ['int', 'int', 'ptr'], support: 'partial', note: 'the mask is kept and reported; every guest thread runs on the one vkemu thread anyway', fn: setaffinity },
-  { num: 545, name: 'lwp_getaffinity', args: ['int', 'int', 'ptr'], support: 'full', fn: getaffinity },
-];
+/** The handlers of this area, by call name: src/vm/syscalls/table.ts gives their numbers, arguments and support. */
+export const affinityHandlers = {
+  lwp_getname: getname,
+  lwp_setaffinity: setaffinity,
+  lwp_getaffinity: getaffinity,
+} satisfies Record<string, Handler>;

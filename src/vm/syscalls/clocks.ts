@@ -1,17 +1,19 @@
 // Clocks and sleeping (file times are in filetimes.ts).
 import { E } from '../abi/errno.js';
+import { CLOCK } from '../abi/flags.js';
 import { copyout, timespec } from './util.js';
-import type { Sys, SyscallDef, SyscallResult } from './types.js';
+import type { Sys, SyscallResult, Handler } from './types.js';
 
 // DragonFly clock ids (vkernel-host-abi.md §5.6).
-const REALTIME = new Set([0, 9, 10, 13]);
-const MONOTONIC = new Set([4, 5, 7, 8, 11, 12]);
-const CPUTIME = new Set([1, 2, 14, 15]);
+const REALTIME = new Set<number>([CLOCK.REALTIME, CLOCK.REALTIME_PRECISE, CLOCK.REALTIME_FAST, CLOCK.SECOND]);
+const MONOTONIC = new Set<number>([CLOCK.MONOTONIC, CLOCK.UPTIME, CLOCK.UPTIME_PRECISE, CLOCK.UPTIME_FAST,
+  CLOCK.MONOTONIC_PRECISE, CLOCK.MONOTONIC_FAST]);
+const CPUTIME = new Set<number>([CLOCK.VIRTUAL, CLOCK.PROF, CLOCK.THREAD_CPUTIME_ID, CLOCK.PROCESS_CPUTIME_ID]);
 
 export function clockNs(s: Sys, id: number): bigint | undefined {
   if (REALTIME.has(id)) {
     const ns = s.m.clock.realtimeNs();
-    return id === 13 ? (ns / 1_000_000_000n) * 1_000_000_000n : ns;
+    return id === CLOCK.SECOND ? (ns / 1_000_000_000n) * 1_000_000_000n : ns;
   }
   if (MONOTONIC.has(id)) return s.m.clock.monotonicNs();
   if (CPUTIME.has(id)) return s.m.clock.virtual ? s.m.clock.monotonicNs() : process.hrtime.bigint();
@@ -63,33 +65,25 @@ function getcpuclockid(s: Sys): SyscallResult {
   return copyout(s, s.ptr(2), b);
 }
 
-export const clockSyscalls: SyscallDef[] = [
-  { num: 547, name: 'getcpuclockid', args: ['int', 'int', 'ptr'], support: 'full', note: "its clocks read vkemu's own CPU time", fn: getcpuclockid },
-  {
-    num: 232, name: 'clock_gettime', args: ['clock', 'ptr'], support: 'full',
-    fn: (s) => { const ns = clockArg(s, 0); return ns === undefined ? -E.EINVAL : copyout(s, s.ptr(1), timespec(ns)); },
+/** The handlers of this area, by call name: src/vm/syscalls/table.ts gives their numbers, arguments and support. */
+export const clockHandlers = {
+  getcpuclockid,
+  clock_gettime: (s) => { const ns = clockArg(s, 0); return ns === undefined ? -E.EINVAL : copyout(s, s.ptr(1), timespec(ns)); },
+  clock_getres: (s) => {
+    if (clockArg(s, 0) === undefined) return -E.EINVAL;
+    if (!s.ptr(1)) return 0;
+    return copyout(s, s.ptr(1), timespec(s.raw(0) === 13n ? 1_000_000_000n : 1n));
   },
-  {
-    num: 234, name: 'clock_getres', args: ['clock', 'ptr'], support: 'full',
-    fn: (s) => {
-      if (clockArg(s, 0) === undefined) return -E.EINVAL;
-      if (!s.ptr(1)) return 0;
-      return copyout(s, s.ptr(1), timespec(s.raw(0) === 13n ? 1_000_000_000n : 1n));
-    },
+  gettimeofday: (s) => {
+    const ns = s.m.clock.realtimeNs();
+    if (s.ptr(0)) {
+      const b = Buffer.alloc(16);
+      b.writeBigInt64LE(ns / 1_000_000_000n, 0);
+      b.writeBigInt64LE((ns % 1_000_000_000n) / 1000n, 8);
+      if (copyout(s, s.ptr(0), b)) return -E.EFAULT;
+    }
+    if (s.ptr(1) && copyout(s, s.ptr(1), Buffer.alloc(8))) return -E.EFAULT;
+    return 0;
   },
-  {
-    num: 116, name: 'gettimeofday', args: ['ptr', 'ptr'], support: 'full',
-    fn: (s) => {
-      const ns = s.m.clock.realtimeNs();
-      if (s.ptr(0)) {
-        const b = Buffer.alloc(16);
-        b.writeBigInt64LE(ns / 1_000_000_000n, 0);
-        b.writeBigInt64LE((ns % 1_000_000_000n) / 1000n, 8);
-        if (copyout(s, s.ptr(0), b)) return -E.EFAULT;
-      }
-      if (s.ptr(1) && copyout(s, s.ptr(1), Buffer.alloc(8))) return -E.EFAULT;
-      return 0;
-    },
-  },
-  { num: 240, name: 'nanosleep', args: ['ptr', 'ptr'], support: 'full', fn: nanosleep },
-];
+  nanosleep,
+} satisfies Record<string, Handler>;

@@ -22,9 +22,8 @@ export function dispatchSyscall(m: Machine, t: GuestThread): SyscallResult | Pro
   s.shift = shift;
   const def = num < TABLE.length ? TABLE[num] : undefined;
   m.tracer?.enter(s, num, def);
-  if (!def) {
-    m.warnOnce(`sys${num}`, `unsupported system call ${syscallName(num)} (${num}) from ${t.proc.exePath}: returning ENOSYS`);
-    return -E.ENOSYS;
-  }
-  return def.fn(s);
+  if (def?.fn) return def.fn(s);
+  if (def?.support === 'refused') return -def.errno;
+  m.warnOnce(`sys${num}`, `unsupported system call ${syscallName(num)} (${num}) from ${t.proc.exePath}: returning ENOSYS`);
+  return -E.ENOSYS;
 }

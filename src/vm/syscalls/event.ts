@@ -5,7 +5,7 @@ import { OpenFile } from '../files/file.js';
 import { KQueue, EV_ADD, EV_CLEAR, EV_DELETE, EV_DISABLE, EV_ENABLE, EV_EOF, EV_ERROR, EV_ONESHOT, EV_RECEIPT, EVFILT_PROC, EVFILT_READ, EVFILT_SIGNAL, EVFILT_TIMER, EVFILT_USER, EVFILT_WRITE, NOTE_TRIGGER, unwatch, watchProc, watchSignal, type Knote } from '../files/kqueue.js';
 import { PipeBuffer, PipeEnd } from '../files/pipe.js';
 import { HostSocket } from '../files/socket.js';
-import type { Sys, SyscallDef, SyscallResult } from './types.js';
+import type { Sys, SyscallResult, Handler } from './types.js';
 import { withSigmask } from './sigmask.js';
 import { timespecArg } from './util.js';
 import type { Process } from '../process.js';
@@ -336,30 +336,22 @@ function poll(s: Sys, ppollTimeout?: bigint | null): SyscallResult | Promise<Sys
   return typeof r === 'number' ? finish(r) : r.then(finish);
 }
 
-export const eventSyscalls: SyscallDef[] = [
-  { num: 93, name: 'select', args: ['int', 'ptr', 'ptr', 'ptr', 'ptr'], support: 'full', note: 'the timeout is never written back (DragonFly semantics)', fn: select },
-  { num: 209, name: 'poll', args: ['ptr', 'uint', 'int'], support: 'full', fn: (s) => poll(s) },
-  {
-    num: 499, name: 'pselect', args: ['int', 'ptr', 'ptr', 'ptr', 'ptr', 'ptr'], support: 'full', note: 'the mask is installed for the wait and, when a signal interrupts it, for its handler',
-    fn: (s) => withSigmask(s, 5, () => select(s, true)),
+/** The handlers of this area, by call name: src/vm/syscalls/table.ts gives their numbers, arguments and support. */
+export const eventHandlers = {
+  select,
+  poll: (s) => poll(s),
+  pselect: (s) => withSigmask(s, 5, () => select(s, true)),
+  ppoll: (s) => { const ns = timespecArg(s, 2); return typeof ns === 'number' ? ns : withSigmask(s, 3, () => poll(s, ns ?? null)); },
+  pipe: (s) => makePipe(s, 0),
+  pipe2: (s) => { const r = makePipe(s, s.int(1)); if (typeof r === 'number') return r; const b = Buffer.alloc(8); b.writeInt32LE(r[0], 0); b.writeInt32LE(r[1], 4); if (s.ptr(0) && !s.p.space.write(s.ptr(0), b)) { s.p.fds.close(r[0]); s.p.fds.close(r[1]); return -E.EFAULT; } return r; },
+  kqueue: (s) => {
+    const kq = new KQueue();
+    const p = s.p;
+    kq.hasReady = () => [...kq.knotes.values()].some((kn) => reportable(p, kn, ready({ p }, kn).ok));
+    const f = new OpenFile(kq, O.RDWR);
+    const fd = s.p.fds.alloc(f);
+    if (fd < 0) f.unref();
+    return fd;
   },
-  {
-    num: 543, name: 'ppoll', args: ['ptr', 'uint', 'ptr', 'ptr'], support: 'full', note: 'the mask as pselect',
-    fn: (s) => { const ns = timespecArg(s, 2); return typeof ns === 'number' ? ns : withSigmask(s, 3, () => poll(s, ns ?? null)); },
-  },
-  { num: 42, name: 'pipe', args: [], support: 'full', fn: (s) => makePipe(s, 0) },
-  { num: 538, name: 'pipe2', args: ['ptr', 'oflags'], support: 'full', fn: (s) => { const r = makePipe(s, s.int(1)); if (typeof r === 'number') return r; const b = Buffer.alloc(8); b.writeInt32LE(r[0], 0); b.writeInt32LE(r[1], 4); if (s.ptr(0) && !s.p.space.write(s.ptr(0), b)) { s.p.fds.close(r[0]); s.p.fds.close(r[1]); return -E.EFAULT; } return r; }, note: 'fills the array (if any) and, as DragonFly does, returns the descriptors in rax/rdx' },
-  {
-    num: 362, name: 'kqueue', args: [], support: 'partial', note: 'EVFILT_READ, EVFILT_WRITE, EVFILT_USER; SIGIO with O_ASYNC',
-    fn: (s) => {
-      const kq = new KQueue();
-      const p = s.p;
-      kq.hasReady = () => [...kq.knotes.values()].some((kn) => reportable(p, kn, ready({ p }, kn).ok));
-      const f = new OpenFile(kq, O.RDWR);
-      const fd = s.p.fds.alloc(f);
-      if (fd < 0) f.unref();
-      return fd;
-    },
-  },
-  { num: 363, name: 'kevent', args: ['fd', 'ptr', 'int', 'ptr', 'int', 'ptr'], support: 'partial', fn: kevent },
-];
+  kevent,
+} satisfies Record<string, Handler>;

@@ -7,7 +7,7 @@ import { openFifo } from '../files/fifo.js';
 import { statFromNode } from '../files/hostfile.js';
 import type { FileOps } from '../files/file.js';
 import { pathArg } from './util.js';
-import type { Sys, SyscallDef, SyscallResult } from './types.js';
+import type { Sys, SyscallResult, Handler } from './types.js';
 
 const S_IFMT = 0o170000, S_IFIFO = 0o010000;
 
@@ -59,9 +59,10 @@ function mknod(s: Sys, host: string | number, mode: number): SyscallResult {
   return makeFifo(s, host, mode);
 }
 
-export const fifoSyscalls: SyscallDef[] = [
-  { num: 132, name: 'mkfifo', args: ['path', 'mode'], support: 'full', note: 'a host FIFO; guests meet through it in-process', fn: (s) => makeFifo(s, pathArg(s, 0), s.int(1)) },
-  { num: 525, name: 'mkfifoat', args: ['at', 'path', 'mode'], support: 'full', fn: (s) => makeFifo(s, pathArg(s, 1, s.int(0)), s.int(2)) },
-  { num: 14, name: 'mknod', args: ['path', 'mode', 'hex'], support: 'partial', note: 'FIFOs only; device nodes EPERM', fn: (s) => mknod(s, pathArg(s, 0), s.int(1)) },
-  { num: 526, name: 'mknodat', args: ['at', 'path', 'mode', 'hex'], support: 'partial', note: 'FIFOs only; device nodes EPERM', fn: (s) => mknod(s, pathArg(s, 1, s.int(0)), s.int(2)) },
-];
+/** The handlers of this area, by call name: src/vm/syscalls/table.ts gives their numbers, arguments and support. */
+export const fifoHandlers = {
+  mkfifo: (s) => makeFifo(s, pathArg(s, 0), s.int(1)),
+  mkfifoat: (s) => makeFifo(s, pathArg(s, 1, s.int(0)), s.int(2)),
+  mknod: (s) => mknod(s, pathArg(s, 0), s.int(1)),
+  mknodat: (s) => mknod(s, pathArg(s, 1, s.int(0)), s.int(2)),
+} satisfies Record<string, Handler>;

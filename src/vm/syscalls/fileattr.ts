@@ -7,7 +7,7 @@ import { AT_FDCWD, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW } from '../abi/flags.j
 import { guard, idArg } from './fs.js';
 import { setFlags } from '../files/bsdflags.js';
 import { fdArg, FOLLOW, pathArg } from './util.js';
-import type { Sys, SyscallDef, SyscallResult } from './types.js';
+import type { Sys, SyscallResult, Handler } from './types.js';
 
 /** A path that is a symbolic link: Linux keeps no mode or attributes of its own for it. */
 function isSymlink(host: string): boolean {
@@ -64,31 +64,20 @@ const uid = process.getuid?.() ?? 0;
 /** u_long flags: the high half never holds a DragonFly flag. */
 const flagsArg = (s: Sys, i: number): number => (s.raw(i) >> 32n ? -1 : s.uint(i));
 
-export const fileattrSyscalls: SyscallDef[] = [
-  { num: 506, name: 'fchmodat', args: ['at', 'path', 'mode', 'hex'], support: 'partial', note: 'AT_SYMLINK_NOFOLLOW on a symbolic link: EOPNOTSUPP (Linux links have no mode)', fn: (s) => chmodAt(s, s.int(0), 1, s.int(2), s.int(3)) },
-  { num: 274, name: 'lchmod', args: ['path', 'mode'], support: 'partial', note: 'a symbolic link itself: EOPNOTSUPP (Linux links have no mode)', fn: (s) => chmodAt(s, AT_FDCWD, 0, s.int(1), AT_SYMLINK_NOFOLLOW) },
-  { num: 507, name: 'fchownat', args: ['at', 'path', 'int', 'int', 'hex'], support: 'full', fn: chownAt },
-  { num: 531, name: 'linkat', args: ['at', 'path', 'at', 'path', 'hex'], support: 'full', fn: linkAt },
-  {
-    num: 34, name: 'chflags', args: ['path', 'hex'], support: 'partial', note: 'the flags in a user.dragonfly.flags extended attribute, kept across runs; UF_NODUMP, UF/SF_IMMUTABLE and UF/SF_APPEND also as Linux inode attributes, which the host enforces (others are shown, not enforced); EOPNOTSUPP where the host file system can keep neither',
-    fn: (s) => chflagsPath(s, pathArg(s, 0, AT_FDCWD, FOLLOW), flagsArg(s, 1), true),
+/** The handlers of this area, by call name: src/vm/syscalls/table.ts gives their numbers, arguments and support. */
+export const fileattrHandlers = {
+  fchmodat: (s) => chmodAt(s, s.int(0), 1, s.int(2), s.int(3)),
+  lchmod: (s) => chmodAt(s, AT_FDCWD, 0, s.int(1), AT_SYMLINK_NOFOLLOW),
+  fchownat: chownAt,
+  linkat: linkAt,
+  chflags: (s) => chflagsPath(s, pathArg(s, 0, AT_FDCWD, FOLLOW), flagsArg(s, 1), true),
+  lchflags: (s) => chflagsPath(s, pathArg(s, 0), flagsArg(s, 1), false),
+  chflagsat: (s) => (s.int(3) & ~AT_SYMLINK_NOFOLLOW ? -E.EINVAL : chflagsPath(s, pathArg(s, 1, s.int(0), !(s.int(3) & AT_SYMLINK_NOFOLLOW)), flagsArg(s, 2), !(s.int(3) & AT_SYMLINK_NOFOLLOW))),
+  fchflags: (s) => {
+    const e = fdArg(s, 0);
+    if (typeof e === 'number') return e;
+    const fd = e.file.ops.hostFd;
+    if (fd === undefined) return -E.EINVAL;
+    return setFlagsFd(s, fd, flagsArg(s, 1));
   },
-  {
-    num: 391, name: 'lchflags', args: ['path', 'hex'], support: 'partial', note: 'as chflags; flags on a symbolic link itself EOPNOTSUPP',
-    fn: (s) => chflagsPath(s, pathArg(s, 0), flagsArg(s, 1), false),
-  },
-  {
-    num: 537, name: 'chflagsat', args: ['at', 'path', 'hex', 'hex'], support: 'partial', note: 'as chflags/lchflags',
-    fn: (s) => (s.int(3) & ~AT_SYMLINK_NOFOLLOW ? -E.EINVAL : chflagsPath(s, pathArg(s, 1, s.int(0), !(s.int(3) & AT_SYMLINK_NOFOLLOW)), flagsArg(s, 2), !(s.int(3) & AT_SYMLINK_NOFOLLOW))),
-  },
-  {
-    num: 35, name: 'fchflags', args: ['fd', 'hex'], support: 'partial', note: 'as chflags, on host-backed descriptors',
-    fn: (s) => {
-      const e = fdArg(s, 0);
-      if (typeof e === 'number') return e;
-      const fd = e.file.ops.hostFd;
-      if (fd === undefined) return -E.EINVAL;
-      return setFlagsFd(s, fd, flagsArg(s, 1));
-    },
-  },
-];
+} satisfies Record<string, Handler>;

@@ -2,7 +2,7 @@
 import { E, fromLinuxErrno } from '../abi/errno.js';
 import { AT_SYMLINK_NOFOLLOW } from '../abi/flags.js';
 import { fdHostPath, pathArg } from './util.js';
-import type { Sys, SyscallDef, SyscallResult } from './types.js';
+import type { Sys, SyscallResult, Handler } from './types.js';
 
 const UTIME_NOW = -1n, UTIME_OMIT = -2n;
 
@@ -37,27 +37,16 @@ function timesArg(s: Sys, i: number): Buffer | null | number {
   return s.p.space.read(s.ptr(i), 32) ?? -E.EFAULT;
 }
 
-export const fileTimesSyscalls: SyscallDef[] = [
-  {
-    num: 539, name: 'utimensat', args: ['at', 'path', 'ptr', 'hex'], support: 'full',
-    fn: (s) => {
-      const t = timesArg(s, 2);
-      if (typeof t === 'number') return t;
-      const follow = !(s.int(3) & AT_SYMLINK_NOFOLLOW);
-      const h = pathArg(s, 1, s.int(0), follow);
-      return typeof h === 'number' ? h : setTimes(s, h, t, follow, false);
-    },
+/** The handlers of this area, by call name: src/vm/syscalls/table.ts gives their numbers, arguments and support. */
+export const fileTimesHandlers = {
+  utimensat: (s) => {
+    const t = timesArg(s, 2);
+    if (typeof t === 'number') return t;
+    const follow = !(s.int(3) & AT_SYMLINK_NOFOLLOW);
+    const h = pathArg(s, 1, s.int(0), follow);
+    return typeof h === 'number' ? h : setTimes(s, h, t, follow, false);
   },
-  {
-    num: 540, name: 'futimens', args: ['fd', 'ptr'], support: 'full',
-    fn: (s) => { const t = timesArg(s, 1); if (typeof t === 'number') return t; const h = fdHostPath(s, 0); return typeof h === 'number' ? h : setTimes(s, h, t, true, false); },
-  },
-  {
-    num: 206, name: 'futimes', args: ['fd', 'ptr'], support: 'full',
-    fn: (s) => { const t = timesArg(s, 1); if (typeof t === 'number') return t; const h = fdHostPath(s, 0); return typeof h === 'number' ? h : setTimes(s, h, t, true, true); },
-  },
-  {
-    num: 276, name: 'lutimes', args: ['path', 'ptr'], support: 'full',
-    fn: (s) => { const t = timesArg(s, 1); if (typeof t === 'number') return t; const h = pathArg(s, 0); return typeof h === 'number' ? h : setTimes(s, h, t, false, true); },
-  },
-];
+  futimens: (s) => { const t = timesArg(s, 1); if (typeof t === 'number') return t; const h = fdHostPath(s, 0); return typeof h === 'number' ? h : setTimes(s, h, t, true, false); },
+  futimes: (s) => { const t = timesArg(s, 1); if (typeof t === 'number') return t; const h = fdHostPath(s, 0); return typeof h === 'number' ? h : setTimes(s, h, t, true, true); },
+  lutimes: (s) => { const t = timesArg(s, 1); if (typeof t === 'number') return t; const h = pathArg(s, 0); return typeof h === 'number' ? h : setTimes(s, h, t, false, true); },
+} satisfies Record<string, Handler>;

@@ -8,7 +8,7 @@ import { DEFAULT_MAX_PROCS, Process, replaceFds, unshareFds } from '../process.j
 import { inheritCwd } from '../cwd.js';
 import { FdTable } from '../files/file.js';
 import { cstring } from './util.js';
-import type { Sys, SyscallDef, SyscallResult } from './types.js';
+import type { Sys, SyscallResult, Handler } from './types.js';
 
 const ARG_MAX = 262144;
 
@@ -291,14 +291,12 @@ export function autoReaps(parent: Process): boolean {
   return a.handler === 1n || (a.flags & SA_NOCLDWAIT) !== 0;
 }
 
-export const forkExecSyscalls: SyscallDef[] = [
-  { num: 2, name: 'fork', args: [], support: 'full', fn: fork },
-  { num: 66, name: 'vfork', args: [], support: 'full', note: "the child runs in the parent's address space; the parent waits until it execs or exits", fn: (s) => fork(s, { vfork: true }) },
-  {
-    num: 251, name: 'rfork', args: ['hex'], support: 'partial', fn: rfork,
-    note: 'RFPROC with RFFDG (fork), RFCFDG (no descriptors) or neither (the descriptor table is shared until exec), RFNOWAIT; without RFPROC RFCFDG gives the caller an empty table and RFFDG its own copy; RFMEM EOPNOTSUPP (two processes running in one address space); RFSIGSHARE and RFTHREAD are ignored',
-  },
-  { num: 59, name: 'execve', args: ['path', 'ptr', 'ptr'], support: 'full', note: 'DragonFly ELF and #! scripts; Linux programs get ENOEXEC', fn: execve },
-  { num: 7, name: 'wait4', args: ['int', 'ptr', 'hex', 'ptr'], support: 'full', fn: wait4 },
-  { num: 548, name: 'wait6', args: ['int', 'int', 'ptr', 'hex', 'ptr', 'ptr'], support: 'partial', note: 'P_PID, P_PGID, P_ALL; exits only', fn: wait6 },
-];
+/** The handlers of this area, by call name: src/vm/syscalls/table.ts gives their numbers, arguments and support. */
+export const forkExecHandlers = {
+  fork,
+  vfork: (s) => fork(s, { vfork: true }),
+  rfork,
+  execve,
+  wait4,
+  wait6,
+} satisfies Record<string, Handler>;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { E, fromLinuxErrno, fromNodeError } from '../abi/errno.js';
-import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, F, O, toLinuxOpenFlags } from '../abi/flags.js';
+import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, F, O, SEEK, toLinuxOpenFlags } from '../abi/flags.js';
 import { OpenFile, type FileOps } from '../files/file.js';
 import { HostDir, HostFile, statFromNode } from '../files/hostfile.js';
 import { KQueue } from '../files/kqueue.js';
@@ -17,7 +17,7 @@ import { findDeviceNode } from '../../devices/nodes.js';
 import '../../devices/tap.js'; // registers /dev/tap and /dev/tapN
 import { noteDiskLockConflict, noteDiskOpenRefused } from '../../devices/vkdisk.js';
 import { atPath, livePath, copyout, cstring, encodeStat, fdArg, FOLLOW, pathArg, readIovecs, scatter } from './util.js';
-import type { Sys, SyscallDef, SyscallResult } from './types.js';
+import type { Sys, SyscallResult, Handler } from './types.js';
 
 // FIODTYPE: the kind of a character device (dd asks before it reads one).
 const FIODTYPE = 0x4004667a, D_TTY = 0x4, D_MEM = 0x8;
@@ -249,9 +249,9 @@ function lseek(s: Sys): SyscallResult {
   const f = e.file;
   if (!f.ops.seekable) return -E.ESPIPE;
   let base: number;
-  if (whence === 0) base = 0;
-  else if (whence === 1) base = f.ops.kind === 'dir' ? f.dirCursor : f.pos;
-  else if (whence === 2) {
+  if (whence === SEEK.SET) base = 0;
+  else if (whence === SEEK.CUR) base = f.ops.kind === 'dir' ? f.dirCursor : f.pos;
+  else if (whence === SEEK.END) {
     const st = f.ops.stat();
     if (typeof st === 'number') return st;
     base = Number(st.size);
@@ -318,7 +318,7 @@ function recordLock(s: Sys, file: OpenFile, cmd: number, addr: number): SyscallR
   const key = `${st.dev}:${st.ino}`;
   const type = b.readInt16LE(20), whence = b.readInt16LE(22);
   if (type !== F_RDLCK && type !== F_WRLCK && type !== F_UNLCK) return -E.EINVAL;
-  const base = whence === 0 ? 0 : whence === 1 ? file.pos : whence === 2 ? Number(st.size) : NaN;
+  const base = whence === SEEK.SET ? 0 : whence === SEEK.CUR ? file.pos : whence === SEEK.END ? Number(st.size) : NaN;
   if (Number.isNaN(base)) return -E.EINVAL;
   let start = base + Number(b.readBigInt64LE(0));
   const len = Number(b.readBigInt64LE(8));
@@ -389,222 +389,150 @@ function fcntl(s: Sys): SyscallResult | Promise<SyscallResult> {
   }
 }
 
-export const fsSyscalls: SyscallDef[] = [
-  { num: 3, name: 'read', args: ['fd', 'obuf', 'size'], support: 'full', fn: (s) => doRead(s, s.int(0), s.ptr(1), s.ptr(2), null, false) },
-  { num: 4, name: 'write', args: ['fd', 'buf', 'size'], support: 'full', fn: (s) => doWrite(s, s.int(0), s.ptr(1), s.ptr(2), null) },
-  {
-    num: 5, name: 'open', args: ['path', 'oflags', 'mode'], support: 'full',
-    fn: (s) => { const h = pathArg(s, 0, AT_FDCWD, opensLink(s.int(1))); return typeof h === 'number' ? h : openHost(s, h, s.int(1), s.int(2)); },
+/** The handlers of this area, by call name: src/vm/syscalls/table.ts gives their numbers, arguments and support. */
+export const fsHandlers = {
+  read: (s) => doRead(s, s.int(0), s.ptr(1), s.ptr(2), null, false),
+  write: (s) => doWrite(s, s.int(0), s.ptr(1), s.ptr(2), null),
+  open: (s) => { const h = pathArg(s, 0, AT_FDCWD, opensLink(s.int(1))); return typeof h === 'number' ? h : openHost(s, h, s.int(1), s.int(2)); },
+  openat: (s) => { const h = pathArg(s, 1, s.int(0), opensLink(s.int(2))); return typeof h === 'number' ? h : openHost(s, h, s.int(2), s.int(3)); },
+  close: (s) => s.p.fds.close(s.int(0)),
+  closefrom: (s) => { if (s.int(0) < 0) return -E.EINVAL; s.p.fds.closeFrom(s.int(0)); return 0; },
+  readv: (s) => readv(s, false),
+  writev: (s) => readv(s, true),
+  extpreadv: (s) => readv(s, false, true),
+  extpwritev: (s) => readv(s, true, true),
+  extpread: (s) => doRead(s, s.int(0), s.ptr(1), s.ptr(2), extOffset(s, 3, 4), (s.int(3) & O.FNONBLOCKING) !== 0),
+  extpwrite: (s) => doWrite(s, s.int(0), s.ptr(1), s.ptr(2), extOffset(s, 3, 4)),
+  lseek,
+  dup: (s) => { const e = fdArg(s, 0); return typeof e === 'number' ? e : s.p.fds.alloc(e.file.ref()); },
+  dup2: (s) => {
+    const e = fdArg(s, 0);
+    if (typeof e === 'number') return e;
+    if (s.int(1) === s.int(0)) return s.int(1);
+    return s.p.fds.put(s.int(1), e.file.ref());
   },
-  {
-    num: 504, name: 'openat', args: ['at', 'path', 'oflags', 'mode'], support: 'full',
-    fn: (s) => { const h = pathArg(s, 1, s.int(0), opensLink(s.int(2))); return typeof h === 'number' ? h : openHost(s, h, s.int(2), s.int(3)); },
+  fcntl,
+  fstat: (s) => {
+    const e = fdArg(s, 0);
+    if (typeof e === 'number') return e;
+    const st = e.file.ops.stat();
+    return typeof st === 'number' ? st : copyout(s, s.ptr(1), encodeStat(st));
   },
-  { num: 6, name: 'close', args: ['fd'], support: 'full', fn: (s) => s.p.fds.close(s.int(0)) },
-  { num: 474, name: 'closefrom', args: ['fd'], support: 'full', fn: (s) => { if (s.int(0) < 0) return -E.EINVAL; s.p.fds.closeFrom(s.int(0)); return 0; } },
-  { num: 120, name: 'readv', args: ['fd', 'ptr', 'int'], support: 'full', fn: (s) => readv(s, false) },
-  { num: 121, name: 'writev', args: ['fd', 'ptr', 'int'], support: 'full', fn: (s) => readv(s, true) },
-  { num: 289, name: 'extpreadv', args: ['fd', 'ptr', 'int', 'oflags', 'off'], support: 'full', fn: (s) => readv(s, false, true) },
-  { num: 290, name: 'extpwritev', args: ['fd', 'ptr', 'int', 'oflags', 'off'], support: 'full', fn: (s) => readv(s, true, true) },
-  { num: 173, name: 'extpread', args: ['fd', 'obuf', 'size', 'oflags', 'off'], support: 'full', fn: (s) => doRead(s, s.int(0), s.ptr(1), s.ptr(2), extOffset(s, 3, 4), (s.int(3) & O.FNONBLOCKING) !== 0) },
-  { num: 174, name: 'extpwrite', args: ['fd', 'buf', 'size', 'oflags', 'off'], support: 'full', fn: (s) => doWrite(s, s.int(0), s.ptr(1), s.ptr(2), extOffset(s, 3, 4)) },
-  { num: 199, name: 'lseek', args: ['fd', 'off', 'off', 'whence'], support: 'full', fn: lseek },
-  { num: 41, name: 'dup', args: ['fd'], support: 'full', fn: (s) => { const e = fdArg(s, 0); return typeof e === 'number' ? e : s.p.fds.alloc(e.file.ref()); } },
-  {
-    num: 90, name: 'dup2', args: ['fd', 'fd'], support: 'full',
-    fn: (s) => {
-      const e = fdArg(s, 0);
-      if (typeof e === 'number') return e;
-      if (s.int(1) === s.int(0)) return s.int(1);
-      return s.p.fds.put(s.int(1), e.file.ref());
-    },
+  stat: (s) => { const h = pathArg(s, 0, AT_FDCWD, FOLLOW); return typeof h === 'number' ? h : statPath(s, h, true, s.ptr(1)); },
+  lstat: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : statPath(s, h, false, s.ptr(1)); },
+  fstatat: (s) => { const follow = !(s.int(3) & AT_SYMLINK_NOFOLLOW); const h = pathArg(s, 1, s.int(0), follow); return typeof h === 'number' ? h : statPath(s, h, follow, s.ptr(2)); },
+  getdirentries: (s) => getdirentries(s, true),
+  getdents: (s) => getdirentries(s, false),
+  access: (s) => { const h = pathArg(s, 0, AT_FDCWD, FOLLOW); return typeof h === 'number' ? h : guard(() => { fs.accessSync(h, s.int(1) & 7); return 0; }); },
+  faccessat: (s) => { const h = pathArg(s, 1, s.int(0), FOLLOW); return typeof h === 'number' ? h : guard(() => { fs.accessSync(h, s.int(2) & 7); return 0; }); },
+  eaccess: (s) => { const h = pathArg(s, 0, AT_FDCWD, FOLLOW); return typeof h === 'number' ? h : guard(() => { fs.accessSync(h, s.int(1) & 7); return 0; }); },
+  mkdir: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.mkdirSync(h, s.int(1) & ~s.p.umask & 0o7777); return 0; }); },
+  mkdirat: (s) => { const h = pathArg(s, 1, s.int(0)); return typeof h === 'number' ? h : guard(() => { fs.mkdirSync(h, s.int(2) & ~s.p.umask & 0o7777); return 0; }); },
+  rmdir: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.rmdirSync(h); return 0; }); },
+  unlink: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.unlinkSync(h); return 0; }); },
+  unlinkat: (s) => { const h = pathArg(s, 1, s.int(0)); return typeof h === 'number' ? h : guard(() => { if (s.int(2) & AT_REMOVEDIR) fs.rmdirSync(h); else fs.unlinkSync(h); return 0; }); },
+  rename: (s) => { const a = pathArg(s, 0), b = pathArg(s, 1); if (typeof a === 'number') return a; if (typeof b === 'number') return b; return guard(() => { fs.renameSync(a, b); return 0; }); },
+  renameat: (s) => { const a = pathArg(s, 1, s.int(0)), b = pathArg(s, 3, s.int(2)); if (typeof a === 'number') return a; if (typeof b === 'number') return b; return guard(() => { fs.renameSync(a, b); return 0; }); },
+  readlink: (s) => {
+    const h = pathArg(s, 0);
+    if (typeof h === 'number') return h;
+    return guard(() => { const t = Buffer.from(fs.readlinkSync(h)); const n = Math.min(t.length, s.ptr(2)); return s.p.space.write(s.ptr(1), t, 0, n) ? n : -E.EFAULT; });
   },
-  { num: 92, name: 'fcntl', args: ['fd', 'fcntl', 'hex'], support: 'full', note: 'record locks kept by vkemu (between guest processes of one vkemu)', fn: fcntl },
-  {
-    num: 476, name: 'fstat', args: ['fd', 'ptr'], support: 'full',
-    fn: (s) => {
-      const e = fdArg(s, 0);
-      if (typeof e === 'number') return e;
-      const st = e.file.ops.stat();
-      return typeof st === 'number' ? st : copyout(s, s.ptr(1), encodeStat(st));
-    },
+  readlinkat: (s) => {
+    const h = pathArg(s, 1, s.int(0));
+    if (typeof h === 'number') return h;
+    return guard(() => { const t = Buffer.from(fs.readlinkSync(h)); const n = Math.min(t.length, s.ptr(3)); return s.p.space.write(s.ptr(2), t, 0, n) ? n : -E.EFAULT; });
   },
-  { num: 475, name: 'stat', args: ['path', 'ptr'], support: 'full', fn: (s) => { const h = pathArg(s, 0, AT_FDCWD, FOLLOW); return typeof h === 'number' ? h : statPath(s, h, true, s.ptr(1)); } },
-  { num: 477, name: 'lstat', args: ['path', 'ptr'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : statPath(s, h, false, s.ptr(1)); } },
-  {
-    num: 505, name: 'fstatat', args: ['at', 'path', 'ptr', 'hex'], support: 'full',
-    fn: (s) => { const follow = !(s.int(3) & AT_SYMLINK_NOFOLLOW); const h = pathArg(s, 1, s.int(0), follow); return typeof h === 'number' ? h : statPath(s, h, follow, s.ptr(2)); },
+  symlink: (s) => { const target = cstring(s, s.ptr(0)); const h = pathArg(s, 1); if (typeof target === 'number') return target; if (typeof h === 'number') return h; return guard(() => { fs.symlinkSync(target, h); return 0; }); },
+  symlinkat: (s) => { const target = cstring(s, s.ptr(0)); const h = pathArg(s, 2, s.int(1)); if (typeof target === 'number') return target; if (typeof h === 'number') return h; return guard(() => { fs.symlinkSync(target, h); return 0; }); },
+  link: (s) => { const a = pathArg(s, 0, AT_FDCWD, FOLLOW), b = pathArg(s, 1); if (typeof a === 'number') return a; if (typeof b === 'number') return b; return guard(() => { fs.linkSync(fs.realpathSync(a), b); return 0; }); },
+  chdir: (s) => {
+    const g = cstring(s, s.ptr(0));
+    if (typeof g === 'number') return g;
+    const h = atPath(s, AT_FDCWD, g, FOLLOW);
+    if (typeof h === 'number') return h;
+    return guard(() => {
+      if (!fs.statSync(h).isDirectory()) return -E.ENOTDIR;
+      // Walked in a guest root, h has no symlinks left: the directory's real path, as
+      // DragonFly keeps it (unless it goes through a deep cwd's descriptor).
+      const walked = s.m.guestRoot(s.p) !== undefined && !h.startsWith('/proc/self/fd/');
+      setCwd(s.p, g.startsWith('/') || walked ? path.resolve(h) : path.resolve(s.p.cwd, g), h);
+      return 0;
+    });
   },
-  { num: 479, name: 'getdirentries', args: ['fd', 'ptr', 'size', 'ptr'], support: 'full', fn: (s) => getdirentries(s, true) },
-  { num: 480, name: 'getdents', args: ['fd', 'ptr', 'size'], support: 'full', fn: (s) => getdirentries(s, false) },
-  {
-    num: 33, name: 'access', args: ['path', 'int'], support: 'full',
-    fn: (s) => { const h = pathArg(s, 0, AT_FDCWD, FOLLOW); return typeof h === 'number' ? h : guard(() => { fs.accessSync(h, s.int(1) & 7); return 0; }); },
+  fchdir: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; if (e.file.ops.kind !== 'dir' || !e.file.ops.hostPath) return -E.ENOTDIR; const hf = e.file.ops.hostFd; return guard(() => { setCwd(s.p, livePath(hf, e.file.ops.hostPath!), hf !== undefined ? `/proc/self/fd/${hf}` : e.file.ops.hostPath!); return 0; }); },
+  __getcwd: (s) => {
+    const g = Buffer.from(s.m.guestPath(s.p.cwd, s.p) + '\0');
+    if (g.length > s.ptr(1)) return -E.ERANGE;
+    return copyout(s, s.ptr(0), g);
   },
-  {
-    num: 509, name: 'faccessat', args: ['at', 'path', 'int', 'hex'], support: 'full',
-    fn: (s) => { const h = pathArg(s, 1, s.int(0), FOLLOW); return typeof h === 'number' ? h : guard(() => { fs.accessSync(h, s.int(2) & 7); return 0; }); },
+  __realpath: (s) => {
+    const h = pathArg(s, 0, AT_FDCWD, FOLLOW);
+    if (typeof h === 'number') return h;
+    return guard(() => {
+      const g = Buffer.from(s.m.guestPath(fs.realpathSync(h), s.p) + '\0');
+      if (g.length > s.ptr(2)) return -E.ENAMETOOLONG;
+      return copyout(s, s.ptr(1), g) || g.length - 1;
+    });
   },
-  { num: 532, name: 'eaccess', args: ['path', 'int'], support: 'full', fn: (s) => { const h = pathArg(s, 0, AT_FDCWD, FOLLOW); return typeof h === 'number' ? h : guard(() => { fs.accessSync(h, s.int(1) & 7); return 0; }); } },
-  { num: 136, name: 'mkdir', args: ['path', 'mode'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.mkdirSync(h, s.int(1) & ~s.p.umask & 0o7777); return 0; }); } },
-  { num: 524, name: 'mkdirat', args: ['at', 'path', 'mode'], support: 'full', fn: (s) => { const h = pathArg(s, 1, s.int(0)); return typeof h === 'number' ? h : guard(() => { fs.mkdirSync(h, s.int(2) & ~s.p.umask & 0o7777); return 0; }); } },
-  { num: 137, name: 'rmdir', args: ['path'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.rmdirSync(h); return 0; }); } },
-  { num: 10, name: 'unlink', args: ['path'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.unlinkSync(h); return 0; }); } },
-  {
-    num: 508, name: 'unlinkat', args: ['at', 'path', 'hex'], support: 'full',
-    fn: (s) => { const h = pathArg(s, 1, s.int(0)); return typeof h === 'number' ? h : guard(() => { if (s.int(2) & AT_REMOVEDIR) fs.rmdirSync(h); else fs.unlinkSync(h); return 0; }); },
+  ftruncate: (s) => {
+    const e = fdArg(s, 0);
+    if (typeof e === 'number') return e;
+    const len = s.long(2);
+    if (len < 0) return -E.EINVAL;
+    if ((e.file.flags & O.ACCMODE) === O.RDONLY) return -E.EINVAL;
+    return e.file.ops.truncate ? e.file.ops.truncate(len) : -E.EINVAL;
   },
-  {
-    num: 128, name: 'rename', args: ['path', 'path'], support: 'full',
-    fn: (s) => { const a = pathArg(s, 0), b = pathArg(s, 1); if (typeof a === 'number') return a; if (typeof b === 'number') return b; return guard(() => { fs.renameSync(a, b); return 0; }); },
+  truncate: (s) => { const h = pathArg(s, 0, AT_FDCWD, FOLLOW); if (typeof h === 'number') return h; const len = s.long(2); if (len < 0) return -E.EINVAL; return guard(() => { fs.truncateSync(h, len); return 0; }); },
+  fsync: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; return e.file.ops.sync ? e.file.ops.sync() : 0; },
+  sync: () => 0,
+  ioctl: (s) => {
+    const e = fdArg(s, 0);
+    if (typeof e === 'number') return e;
+    const r = e.file.ops.ioctl ? e.file.ops.ioctl(s.uint(1), s.ptr(2), s.t) : -E.ENOTTY;
+    return r === -E.ENOTTY && s.uint(1) === FIODTYPE ? deviceType(s, e.file.ops) : r;
   },
-  {
-    num: 523, name: 'renameat', args: ['at', 'path', 'at', 'path'], support: 'full',
-    fn: (s) => { const a = pathArg(s, 1, s.int(0)), b = pathArg(s, 3, s.int(2)); if (typeof a === 'number') return a; if (typeof b === 'number') return b; return guard(() => { fs.renameSync(a, b); return 0; }); },
+  flock: (s) => {
+    const e = fdArg(s, 0);
+    if (typeof e === 'number') return e;
+    const fd = e.file.ops.hostFd;
+    if (fd === undefined) return -E.EOPNOTSUPP;
+    const op = s.int(1) & (LOCK_SH | LOCK_EX | LOCK_NB | LOCK_UN);
+    if (!(op & (LOCK_SH | LOCK_EX | LOCK_UN))) return -E.EINVAL;
+    // The host call never blocks (that would stop every guest thread): a
+    // blocking request waits here, interruptibly, retrying.
+    const host = s.m.host;
+    const r = host.flock(fd, op | LOCK_NB);
+    if (r >= 0) return 0;
+    if (r !== -os.constants.errno.EWOULDBLOCK) return -fromLinuxErrno(-r);
+    if (op & LOCK_NB) {
+      noteDiskLockConflict(s.m.log, e.file);
+      return -E.EAGAIN;
+    }
+    return s.m.block(s.t, 'flock', true, (done) => {
+      const iv = setInterval(() => { if (host.flock(fd, op | LOCK_NB) >= 0) done(0); }, 5);
+      return () => clearInterval(iv);
+    });
   },
-  {
-    num: 58, name: 'readlink', args: ['path', 'ptr', 'size'], support: 'full',
-    fn: (s) => {
-      const h = pathArg(s, 0);
-      if (typeof h === 'number') return h;
-      return guard(() => { const t = Buffer.from(fs.readlinkSync(h)); const n = Math.min(t.length, s.ptr(2)); return s.p.space.write(s.ptr(1), t, 0, n) ? n : -E.EFAULT; });
-    },
+  chmod: (s) => { const h = pathArg(s, 0, AT_FDCWD, FOLLOW); return typeof h === 'number' ? h : guard(() => { fs.chmodSync(h, s.int(1) & 0o7777); return 0; }); },
+  fchmod: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; const fd = e.file.ops.hostFd; return fd === undefined ? -E.EINVAL : guard(() => { fs.fchmodSync(fd, s.int(1) & 0o7777); return 0; }); },
+  umask: (s) => { const old = s.p.umask; s.p.umask = s.int(0) & 0o777; return old; },
+  utimes: (s) => {
+    const h = pathArg(s, 0, AT_FDCWD, FOLLOW);
+    if (typeof h === 'number') return h;
+    const tv = s.ptr(1);
+    if (!tv) return guard(() => { const now = new Date(); fs.utimesSync(h, now, now); return 0; });
+    const b = s.p.space.read(tv, 32);
+    if (!b) return -E.EFAULT;
+    const t = (o: number): number => Number(b.readBigInt64LE(o)) + Number(b.readBigInt64LE(o + 8)) / 1e6;
+    return guard(() => { fs.utimesSync(h, t(0), t(16)); return 0; });
   },
-  {
-    num: 527, name: 'readlinkat', args: ['at', 'path', 'ptr', 'size'], support: 'full',
-    fn: (s) => {
-      const h = pathArg(s, 1, s.int(0));
-      if (typeof h === 'number') return h;
-      return guard(() => { const t = Buffer.from(fs.readlinkSync(h)); const n = Math.min(t.length, s.ptr(3)); return s.p.space.write(s.ptr(2), t, 0, n) ? n : -E.EFAULT; });
-    },
-  },
-  {
-    num: 57, name: 'symlink', args: ['str', 'path'], support: 'full',
-    fn: (s) => { const target = cstring(s, s.ptr(0)); const h = pathArg(s, 1); if (typeof target === 'number') return target; if (typeof h === 'number') return h; return guard(() => { fs.symlinkSync(target, h); return 0; }); },
-  },
-  {
-    num: 528, name: 'symlinkat', args: ['str', 'at', 'path'], support: 'full',
-    fn: (s) => { const target = cstring(s, s.ptr(0)); const h = pathArg(s, 2, s.int(1)); if (typeof target === 'number') return target; if (typeof h === 'number') return h; return guard(() => { fs.symlinkSync(target, h); return 0; }); },
-  },
-  {
-    num: 9, name: 'link', args: ['path', 'path'], support: 'full',
-    // DragonFly's link(2) follows a symlink it is given (Linux's links the symlink).
-    fn: (s) => { const a = pathArg(s, 0, AT_FDCWD, FOLLOW), b = pathArg(s, 1); if (typeof a === 'number') return a; if (typeof b === 'number') return b; return guard(() => { fs.linkSync(fs.realpathSync(a), b); return 0; }); },
-  },
-  {
-    num: 12, name: 'chdir', args: ['path'], support: 'full',
-    fn: (s) => {
-      const g = cstring(s, s.ptr(0));
-      if (typeof g === 'number') return g;
-      const h = atPath(s, AT_FDCWD, g, FOLLOW);
-      if (typeof h === 'number') return h;
-      return guard(() => {
-        if (!fs.statSync(h).isDirectory()) return -E.ENOTDIR;
-        // Walked in a guest root, h has no symlinks left: the directory's real path, as
-        // DragonFly keeps it (unless it goes through a deep cwd's descriptor).
-        const walked = s.m.guestRoot(s.p) !== undefined && !h.startsWith('/proc/self/fd/');
-        setCwd(s.p, g.startsWith('/') || walked ? path.resolve(h) : path.resolve(s.p.cwd, g), h);
-        return 0;
-      });
-    },
-  },
-  {
-    num: 13, name: 'fchdir', args: ['fd'], support: 'full',
-    fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; if (e.file.ops.kind !== 'dir' || !e.file.ops.hostPath) return -E.ENOTDIR; const hf = e.file.ops.hostFd; return guard(() => { setCwd(s.p, livePath(hf, e.file.ops.hostPath!), hf !== undefined ? `/proc/self/fd/${hf}` : e.file.ops.hostPath!); return 0; }); },
-  },
-  {
-    num: 326, name: '__getcwd', args: ['ptr', 'size'], support: 'full',
-    fn: (s) => {
-      const g = Buffer.from(s.m.guestPath(s.p.cwd, s.p) + '\0');
-      if (g.length > s.ptr(1)) return -E.ERANGE;
-      return copyout(s, s.ptr(0), g);
-    },
-  },
-  {
-    num: 551, name: '__realpath', args: ['path', 'ptr', 'size'], support: 'full',
-    fn: (s) => {
-      const h = pathArg(s, 0, AT_FDCWD, FOLLOW);
-      if (typeof h === 'number') return h;
-      return guard(() => {
-        const g = Buffer.from(s.m.guestPath(fs.realpathSync(h), s.p) + '\0');
-        if (g.length > s.ptr(2)) return -E.ENAMETOOLONG;
-        return copyout(s, s.ptr(1), g) || g.length - 1;
-      });
-    },
-  },
-  {
-    num: 201, name: 'ftruncate', args: ['fd', 'off', 'off'], support: 'full',
-    fn: (s) => {
-      const e = fdArg(s, 0);
-      if (typeof e === 'number') return e;
-      const len = s.long(2);
-      if (len < 0) return -E.EINVAL;
-      if ((e.file.flags & O.ACCMODE) === O.RDONLY) return -E.EINVAL;
-      return e.file.ops.truncate ? e.file.ops.truncate(len) : -E.EINVAL;
-    },
-  },
-  {
-    num: 200, name: 'truncate', args: ['path', 'off', 'off'], support: 'full',
-    fn: (s) => { const h = pathArg(s, 0, AT_FDCWD, FOLLOW); if (typeof h === 'number') return h; const len = s.long(2); if (len < 0) return -E.EINVAL; return guard(() => { fs.truncateSync(h, len); return 0; }); },
-  },
-  { num: 95, name: 'fsync', args: ['fd'], support: 'full', fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; return e.file.ops.sync ? e.file.ops.sync() : 0; } },
-  { num: 36, name: 'sync', args: [], support: 'full', fn: () => 0 },
-  {
-    num: 54, name: 'ioctl', args: ['fd', 'hex', 'ptr'], support: 'partial', note: 'tty, tap(4) and interface (SIOC*) ioctls; others ENOTTY',
-    fn: (s) => {
-      const e = fdArg(s, 0);
-      if (typeof e === 'number') return e;
-      const r = e.file.ops.ioctl ? e.file.ops.ioctl(s.uint(1), s.ptr(2), s.t) : -E.ENOTTY;
-      return r === -E.ENOTTY && s.uint(1) === FIODTYPE ? deviceType(s, e.file.ops) : r;
-    },
-  },
-  {
-    num: 131, name: 'flock', args: ['fd', 'int'], support: 'full',
-    fn: (s) => {
-      const e = fdArg(s, 0);
-      if (typeof e === 'number') return e;
-      const fd = e.file.ops.hostFd;
-      if (fd === undefined) return -E.EOPNOTSUPP;
-      const op = s.int(1) & (LOCK_SH | LOCK_EX | LOCK_NB | LOCK_UN);
-      if (!(op & (LOCK_SH | LOCK_EX | LOCK_UN))) return -E.EINVAL;
-      // The host call never blocks (that would stop every guest thread): a
-      // blocking request waits here, interruptibly, retrying.
-      const host = s.m.host;
-      const r = host.flock(fd, op | LOCK_NB);
-      if (r >= 0) return 0;
-      if (r !== -os.constants.errno.EWOULDBLOCK) return -fromLinuxErrno(-r);
-      if (op & LOCK_NB) {
-        noteDiskLockConflict(s.m.log, e.file);
-        return -E.EAGAIN;
-      }
-      return s.m.block(s.t, 'flock', true, (done) => {
-        const iv = setInterval(() => { if (host.flock(fd, op | LOCK_NB) >= 0) done(0); }, 5);
-        return () => clearInterval(iv);
-      });
-    },
-  },
-  { num: 15, name: 'chmod', args: ['path', 'mode'], support: 'full', fn: (s) => { const h = pathArg(s, 0, AT_FDCWD, FOLLOW); return typeof h === 'number' ? h : guard(() => { fs.chmodSync(h, s.int(1) & 0o7777); return 0; }); } },
-  { num: 124, name: 'fchmod', args: ['fd', 'mode'], support: 'full', fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; const fd = e.file.ops.hostFd; return fd === undefined ? -E.EINVAL : guard(() => { fs.fchmodSync(fd, s.int(1) & 0o7777); return 0; }); } },
-  { num: 60, name: 'umask', args: ['mode'], support: 'full', fn: (s) => { const old = s.p.umask; s.p.umask = s.int(0) & 0o777; return old; } },
-  {
-    num: 138, name: 'utimes', args: ['path', 'ptr'], support: 'full',
-    fn: (s) => {
-      const h = pathArg(s, 0, AT_FDCWD, FOLLOW);
-      if (typeof h === 'number') return h;
-      const tv = s.ptr(1);
-      if (!tv) return guard(() => { const now = new Date(); fs.utimesSync(h, now, now); return 0; });
-      const b = s.p.space.read(tv, 32);
-      if (!b) return -E.EFAULT;
-      const t = (o: number): number => Number(b.readBigInt64LE(o)) + Number(b.readBigInt64LE(o + 8)) / 1e6;
-      return guard(() => { fs.utimesSync(h, t(0), t(16)); return 0; });
-    },
-  },
-  { num: 16, name: 'chown', args: ['path', 'int', 'int'], support: 'full', fn: (s) => { const h = pathArg(s, 0, AT_FDCWD, FOLLOW); return typeof h === 'number' ? h : guard(() => { fs.chownSync(h, idArg(s, 1), idArg(s, 2)); return 0; }); } },
-  { num: 254, name: 'lchown', args: ['path', 'int', 'int'], support: 'full', fn: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.lchownSync(h, idArg(s, 1), idArg(s, 2)); return 0; }); } },
-  { num: 123, name: 'fchown', args: ['fd', 'int', 'int'], support: 'full', fn: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; const fd = e.file.ops.hostFd; return fd === undefined ? -E.EINVAL : guard(() => { fs.fchownSync(fd, idArg(s, 1), idArg(s, 2)); return 0; }); } },
-  { num: 191, name: 'pathconf', args: ['path', 'int'], support: 'partial', fn: (s) => (s.int(1) === 1 ? 32767 : s.int(1) === 3 ? 255 : s.int(1) === 4 ? 1024 : -E.EINVAL) },
-  { num: 533, name: 'lpathconf', args: ['path', 'int'], support: 'partial', fn: (s) => (s.int(1) === 1 ? 32767 : s.int(1) === 3 ? 255 : s.int(1) === 4 ? 1024 : -E.EINVAL) },
-  { num: 192, name: 'fpathconf', args: ['fd', 'int'], support: 'partial', fn: (s) => (s.int(1) === 1 ? 32767 : s.int(1) === 3 ? 255 : s.int(1) === 4 ? 1024 : -E.EINVAL) },
-];
+  chown: (s) => { const h = pathArg(s, 0, AT_FDCWD, FOLLOW); return typeof h === 'number' ? h : guard(() => { fs.chownSync(h, idArg(s, 1), idArg(s, 2)); return 0; }); },
+  lchown: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.lchownSync(h, idArg(s, 1), idArg(s, 2)); return 0; }); },
+  fchown: (s) => { const e = fdArg(s, 0); if (typeof e === 'number') return e; const fd = e.file.ops.hostFd; return fd === undefined ? -E.EINVAL : guard(() => { fs.fchownSync(fd, idArg(s, 1), idArg(s, 2)); return 0; }); },
+  pathconf: (s) => (s.int(1) === 1 ? 32767 : s.int(1) === 3 ? 255 : s.int(1) === 4 ? 1024 : -E.EINVAL),
+  lpathconf: (s) => (s.int(1) === 1 ? 32767 : s.int(1) === 3 ? 255 : s.int(1) === 4 ? 1024 : -E.EINVAL),
+  fpathconf: (s) => (s.int(1) === 1 ? 32767 : s.int(1) === 3 ? 255 : s.int(1) === 4 ? 1024 : -E.EINVAL),
+} satisfies Record<string, Handler>;
 
 export { AT_FDCWD, atPath };

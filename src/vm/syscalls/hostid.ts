@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { E } from '../abi/errno.js';
 import { cstring } from './util.js';
 import { tree } from './sysctl.js';
-import type { Sys, SyscallDef, SyscallResult } from './types.js';
+import type { Sys, SyscallResult, Handler } from './types.js';
 
 const privileged = (process.getuid?.() ?? 0) === 0;
 
@@ -104,12 +104,13 @@ function uuidgen(s: Sys): SyscallResult {
   return s.p.space.write(s.ptr(0), b) ? 0 : -E.EFAULT;
 }
 
-export const hostidSyscalls: SyscallDef[] = [
-  { num: 390, name: 'kenv', args: ['int', 'str', 'ptr', 'int'], support: 'partial', note: 'an empty kernel environment: KENV_GET ENOENT, KENV_DUMP 0, KENV_SET/UNSET EPERM', fn: kenv },
-  { num: 392, name: 'uuidgen', args: ['ptr', 'int'], support: 'partial', note: 'random (version 4) UUIDs where DragonFly makes time-based ones', fn: uuidgen },
-  { num: 335, name: 'utrace', args: ['ptr', 'size'], support: 'full', note: 'no ktrace runs, so the record goes nowhere (as on DragonFly)', fn: () => 0 },
-  { num: 44, name: 'profil', args: ['ptr', 'size', 'hex', 'uint'], support: 'partial', note: 'accepted; no profiling samples are taken', fn: () => 0 },
-  { num: 61, name: 'chroot', args: ['path'], support: 'full', note: 'superuser only (EPERM otherwise, as DragonFly); absolute paths of the process and its children resolve under the new root', fn: chroot },
-  { num: 164, name: 'uname', args: ['ptr'], support: 'full', note: 'obsolete in DragonFly 5.9 (libc asks sysctl); served for older programs: the 4.4BSD 32-byte fields', fn: uname },
-  { num: 536, name: 'procctl', args: ['int', 'int', 'int', 'ptr'], support: 'partial', note: 'PROC_REAP_ACQUIRE/RELEASE/STATUS; orphans go to the nearest reaper above them (REAPER_STAT_REALINIT and refs are not reported)', fn: procctl },
-];
+/** The handlers of this area, by call name: src/vm/syscalls/table.ts gives their numbers, arguments and support. */
+export const hostidHandlers = {
+  kenv,
+  uuidgen,
+  utrace: () => 0,
+  profil: () => 0,
+  chroot,
+  uname,
+  procctl,
+} satisfies Record<string, Handler>;

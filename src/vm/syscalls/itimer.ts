@@ -3,7 +3,7 @@
 import { E } from '../abi/errno.js';
 import { ITIMER_PROF, ProcessTimers, type ItimerValue } from '../itimer.js';
 import type { Process } from '../process.js';
-import type { Sys, SyscallDef, SyscallResult } from './types.js';
+import type { Sys, SyscallResult, Handler } from './types.js';
 
 /** struct itimerval: it_interval then it_value, each a timeval (two int64). */
 const ITIMERVAL_SIZE = 32;
@@ -74,7 +74,8 @@ function setitimer(s: Sys): SyscallResult {
   return 0;
 }
 
-export const itimerSyscalls: SyscallDef[] = [
-  { num: 83, name: 'setitimer', args: ['int', 'ptr', 'ptr'], support: 'full', note: 'ITIMER_REAL (SIGALRM, wall time); ITIMER_VIRTUAL (SIGVTALRM) and ITIMER_PROF (SIGPROF) count the time vkemu runs the process and serves its calls', fn: setitimer },
-  { num: 86, name: 'getitimer', args: ['int', 'ptr'], support: 'full', fn: getitimer },
-];
+/** The handlers of this area, by call name: src/vm/syscalls/table.ts gives their numbers, arguments and support. */
+export const itimerHandlers = {
+  setitimer,
+  getitimer,
+} satisfies Record<string, Handler>;

@@ -2,7 +2,7 @@
 import { Reg } from '../../cpu/engine.js';
 import { E } from '../abi/errno.js';
 import type { GuestThread } from '../thread.js';
-import type { Sys, SyscallDef, SyscallResult } from './types.js';
+import type { Sys, SyscallResult, Handler } from './types.js';
 
 /** Sleepers keyed by process and address. */
 const umtxQueues = new Map<string, Set<(r: number) => void>>();
@@ -124,29 +124,27 @@ function extexit(s: Sys): SyscallResult {
   return 'justreturn';
 }
 
-export const lwpSyscalls: SyscallDef[] = [
-  { num: 495, name: 'lwp_create', args: ['ptr'], support: 'full', fn: lwpCreate },
-  { num: 546, name: 'lwp_create2', args: ['ptr', 'ptr'], support: 'full', note: 'the CPU mask is accepted and ignored', fn: lwpCreate },
-  { num: 496, name: 'lwp_gettid', args: [], support: 'full', fn: (s) => s.t.tid },
-  { num: 497, name: 'lwp_kill', args: ['int', 'int', 'sig'], support: 'full', fn: lwpKill },
-  { num: 469, name: 'umtx_sleep', args: ['ptr', 'int', 'int'], support: 'full', fn: umtxSleep },
-  { num: 470, name: 'umtx_wakeup', args: ['ptr', 'int'], support: 'full', fn: umtxWakeup },
-  { num: 472, name: 'set_tls_area', args: ['int', 'ptr', 'size'], support: 'full', fn: setTls },
-  { num: 473, name: 'get_tls_area', args: ['int', 'ptr', 'size'], support: 'full', fn: getTls },
-  { num: 494, name: 'extexit', args: ['hex', 'int', 'ptr'], ret: 'void', support: 'full', fn: extexit },
-  { num: 331, name: 'sched_yield', args: [], support: 'full', fn: () => 0 },
-  { num: 321, name: 'yield', args: [], support: 'full', fn: () => 0 },
-  { num: 481, name: 'usched_set', args: ['int', 'int', 'ptr', 'int'], support: 'partial', note: 'CPU pinning is accepted as a no-op', fn: (s) => (s.int(1) >= 0 && s.int(1) <= 6 ? 0 : -E.EINVAL) },
-  {
-    num: 542, name: 'lwp_setname', args: ['int', 'str'], support: 'full',
-    fn: (s) => {
-      const t = s.p.threads.get(s.int(0) === -1 ? s.t.tid : s.int(0));
-      if (!t) return -E.ESRCH;
-      const n = s.p.space.readCString(s.ptr(1), 1024);
-      if (n === null) return -E.EFAULT;
-      if (n === false) return -E.ENAMETOOLONG;
-      t.name = n.toString();
-      return 0;
-    },
+/** The handlers of this area, by call name: src/vm/syscalls/table.ts gives their numbers, arguments and support. */
+export const lwpHandlers = {
+  lwp_create: lwpCreate,
+  lwp_create2: lwpCreate,
+  lwp_gettid: (s) => s.t.tid,
+  lwp_kill: lwpKill,
+  umtx_sleep: umtxSleep,
+  umtx_wakeup: umtxWakeup,
+  set_tls_area: setTls,
+  get_tls_area: getTls,
+  extexit,
+  sched_yield: () => 0,
+  yield: () => 0,
+  usched_set: (s) => (s.int(1) >= 0 && s.int(1) <= 6 ? 0 : -E.EINVAL),
+  lwp_setname: (s) => {
+    const t = s.p.threads.get(s.int(0) === -1 ? s.t.tid : s.int(0));
+    if (!t) return -E.ESRCH;
+    const n = s.p.space.readCString(s.ptr(1), 1024);
+    if (n === null) return -E.EFAULT;
+    if (n === false) return -E.ENAMETOOLONG;
+    t.name = n.toString();
+    return 0;
   },
-];
+} satisfies Record<string, Handler>;

@@ -3,7 +3,7 @@ import { E } from '../abi/errno.js';
 import { MAP } from '../abi/flags.js';
 import { PROT_READ, PROT_WRITE } from '../../cpu/engine.js';
 import { guestBrk, guestMmap, guestMprotect, guestMunmap, PAGE, pageUp, USER_TOP } from '../memory.js';
-import type { Sys, SyscallDef } from './types.js';
+import type { Sys, Handler } from './types.js';
 
 function mmap(s: Sys): number {
   // mmap(addr, len, prot, flags, fd, pad, pos): pos is the 7th argument (on the stack).
@@ -53,31 +53,23 @@ function madvise(s: Sys, control: boolean): number {
   return 0;
 }
 
-export const memSyscalls: SyscallDef[] = [
-  { num: 197, name: 'mmap', args: ['ptr', 'size', 'prot', 'mflags', 'fd', 'off', 'off'], ret: 'hex', support: 'full', fn: mmap },
-  { num: 73, name: 'munmap', args: ['ptr', 'size'], support: 'full', fn: (s) => guestMunmap(s.p, s.ptr(0), s.ptr(1)) },
-  { num: 74, name: 'mprotect', args: ['ptr', 'size', 'prot'], support: 'full', fn: (s) => guestMprotect(s.p, s.ptr(0), s.ptr(1), s.int(2)) },
-  { num: 75, name: 'madvise', args: ['ptr', 'size', 'int'], support: 'full', note: 'MADV_INVAL flushes the translation cache', fn: (s) => madvise(s, false) },
-  { num: 485, name: 'mcontrol', args: ['ptr', 'size', 'int', 'hex'], support: 'partial', note: 'MADV_SETMAP/MADV_INVAL for MAP_VPAGETABLE', fn: (s) => madvise(s, true) },
-  { num: 250, name: 'minherit', args: ['ptr', 'size', 'int'], support: 'partial', note: 'accepted; fork copies or shares as mapped', fn: () => 0 },
-  { num: 65, name: 'msync', args: ['ptr', 'size', 'hex'], support: 'full', fn: () => 0 },
-  { num: 203, name: 'mlock', args: ['ptr', 'size'], support: 'full', fn: () => 0 },
-  { num: 204, name: 'munlock', args: ['ptr', 'size'], support: 'full', fn: () => 0 },
-  {
-    num: 78, name: 'mincore', args: ['ptr', 'size', 'ptr'], support: 'partial',
-    fn: (s) => {
-      if (s.ptr(1) > USER_TOP || s.ptr(0) % PAGE) return -E.EINVAL;
-      const n = Math.ceil(s.ptr(1) / PAGE);
-      if (!s.p.space.check(s.ptr(0), s.ptr(1), 0)) return -E.ENOMEM;
-      return s.p.space.write(s.ptr(2), Buffer.alloc(n, 1)) ? 0 : -E.EFAULT;
-    },
+/** The handlers of this area, by call name: src/vm/syscalls/table.ts gives their numbers, arguments and support. */
+export const memHandlers = {
+  mmap,
+  munmap: (s) => guestMunmap(s.p, s.ptr(0), s.ptr(1)),
+  mprotect: (s) => guestMprotect(s.p, s.ptr(0), s.ptr(1), s.int(2)),
+  madvise: (s) => madvise(s, false),
+  mcontrol: (s) => madvise(s, true),
+  minherit: () => 0,
+  msync: () => 0,
+  mlock: () => 0,
+  munlock: () => 0,
+  mincore: (s) => {
+    if (s.ptr(1) > USER_TOP || s.ptr(0) % PAGE) return -E.EINVAL;
+    const n = Math.ceil(s.ptr(1) / PAGE);
+    if (!s.p.space.check(s.ptr(0), s.ptr(1), 0)) return -E.ENOMEM;
+    return s.p.space.write(s.ptr(2), Buffer.alloc(n, 1)) ? 0 : -E.EFAULT;
   },
-  {
-    num: 17, name: 'break', args: ['ptr'], ret: 'int', support: 'full',
-    fn: (s) => guestBrk(s.p, s.ptr(0)),
-  },
-  {
-    num: 69, name: 'sbrk', args: ['int'], ret: 'hex', support: 'full',
-    fn: (s) => { const old = s.p.brk; const r = guestBrk(s.p, old + s.long(0)); return r < 0 ? r : old; },
-  },
-];
+  break: (s) => guestBrk(s.p, s.ptr(0)),
+  sbrk: (s) => { const old = s.p.brk; const r = guestBrk(s.p, old + s.long(0)); return r < 0 ? r : old; },
+} satisfies Record<string, Handler>;

@@ -2,7 +2,7 @@
 // guest thread runs on vkemu's one host thread, so priorities change nothing.
 import { E } from '../abi/errno.js';
 import { timespec } from './util.js';
-import type { Sys, SyscallDef, SyscallResult } from './types.js';
+import type { Sys, SyscallResult, Handler } from './types.js';
 
 const privileged = (process.getuid?.() ?? 0) === 0;
 const SCHED_FIFO = 1, SCHED_OTHER = 2, SCHED_RR = 3;
@@ -32,23 +32,18 @@ function setPolicy(s: Sys, pid: number, policy: number, paramp: number): Syscall
   return policy === SCHED_OTHER || privileged ? 0 : -E.EPERM;
 }
 
-export const schedSyscalls: SyscallDef[] = [
-  { num: 327, name: 'sched_setparam', args: ['int', 'ptr'], support: 'partial', note: 'accepted, no effect', fn: (s) => setPolicy(s, s.int(0), SCHED_OTHER, s.ptr(1)) },
-  {
-    num: 328, name: 'sched_getparam', args: ['int', 'ptr'], support: 'full',
-    fn: (s) => procOk(s, s.int(0)) || (s.p.space.write(s.ptr(1), Buffer.alloc(4)) ? 0 : -E.EFAULT),
-  },
-  { num: 329, name: 'sched_setscheduler', args: ['int', 'int', 'ptr'], support: 'partial', note: 'SCHED_OTHER accepted; real-time policies EPERM unless vkemu runs as root (then accepted, no effect)', fn: (s) => setPolicy(s, s.int(0), s.int(1), s.ptr(2)) },
-  { num: 330, name: 'sched_getscheduler', args: ['int'], support: 'full', fn: (s) => procOk(s, s.int(0)) || SCHED_OTHER },
-  { num: 332, name: 'sched_get_priority_max', args: ['int'], support: 'full', fn: (s) => priorityBound(s.int(0), true) },
-  { num: 333, name: 'sched_get_priority_min', args: ['int'], support: 'full', fn: (s) => priorityBound(s.int(0), false) },
-  {
-    num: 334, name: 'sched_rr_get_interval', args: ['int', 'ptr'], support: 'full',
-    fn: (s) => procOk(s, s.int(0)) || (s.p.space.write(s.ptr(1), timespec(RR_INTERVAL_NS)) ? 0 : -E.EFAULT),
-  },
-  { num: 498, name: 'lwp_rtprio', args: ['int', 'int', 'int', 'ptr'], support: 'partial', note: 'as rtprio: accepted, no effect', fn: () => 0 },
-  { num: 520, name: 'ioprio_set', args: ['int', 'int', 'int'], support: 'partial', note: 'accepted, no effect', fn: () => 0 },
-  { num: 521, name: 'ioprio_get', args: ['int', 'int'], support: 'partial', note: 'the default priority', fn: () => 0 },
-  { num: 324, name: 'mlockall', args: ['hex'], support: 'partial', note: 'accepted: guest memory is never paged out by vkemu', fn: () => 0 },
-  { num: 325, name: 'munlockall', args: [], support: 'full', fn: () => 0 },
-];
+/** The handlers of this area, by call name: src/vm/syscalls/table.ts gives their numbers, arguments and support. */
+export const schedHandlers = {
+  sched_setparam: (s) => setPolicy(s, s.int(0), SCHED_OTHER, s.ptr(1)),
+  sched_getparam: (s) => procOk(s, s.int(0)) || (s.p.space.write(s.ptr(1), Buffer.alloc(4)) ? 0 : -E.EFAULT),
+  sched_setscheduler: (s) => setPolicy(s, s.int(0), s.int(1), s.ptr(2)),
+  sched_getscheduler: (s) => procOk(s, s.int(0)) || SCHED_OTHER,
+  sched_get_priority_max: (s) => priorityBound(s.int(0), true),
+  sched_get_priority_min: (s) => priorityBound(s.int(0), false),
+  sched_rr_get_interval: (s) => procOk(s, s.int(0)) || (s.p.space.write(s.ptr(1), timespec(RR_INTERVAL_NS)) ? 0 : -E.EFAULT),
+  lwp_rtprio: () => 0,
+  ioprio_set: () => 0,
+  ioprio_get: () => 0,
+  mlockall: () => 0,
+  munlockall: () => 0,
+} satisfies Record<string, Handler>;

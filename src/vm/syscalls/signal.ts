@@ -3,7 +3,7 @@ import { E } from '../abi/errno.js';
 import { SIG, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, UNBLOCKABLE, sigbit } from '../abi/signals.js';
 
 import { popSigframe, readSigset, SIGRETURN_BAD_CS, writeSigset } from '../sigframe.js';
-import type { Sys, SyscallDef, SyscallResult } from './types.js';
+import type { Sys, SyscallResult, Handler } from './types.js';
 
 function sigaction(s: Sys): SyscallResult {
   const sig = s.int(0), act = s.ptr(1), oact = s.ptr(2);
@@ -75,49 +75,41 @@ function kill(s: Sys): SyscallResult {
   return 0;
 }
 
-export const signalSyscalls: SyscallDef[] = [
-  { num: 342, name: 'sigaction', args: ['sig', 'ptr', 'ptr'], support: 'full', fn: sigaction },
-  { num: 340, name: 'sigprocmask', args: ['how', 'ptr', 'ptr'], support: 'full', fn: sigprocmask },
-  { num: 341, name: 'sigsuspend', args: ['ptr'], support: 'full', fn: sigsuspend },
-  {
-    num: 343, name: 'sigpending', args: ['ptr'], support: 'full',
-    fn: (s) => { const o = Buffer.alloc(16); writeSigset(o, 0, (s.t.pending | s.p.pending) & s.t.sigmask); return s.p.space.write(s.ptr(0), o) ? 0 : -E.EFAULT; },
+/** The handlers of this area, by call name: src/vm/syscalls/table.ts gives their numbers, arguments and support. */
+export const signalHandlers = {
+  sigaction,
+  sigprocmask,
+  sigsuspend,
+  sigpending: (s) => { const o = Buffer.alloc(16); writeSigset(o, 0, (s.t.pending | s.p.pending) & s.t.sigmask); return s.p.space.write(s.ptr(0), o) ? 0 : -E.EFAULT; },
+  sigreturn: (s) => {
+    const e = popSigframe(s.t, s.ptr(0));
+    // A kernel code selector in the frame: DragonFly posts SIGBUS (T_PROTFLT) and fails with EINVAL.
+    if (e === SIGRETURN_BAD_CS) {
+      s.m.postSignal(s.p, SIG.SIGBUS, s.t, 0);
+      return -E.EINVAL;
+    }
+    return e ? -e : 'justreturn';
   },
-  {
-    num: 344, name: 'sigreturn', args: ['ptr'], ret: 'void', support: 'full',
-    fn: (s) => {
-      const e = popSigframe(s.t, s.ptr(0));
-      // A kernel code selector in the frame: DragonFly posts SIGBUS (T_PROTFLT) and fails with EINVAL.
-      if (e === SIGRETURN_BAD_CS) {
-        s.m.postSignal(s.p, SIG.SIGBUS, s.t, 0);
-        return -E.EINVAL;
-      }
-      return e ? -e : 'justreturn';
-    },
+  sigaltstack: (s) => {
+    const ss = s.ptr(0), oss = s.ptr(1);
+    if (oss) {
+      const o = Buffer.alloc(24);
+      o.writeBigUInt64LE(BigInt(s.t.altstack.sp), 0);
+      o.writeBigUInt64LE(BigInt(s.t.altstack.size), 8);
+      o.writeInt32LE(s.t.altstack.flags | (s.t.onAltStack ? 1 : 0), 16);
+      if (!s.p.space.write(oss, o)) return -E.EFAULT;
+    }
+    if (ss) {
+      const b = s.p.space.read(ss, 24);
+      if (!b) return -E.EFAULT;
+      if (s.t.onAltStack) return -E.EPERM;
+      const flags = b.readInt32LE(16);
+      if (flags & ~4) return -E.EINVAL;
+      const size = Number(b.readBigUInt64LE(8));
+      if (!(flags & 4) && size < 8192) return -E.ENOMEM;
+      s.t.altstack = { sp: Number(b.readBigUInt64LE(0)), size, flags };
+    }
+    return 0;
   },
-  {
-    num: 53, name: 'sigaltstack', args: ['ptr', 'ptr'], support: 'full',
-    fn: (s) => {
-      const ss = s.ptr(0), oss = s.ptr(1);
-      if (oss) {
-        const o = Buffer.alloc(24);
-        o.writeBigUInt64LE(BigInt(s.t.altstack.sp), 0);
-        o.writeBigUInt64LE(BigInt(s.t.altstack.size), 8);
-        o.writeInt32LE(s.t.altstack.flags | (s.t.onAltStack ? 1 : 0), 16);
-        if (!s.p.space.write(oss, o)) return -E.EFAULT;
-      }
-      if (ss) {
-        const b = s.p.space.read(ss, 24);
-        if (!b) return -E.EFAULT;
-        if (s.t.onAltStack) return -E.EPERM;
-        const flags = b.readInt32LE(16);
-        if (flags & ~4) return -E.EINVAL;
-        const size = Number(b.readBigUInt64LE(8));
-        if (!(flags & 4) && size < 8192) return -E.ENOMEM;
-        s.t.altstack = { sp: Number(b.readBigUInt64LE(0)), size, flags };
-      }
-      return 0;
-    },
-  },
-  { num: 37, name: 'kill', args: ['int', 'sig'], support: 'full', fn: kill },
-];
+  kill,
+} satisfies Record<string, Handler>;

@@ -5,7 +5,7 @@ import { E } from '../abi/errno.js';
 import { UNBLOCKABLE, sigbit } from '../abi/signals.js';
 import { readSigset } from '../sigframe.js';
 import type { GuestThread } from '../thread.js';
-import type { Sys, SyscallDef, SyscallResult } from './types.js';
+import type { Sys, SyscallResult, Handler } from './types.js';
 
 /** DragonFly siginfo_t: signo, errno, code, pid, uid, status, addr, value, band, spares. */
 const SIGINFO_SIZE = 80;
@@ -79,7 +79,8 @@ function sigtimedwait(s: Sys): SyscallResult | Promise<SyscallResult> {
   return sigwait(s, s.ptr(0), s.ptr(1), timeout);
 }
 
-export const sigwaitSyscalls: SyscallDef[] = [
-  { num: 345, name: 'sigtimedwait', args: ['ptr', 'ptr', 'ptr'], support: 'full', fn: sigtimedwait },
-  { num: 346, name: 'sigwaitinfo', args: ['ptr', 'ptr'], support: 'full', fn: (s) => sigwait(s, s.ptr(0), s.ptr(1), undefined) },
-];
+/** The handlers of this area, by call name: src/vm/syscalls/table.ts gives their numbers, arguments and support. */
+export const sigwaitHandlers = {
+  sigtimedwait,
+  sigwaitinfo: (s) => sigwait(s, s.ptr(0), s.ptr(1), undefined),
+} satisfies Record<string, Handler>;

@@ -14,7 +14,7 @@ import { claim, placeholderFor } from '../files/inflight.js';
 import { fromLinuxErrno } from '../abi/errno.js';
 import { whenReady } from './fs.js';
 import { readIovecs, scatter } from './util.js';
-import type { Sys, SyscallDef, SyscallResult } from './types.js';
+import type { Sys, SyscallResult, Handler } from './types.js';
 
 function sockArg(s: Sys, i: number): { file: OpenFile; sock: HostSocket } | number {
   const e = s.p.fds.get(s.int(i));
@@ -410,22 +410,23 @@ function sendfile(s: Sys): SyscallResult | Promise<SyscallResult> {
   return whenReady(s, so.file, 'out', false, 'sendfile', step);
 }
 
-export const socketSyscalls: SyscallDef[] = [
-  { num: 393, name: 'sendfile', args: ['fd', 'fd', 'off', 'size', 'ptr', 'ptr', 'hex'], support: 'partial', note: 'no headers/trailers', fn: sendfile },
-  { num: 97, name: 'socket', args: ['int', 'hex', 'int'], support: 'partial', note: 'AF_UNIX, AF_INET, AF_INET6 on host sockets', fn: socket },
-  { num: 135, name: 'socketpair', args: ['int', 'hex', 'int', 'ptr'], support: 'full', fn: socketpair },
-  { num: 104, name: 'bind', args: ['fd', 'ptr', 'int'], support: 'full', fn: bind },
-  { num: 98, name: 'connect', args: ['fd', 'ptr', 'int'], support: 'full', fn: connect },
-  { num: 106, name: 'listen', args: ['fd', 'int'], support: 'full', fn: (s) => { const so = sockArg(s, 0); if (typeof so === 'number') return so; const r = s.m.host.sockListen(so.sock.hostFd, s.int(1)); return r < 0 ? hostErr(r) : 0; } },
-  { num: 30, name: 'accept', args: ['fd', 'ptr', 'ptr'], support: 'full', fn: (s) => accept(s, undefined) },
-  { num: 541, name: 'accept4', args: ['fd', 'ptr', 'ptr', 'hex'], support: 'full', fn: (s) => accept(s, 3) },
-  { num: 32, name: 'getsockname', args: ['fd', 'ptr', 'ptr'], support: 'full', fn: (s) => sockname(s, false) },
-  { num: 31, name: 'getpeername', args: ['fd', 'ptr', 'ptr'], support: 'full', fn: (s) => sockname(s, true) },
-  { num: 133, name: 'sendto', args: ['fd', 'buf', 'size', 'hex', 'ptr', 'int'], support: 'full', fn: sendto },
-  { num: 29, name: 'recvfrom', args: ['fd', 'obuf', 'size', 'hex', 'ptr', 'ptr'], support: 'full', fn: recvfrom },
-  { num: 28, name: 'sendmsg', args: ['fd', 'ptr', 'hex'], support: 'partial', note: 'SCM_RIGHTS for host-backed descriptors', fn: sendmsg },
-  { num: 27, name: 'recvmsg', args: ['fd', 'ptr', 'hex'], support: 'partial', note: 'SCM_RIGHTS', fn: recvmsg },
-  { num: 105, name: 'setsockopt', args: ['fd', 'int', 'hex', 'ptr', 'int'], support: 'partial', note: 'common SOL_SOCKET, TCP, IP, IPv6 options', fn: setsockopt },
-  { num: 118, name: 'getsockopt', args: ['fd', 'int', 'hex', 'ptr', 'ptr'], support: 'partial', fn: getsockopt },
-  { num: 134, name: 'shutdown', args: ['fd', 'int'], support: 'full', fn: (s) => { const so = sockArg(s, 0); if (typeof so === 'number') return so; if (s.int(1) < 0 || s.int(1) > 2) return -E.EINVAL; const r = s.m.host.sockShutdown(so.sock.hostFd, s.int(1)); return r < 0 ? hostErr(r) : 0; } },
-];
+/** The handlers of this area, by call name: src/vm/syscalls/table.ts gives their numbers, arguments and support. */
+export const socketHandlers = {
+  sendfile,
+  socket,
+  socketpair,
+  bind,
+  connect,
+  listen: (s) => { const so = sockArg(s, 0); if (typeof so === 'number') return so; const r = s.m.host.sockListen(so.sock.hostFd, s.int(1)); return r < 0 ? hostErr(r) : 0; },
+  accept: (s) => accept(s, undefined),
+  accept4: (s) => accept(s, 3),
+  getsockname: (s) => sockname(s, false),
+  getpeername: (s) => sockname(s, true),
+  sendto,
+  recvfrom,
+  sendmsg,
+  recvmsg,
+  setsockopt,
+  getsockopt,
+  shutdown: (s) => { const so = sockArg(s, 0); if (typeof so === 'number') return so; if (s.int(1) < 0 || s.int(1) > 2) return -E.EINVAL; const r = s.m.host.sockShutdown(so.sock.hostFd, s.int(1)); return r < 0 ? hostErr(r) : 0; },
+} satisfies Record<string, Handler>;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { E, fromNodeError } from '../abi/errno.js';
 import { AT_FDCWD } from '../abi/flags.js';
 import { fdHostPath, FOLLOW, pathArg } from './util.js';
-import type { Sys, SyscallDef, SyscallResult } from './types.js';
+import type { Sys, SyscallResult, Handler } from './types.js';
 
 const MNT_LOCAL = 0x1000;
 
@@ -72,21 +72,19 @@ function getvfsstat(s: Sys): SyscallResult {
   return s.p.space.write(vbuf, encodeStatvfs(st)) ? 1 : -E.EFAULT;
 }
 
-export const statfsSyscalls: SyscallDef[] = [
-  { num: 503, name: 'getvfsstat', args: ['ptr', 'ptr', 'int', 'hex'], support: 'partial', note: 'one file system: the guest root', fn: getvfsstat },
-  { num: 157, name: 'statfs', args: ['path', 'ptr'], support: 'full', fn: (s) => out(s, pathArg(s, 0, AT_FDCWD, FOLLOW), s.ptr(1), (st) => encodeStatfs(st, '/')) },
-  { num: 158, name: 'fstatfs', args: ['fd', 'ptr'], support: 'full', fn: (s) => out(s, fdHostPath(s, 0), s.ptr(1), (st) => encodeStatfs(st, '/')) },
-  { num: 500, name: 'statvfs', args: ['path', 'ptr'], support: 'full', fn: (s) => out(s, pathArg(s, 0, AT_FDCWD, FOLLOW), s.ptr(1), encodeStatvfs) },
-  { num: 501, name: 'fstatvfs', args: ['fd', 'ptr'], support: 'full', fn: (s) => out(s, fdHostPath(s, 0), s.ptr(1), encodeStatvfs) },
-  {
-    num: 18, name: 'getfsstat', args: ['ptr', 'int', 'int'], support: 'partial', note: 'one file system: the guest root',
-    fn: (s) => {
-      const buf = s.ptr(0), size = s.int(1);
-      if (!buf) return 1;
-      if (size < STATFS_SIZE) return 0;
-      const st = hostStatfs(s.m.resolvePath(s.p, '/'));
-      if (typeof st === 'number') return st;
-      return s.p.space.write(buf, encodeStatfs(st, '/')) ? 1 : -E.EFAULT;
-    },
+/** The handlers of this area, by call name: src/vm/syscalls/table.ts gives their numbers, arguments and support. */
+export const statfsHandlers = {
+  getvfsstat,
+  statfs: (s) => out(s, pathArg(s, 0, AT_FDCWD, FOLLOW), s.ptr(1), (st) => encodeStatfs(st, '/')),
+  fstatfs: (s) => out(s, fdHostPath(s, 0), s.ptr(1), (st) => encodeStatfs(st, '/')),
+  statvfs: (s) => out(s, pathArg(s, 0, AT_FDCWD, FOLLOW), s.ptr(1), encodeStatvfs),
+  fstatvfs: (s) => out(s, fdHostPath(s, 0), s.ptr(1), encodeStatvfs),
+  getfsstat: (s) => {
+    const buf = s.ptr(0), size = s.int(1);
+    if (!buf) return 1;
+    if (size < STATFS_SIZE) return 0;
+    const st = hostStatfs(s.m.resolvePath(s.p, '/'));
+    if (typeof st === 'number') return st;
+    return s.p.space.write(buf, encodeStatfs(st, '/')) ? 1 : -E.EFAULT;
   },
-];
+} satisfies Record<string, Handler>;

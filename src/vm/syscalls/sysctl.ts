@@ -3,7 +3,7 @@ import { E } from '../abi/errno.js';
 import { SysctlTree } from '../sysctl.js';
 import { routeSysctl } from '../netroute.js';
 import { procTable } from '../kinfo.js';
-import type { Sys, SyscallDef } from './types.js';
+import type { Sys, Handler } from './types.js';
 
 export const tree = new SysctlTree();
 
@@ -67,6 +67,7 @@ function sysctl(s: Sys): number {
   return 0;
 }
 
-export const sysctlSyscalls: SyscallDef[] = [
-  { num: 202, name: '__sysctl', args: ['ptr', 'uint', 'ptr', 'ptr', 'ptr', 'size'], support: 'full', fn: sysctl },
-];
+/** The handlers of this area, by call name: src/vm/syscalls/table.ts gives their numbers, arguments and support. */
+export const sysctlHandlers = {
+  __sysctl: sysctl,
+} satisfies Record<string, Handler>;

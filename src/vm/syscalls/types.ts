@@ -16,21 +16,60 @@ export type Handler = (s: Sys) => SyscallResult | Promise<SyscallResult>;
 export type ArgKind = 'int' | 'uint' | 'hex' | 'ptr' | 'fd' | 'path' | 'buf' | 'obuf' | 'size' | 'off' |
   'oflags' | 'mode' | 'prot' | 'mflags' | 'sig' | 'how' | 'clock' | 'whence' | 'fcntl' | 'at' | 'str';
 
-/** gVisor-style support levels; 'refused': always fails with `errno`, for the reason in `note`. */
-export type Support = 'full' | 'partial' | 'refused';
+/**
+ * How vkemu answers a number, gVisor-style: served fully or in part, refused
+ * (always the same errno, for the reason in the note), or a number DragonFly
+ * 5.9 itself has no call for: obsolete, unimplemented, or reserved for
+ * loadable calls (ENOSYS, logged once).
+ */
+export type Support = 'full' | 'partial' | 'refused' | 'obsol' | 'unimpl' | 'nodef';
 
+/** How the tracer shows a result: int (default), hex (addresses), void. */
+export type Ret = 'int' | 'hex' | 'void';
+
+/** One row of the system-call table (table.ts). */
 export interface SyscallDef {
   num: number;
+  /** The call's name; for numbers without a call, syscalls.master's description. */
   name: string;
-  args: ArgKind[];
-  /** How the result is shown: int (default), hex (addresses), void. */
-  ret?: 'int' | 'hex' | 'void';
+  /** Argument kinds for the tracer; undefined: unknown (the tracer shows three raw registers). */
+  args: readonly ArgKind[] | undefined;
+  ret: Ret;
   support: Support;
-  /** The errno of a refused call. */
-  errno?: number;
-  note?: string;
-  fn: Handler;
+  /** The errno of a refused call (0 otherwise). */
+  errno: number;
+  note: string | undefined;
+  /** Undefined for refused calls and numbers without a call. */
+  fn: Handler | undefined;
+  /** syscall(0) and __syscall(198): the dispatcher takes the number from the first argument. */
+  indirect: boolean;
 }
+
+/** A row before the table gives it its number. */
+export type Row = Omit<SyscallDef, 'num'>;
+
+const row = (r: Partial<Row> & Pick<Row, 'name' | 'support'>): Row => ({
+  name: r.name, args: r.args, ret: r.ret ?? 'int', support: r.support, errno: r.errno ?? 0, note: r.note,
+  fn: r.fn, indirect: r.indirect ?? false,
+});
+
+/** A call served as DragonFly serves it. */
+export const full = (name: string, fn: Handler, args: readonly ArgKind[], note?: string): Row =>
+  row({ name, fn, args, note, support: 'full' });
+/** A call served in part: the note says what is missing. */
+export const partial = (name: string, fn: Handler, args: readonly ArgKind[], note?: string): Row =>
+  row({ name, fn, args, note, support: 'partial' });
+/** A call that always fails with `errno`, for the reason in the note. */
+export const refused = (name: string, errno: number, args: readonly ArgKind[], note: string): Row =>
+  row({ name, errno, args, note, support: 'refused' });
+/** The indirect forms, served by the dispatcher itself. */
+export const indirect = (name: string, note: string): Row => row({ name, note, support: 'full', indirect: true });
+/** Numbers DragonFly 5.9 has no call for (OBSOL, UNIMPL, NODEF in syscalls.master). */
+export const obsolete = (name: string): Row => row({ name, support: 'obsol' });
+export const unimplemented = (name: string): Row => row({ name, support: 'unimpl' });
+export const loadable = (name: string): Row => row({ name, support: 'nodef' });
+/** How the tracer shows the row's result. */
+export const returns = (ret: Ret, r: Row): Row => ({ ...r, ret });
 
 const ARG_REGS = [Reg.RDI, Reg.RSI, Reg.RDX, Reg.R10, Reg.R8, Reg.R9];
 

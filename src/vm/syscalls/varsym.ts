@@ -3,7 +3,7 @@
 // the whole guest (DragonFly keeps system, user and process levels apart).
 import { E } from '../abi/errno.js';
 import { cstring } from './util.js';
-import type { Sys, SyscallDef, SyscallResult } from './types.js';
+import type { Sys, SyscallResult, Handler } from './types.js';
 
 const MAXVARSYM_NAME = 64, MAXVARSYM_DATA = 256;
 const vars = new Map<string, string>();
@@ -30,9 +30,10 @@ function get(s: Sys): SyscallResult {
   return data.length;
 }
 
-export const varsymSyscalls: SyscallDef[] = [
-  { num: 450, name: 'varsym_set', args: ['int', 'str', 'str'], support: 'partial', note: 'one table for every level', fn: set },
-  { num: 451, name: 'varsym_get', args: ['hex', 'str', 'ptr', 'int'], support: 'partial', note: 'one table for every level; no wildcards', fn: get },
-  { num: 452, name: 'varsym_list', args: ['int', 'ptr', 'int', 'ptr'], support: 'partial', note: 'lists nothing (the marker is left as it is)', fn: (s) => (s.ptr(3) && !s.p.space.read(s.ptr(3), 4) ? -E.EFAULT : 0) },
-  { num: 55, name: 'reboot', args: ['hex'], support: 'full', note: 'EPERM: a guest does not reboot the host', fn: () => -E.EPERM },
-];
+/** The handlers of this area, by call name: src/vm/syscalls/table.ts gives their numbers, arguments and support. */
+export const varsymHandlers = {
+  varsym_set: set,
+  varsym_get: get,
+  varsym_list: (s) => (s.ptr(3) && !s.p.space.read(s.ptr(3), 4) ? -E.EFAULT : 0),
+  reboot: () => -E.EPERM,
+} satisfies Record<string, Handler>;

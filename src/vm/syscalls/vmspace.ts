@@ -5,7 +5,7 @@ import { MAP } from '../abi/flags.js';
 import { guestMmap, guestMunmap, PAGE, pageUp } from '../memory.js';
 import { enterVmspace } from '../vmspace.js';
 import { Reg, vkernelCapable } from '../../cpu/engine.js';
-import type { Sys, SyscallDef, SyscallResult } from './types.js';
+import type { Sys, SyscallResult, Handler } from './types.js';
 
 const VMSPACE_CTL_RUN = 1;
 const MADV_INVAL = 10, MADV_SETMAP = 11;
@@ -81,13 +81,14 @@ function ctl(s: Sys): SyscallResult {
   return 'justreturn';
 }
 
-export const vmspaceSyscalls: SyscallDef[] = [
-  { num: 486, name: 'vmspace_create', args: ['hex', 'int', 'ptr'], support: 'full', fn: create },
-  { num: 487, name: 'vmspace_destroy', args: ['hex'], support: 'full', fn: destroy },
-  { num: 488, name: 'vmspace_ctl', args: ['hex', 'int', 'ptr', 'ptr'], ret: 'void', support: 'full', note: 'VMSPACE_CTL_RUN; exits return the trapframe of §2.5', fn: ctl },
-  { num: 489, name: 'vmspace_mmap', args: ['hex', 'ptr', 'size', 'prot', 'mflags', 'fd', 'off'], ret: 'hex', support: 'full', fn: vmmmap },
-  { num: 490, name: 'vmspace_munmap', args: ['hex', 'ptr', 'size'], support: 'full', fn: (s) => { const vs = lookup(s, 0); return typeof vs === 'number' ? vs : guestMunmap({ space: vs.space, mmapBase: 0 }, s.ptr(1), s.ptr(2)); } },
-  { num: 491, name: 'vmspace_mcontrol', args: ['hex', 'ptr', 'size', 'int', 'hex'], support: 'full', fn: mcontrol },
-  { num: 492, name: 'vmspace_pread', args: ['hex', 'ptr', 'size', 'int', 'off'], support: 'full', note: 'EINVAL, as on DragonFly', fn: (s) => { const vs = lookup(s, 0); return typeof vs === 'number' ? vs : -E.EINVAL; } },
-  { num: 493, name: 'vmspace_pwrite', args: ['hex', 'ptr', 'size', 'int', 'off'], support: 'full', note: 'EINVAL, as on DragonFly', fn: (s) => { const vs = lookup(s, 0); return typeof vs === 'number' ? vs : -E.EINVAL; } },
-];
+/** The handlers of this area, by call name: src/vm/syscalls/table.ts gives their numbers, arguments and support. */
+export const vmspaceHandlers = {
+  vmspace_create: create,
+  vmspace_destroy: destroy,
+  vmspace_ctl: ctl,
+  vmspace_mmap: vmmmap,
+  vmspace_munmap: (s) => { const vs = lookup(s, 0); return typeof vs === 'number' ? vs : guestMunmap({ space: vs.space, mmapBase: 0 }, s.ptr(1), s.ptr(2)); },
+  vmspace_mcontrol: mcontrol,
+  vmspace_pread: (s) => { const vs = lookup(s, 0); return typeof vs === 'number' ? vs : -E.EINVAL; },
+  vmspace_pwrite: (s) => { const vs = lookup(s, 0); return typeof vs === 'number' ? vs : -E.EINVAL; },
+} satisfies Record<string, Handler>;
