@@ -11,7 +11,6 @@
 // disk images are flushed first and one line says what happened; the status is 128+signo, as if
 // vkemu had been killed by that signal.
 import { flushDiskImages } from './devices/vkdisk.js';
-import { terminal } from './devices/console.js';
 import type { Machine } from './vm/machine.js';
 
 /** How long a guest has to act on a hang-up (a vkernel syncing its disks) before vkemu ends. */
@@ -38,7 +37,7 @@ export function routeHostSignals(machine: Machine, hangupIgnored: boolean): void
         setTimeout(() => endWithoutGuest(machine, 'SIGHUP', `the terminal hung up (SIGHUP) and the guest is still running ${HANGUP_GRACE_MS / 1000} s later`), HANGUP_GRACE_MS).unref();
       }
     } else {
-      const fg = terminal.foreground || init.pgid;
+      const fg = machine.kernel.terminal.foreground || init.pgid;
       for (const p of machine.procs.values()) if (p.pgid === fg && p.state === 'running') machine.postSignal(p, num);
     }
     if (sig === 'SIGTSTP' && init.stopped) process.kill(process.pid, 'SIGSTOP');
@@ -53,7 +52,7 @@ export function routeHostSignals(machine: Machine, hangupIgnored: boolean): void
 function endWithoutGuest(machine: Machine, sig: 'SIGTERM' | 'SIGHUP', why: string): never {
   const files = [...machine.procs.values()].flatMap((p) => [...p.fds.files()]);
   const n = flushDiskImages(files);
-  for (const c of machine.console) {
+  for (const c of machine.kernel.console) {
     try { c.restore(); } catch { /* the terminal is gone */ }
   }
   const images = n === 1 ? '1 disk image' : `${n} disk images`;

@@ -4,17 +4,21 @@
 // DragonFly's convention: carry set on error), so these run in-process in
 // milliseconds. The program is only loaded (stack, auxv, trampoline page), never executed.
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Exit, Reg } from '../src/cpu/engine.js';
 import { linuxHost } from '../src/host/linux.js';
 import { SIG, sigbit } from '../src/vm/abi/signals.js';
 import { SIGCODE_PAGE } from '../src/vm/exec.js';
-import { Machine } from '../src/vm/machine.js';
+import { Machine, type MachineOptions } from '../src/vm/machine.js';
 import { FakeEngine, type FakeSpace, type FakeThread } from './fake-engine.js';
 import { ROOT } from './helpers.js';
 
 const PROGRAM = path.join(ROOT, 'images/build/c/hello');
-const SYS = { exit: 1, fork: 2, wait4: 7, getpid: 20, kill: 37, sigprocmask: 340, sigaction: 342, sigreturn: 344 };
+const SYS = {
+  exit: 1, fork: 2, wait4: 7, getpid: 20, kill: 37, sigprocmask: 340, sigaction: 342, sigreturn: 344,
+  varsym_set: 450, varsym_get: 451, umtx_sleep: 469, umtx_wakeup: 470,
+};
+const ENOENT = 2, EAGAIN = 35;
 const SA_SIGINFO = 0x40, SIG_BLOCK = 1, SIG_SETMASK = 3;
 const HANDLER = 0x401000n;
 
@@ -31,7 +35,7 @@ function* syscall(cpu: FakeThread, num: number, ...args: (number | bigint)[]): G
 }
 
 /** A machine on the fake engine running `script(cpu)` for every thread; signal handlers are recorded and return at once. */
-function fakeMachine(script: (cpu: FakeThread, space: FakeSpace) => Script): {
+function fakeMachine(script: (cpu: FakeThread, space: FakeSpace) => Script, opts: MachineOptions = { deterministic: true }): {
   m: Machine; engine: FakeEngine; handled: { cpu: FakeThread; sig: number; mask: bigint }[]; logs: string[];
 } {
   const scripts = new Map<FakeThread, Script>();
@@ -53,7 +57,7 @@ function fakeMachine(script: (cpu: FakeThread, space: FakeSpace) => Script): {
     if (r.done) throw new Error('guest script ran off its end');
     return r.value;
   });
-  m = new Machine(engine, { deterministic: true, log: (l) => logs.push(l) }, linuxHost());
+  m = new Machine(engine, { ...opts, log: (l) => logs.push(l) }, linuxHost());
   return { m, engine, handled, logs };
 }
 
@@ -142,5 +146,43 @@ describe('Machine on the fake engine', () => {
     // Two spaces (the fork copied the parent's), both closed at exit.
     expect(engine.spaces.map((s) => s.closed)).toEqual([true, true]);
     expect(logs).toEqual([]);
+  });
+
+  it('gives each Machine its own kernel state: varsyms and umtx sleepers of one are not seen by another', async () => {
+    const cstr = (space: FakeSpace, at: number, text: string): number => { space.write(at, Buffer.from(text + '\0')); return at; };
+    // A sets a variable, then sleeps on a word of its (pid 100's) memory; B, also pid 100, looks
+    // the variable up and wakes that address.
+    const results: Record<string, bigint> = {};
+    let sleepAddr = 0;
+    const a = fakeMachine(function* (cpu, space): Script {
+      const buf = scratch(cpu);
+      results.set = yield* syscall(cpu, SYS.varsym_set, 0, cstr(space, buf, 'VKEMU_KERNEL_TEST'), cstr(space, buf + 64, 'a'));
+      sleepAddr = buf + 128;
+      space.write(sleepAddr, Buffer.alloc(4));
+      results.sleep = yield* syscall(cpu, SYS.umtx_sleep, sleepAddr, 0, 0);
+      yield* syscall(cpu, SYS.exit, 1);
+    }, {}); // on the host clock: on the virtual one a sleep with nothing else to run times out at once
+    const b = fakeMachine(function* (cpu, space): Script {
+      const buf = scratch(cpu);
+      results.get = yield* syscall(cpu, SYS.varsym_get, 0, cstr(space, buf, 'VKEMU_KERNEL_TEST'), buf + 64, 64);
+      results.wakeup = yield* syscall(cpu, SYS.umtx_wakeup, sleepAddr, 0);
+      yield* syscall(cpu, SYS.exit, 0);
+    });
+    const pa = a.m.spawn(PROGRAM, ['hello'], []);
+    const ta = [...pa.threads.values()][0];
+    const ra = a.m.run();
+    await vi.waitFor(() => expect(ta.wait?.what).toBe('umtx_sleep'));
+    const pb = b.m.spawn(PROGRAM, ['hello'], []);
+    expect(pb.pid).toBe(pa.pid);
+    expect(await b.m.run(), b.logs.join('\n')).toBe(0);
+    expect(results).toMatchObject({ set: 0n, get: -BigInt(ENOENT), wakeup: 0n });
+    // B's wakeup found no sleeper of its own: A sleeps on until it is killed (or, on a host too slow
+    // to run B within umtx_sleep's 2 s, times out with EAGAIN), never woken.
+    if (ta.state === 'blocked') a.m.postSignal(pa, SIG.SIGKILL);
+    await ra;
+    expect(results.sleep === undefined || results.sleep === -BigInt(EAGAIN), `umtx_sleep returned ${results.sleep}`).toBe(true);
+    expect(a.m.kernel.varsyms.get('VKEMU_KERNEL_TEST')).toBe('a');
+    expect(a.logs.filter((l) => !l.includes('killed by SIGKILL'))).toEqual([]);
+    expect(b.logs).toEqual([]);
   });
 });

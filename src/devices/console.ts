@@ -18,11 +18,16 @@ export const TIOCGETA = 0x402c7413, TIOCSETA = 0x802c7414, TIOCSETAW = 0x802c741
   FIONREAD = 0x4004667f, FIONBIO = 0x8004667e, TIOCGPGRP = 0x40047477, TIOCSPGRP = 0x80047476, TIOCSCTTY = 0x20007461;
 
 /**
- * The user's terminal as the guest's controlling tty: its foreground process group (0:
- * the first process's) and the leader of the session it is the controlling terminal of
- * (the first process, until another session leader takes it with TIOCSCTTY).
+ * The user's terminal as the guest's controlling tty, shared by the three console descriptors
+ * (Kernel.terminal): its foreground process group (0: the first process's) and the leader of the
+ * session it is the controlling terminal of (the first process, until another session leader takes
+ * it with TIOCSCTTY).
  */
-export const terminal: { foreground: number; leader: Process | undefined } = { foreground: 0, leader: undefined };
+export interface Terminal {
+  foreground: number;
+  leader: Process | undefined;
+}
+
 const POLLIN = 1; // Linux
 const L_TCGETS = 0x5401, L_TCSETS = 0x5402, L_TCSETSW = 0x5403, L_TCSETSF = 0x5404,
   L_TIOCGWINSZ = 0x5413, L_TIOCSWINSZ = 0x5414, L_FIONREAD = 0x541b;
@@ -38,7 +43,7 @@ export class ConsoleStream implements FileOps {
   /** Termios as the guest last set it; restored on exit. */
   private savedTermios: Buffer | undefined;
 
-  constructor(readonly hostFd: number, private host: HostOs) {
+  constructor(readonly hostFd: number, private host: HostOs, private readonly terminal: Terminal) {
     const st = fs.fstatSync(hostFd);
     this.isTty = st.isCharacterDevice() && this.probeTty();
     this.kind = this.isTty ? 'tty' : st.isFile() ? 'file' : 'pipe';
@@ -239,17 +244,17 @@ export class ConsoleStream implements FileOps {
       case TIOCGPGRP: {
         if (!this.isTty) return -E.ENOTTY;
         const b = Buffer.alloc(4);
-        b.writeInt32LE(terminal.foreground || t.proc.pgid, 0);
+        b.writeInt32LE(this.terminal.foreground || t.proc.pgid, 0);
         return space.write(arg, b) ? 0 : -E.EFAULT;
       }
       case TIOCSCTTY: {
         // A session leader takes the terminal unless another live session has it (DragonFly's rule).
         if (!this.isTty) return -E.ENOTTY;
-        const p = t.proc, owner = terminal.leader;
+        const p = t.proc, owner = this.terminal.leader;
         const taken = owner !== undefined && owner.sid !== p.sid && owner.state === 'running';
         if (p.sid !== p.pid || taken) return -E.EPERM;
-        terminal.leader = p;
-        terminal.foreground = p.pgid;
+        this.terminal.leader = p;
+        this.terminal.foreground = p.pgid;
         return 0;
       }
       case TIOCSPGRP: {
@@ -258,7 +263,7 @@ export class ConsoleStream implements FileOps {
         if (!b) return -E.EFAULT;
         const pg = b.readInt32LE(0);
         if (pg <= 0) return -E.EINVAL;
-        terminal.foreground = pg;
+        this.terminal.foreground = pg;
         return 0;
       }
       default:

@@ -13,17 +13,20 @@ export interface DeviceNode {
   open(s: Sys, path: string, flags: number, m: RegExpExecArray): FileOps | number;
 }
 
-const nodes: DeviceNode[] = [];
+/** A Machine's device nodes (Kernel.devices), registered when the Machine is made. */
+export class DeviceNodes {
+  private readonly nodes: DeviceNode[] = [];
 
-export function registerDeviceNode(node: DeviceNode): void {
-  nodes.push(node);
-}
-
-/** The device serving `path`, with its match, or undefined for an ordinary host file. */
-export function findDeviceNode(path: string): [DeviceNode, RegExpExecArray] | undefined {
-  for (const n of nodes) {
-    const m = n.match.exec(path);
-    if (m) return [n, m];
+  register(node: DeviceNode): void {
+    this.nodes.push(node);
   }
-  return undefined;
+
+  /** The device serving `path`, with its match, or undefined for an ordinary host file. */
+  find(path: string): [DeviceNode, RegExpExecArray] | undefined {
+    for (const n of this.nodes) {
+      const m = n.match.exec(path);
+      if (m) return [n, m];
+    }
+    return undefined;
+  }
 }

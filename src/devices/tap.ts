@@ -9,7 +9,7 @@ import { E, errnoName, fromLinuxErrno } from '../vm/abi/errno.js';
 import { O } from '../vm/abi/flags.js';
 import type { FileOps, IoResult, OpenFile, StatInfo } from '../vm/files/file.js';
 import type { GuestThread } from '../vm/thread.js';
-import { registerDeviceNode } from './nodes.js';
+import type { DeviceNode } from './nodes.js';
 import { dfIfFlags } from './ifflags.js';
 import { EPOLLIN, EPOLLOUT, HostReadiness, type Dir } from '../vm/files/hostwatch.js';
 
@@ -147,8 +147,9 @@ export function openTap(host: HostOs, unit: string | undefined, log: (l: string)
   return new TapDevice(r[0], r[1], unit === undefined, host);
 }
 
-registerDeviceNode({
+/** /dev/tap (the clone device) and /dev/tapN. */
+export const tapNode: DeviceNode = {
   match: /^\/dev\/tap(\d+)?$/,
   name: 'tap',
   open: (s, _path, _flags, m) => openTap(s.m.host, m[1], s.m.log),
-});
+};

@@ -6,7 +6,6 @@ import path from 'node:path';
 import type { Machine } from './machine.js';
 import type { Process } from './process.js';
 import type { GuestThread } from './thread.js';
-import { terminal } from '../devices/console.js';
 
 const KINFO_PROC_SIZE = 992;
 /** struct kinfo_proc fields. */
@@ -40,8 +39,8 @@ interface Ctty { dev: number; sid: number; pgid: number }
 
 /** The controlling tty of the session vkemu started (or a TIOCSCTTY moved it to), if vkemu's stdio has a terminal. */
 function consoleTty(m: Machine): Ctty | undefined {
-  const c = m.console.find((s) => s.isTty);
-  const leader = terminal.leader ?? m.init;
+  const c = m.kernel.console.find((s) => s.isTty);
+  const terminal = m.kernel.terminal, leader = terminal.leader ?? m.init;
   if (!c || !leader) return undefined;
   const st = c.stat();
   if (typeof st === 'number') return undefined;

@@ -17,11 +17,9 @@ import { dropCwd, keepSlash, relativeToCwd } from './cwd.js';
 import { realDir, resolveInRoot, startAt, type GuestRoot } from './rootpath.js';
 import type { GuestThread, Wait } from './thread.js';
 import { dispatchSyscall, type SyscallResult } from './syscalls/dispatch.js';
-import { ConsoleStream, terminal } from '../devices/console.js';
 import { Tracer } from './strace.js';
 import { exitVmspace } from './vmspace.js';
-import { procExitEvent, signalEvent } from './files/kqueue.js';
-import { dropLocks } from './files/reclocks.js';
+import { Kernel } from './kernel.js';
 import { autoReaps } from './syscalls/forkexec.js';
 
 export interface MachineOptions {
@@ -82,7 +80,8 @@ export class Machine {
   private readonly warned = new Set<string>();
   init: Process | undefined;
   exitStatus: number | undefined;
-  readonly console: ConsoleStream[];
+  /** The tables system calls share across processes (varsyms, record locks, FIFOs, knotes, the console...). */
+  readonly kernel: Kernel;
   readonly slice: number;
   readonly bootNs: bigint;
   /** Host I/O still under way (async reads): the loop must wait, not stop. */
@@ -96,7 +95,7 @@ export class Machine {
     // Synchronous: vkemu exits right after the guest, and pipes must not lose the tail.
     this.log = opts.log ?? ((l) => writeStderr(l + '\n'));
     this.tracer = opts.strace ? new Tracer(this.log) : undefined;
-    this.console = [0, 1, 2].map((fd) => new ConsoleStream(fd, host));
+    this.kernel = new Kernel(host);
     // Deterministic runs slice by instruction count (exact, but Unicorn's count costs
     // ~40x); others run unbounded and the native watchdog ends a slice after ~5 ms.
     this.slice = opts.slice ?? (process.env.VKEMU_SLICE !== undefined ? Number(process.env.VKEMU_SLICE)
@@ -164,8 +163,8 @@ export class Machine {
   spawn(program: string, argv: string[], envp: string[], cwd = process.cwd()): Process {
     const space = this.engine.createSpace();
     const fds = new FdTable(this.opts.maxFiles ?? DEFAULT_MAX_FILES);
-    for (let fd = 0; fd < 3; fd++) fds.put(fd, new OpenFile(this.console[fd], fd === 0 ? 0 : 1));
-    const p = new Process(this.allocPid(), undefined, space, fds, cwd);
+    for (let fd = 0; fd < 3; fd++) fds.put(fd, new OpenFile(this.kernel.console[fd], fd === 0 ? 0 : 1));
+    const p = new Process(this.allocPid(), undefined, space, fds, cwd, this.kernel.locks);
     if (this.opts.maxFiles !== undefined) p.rlimits.set(8, { cur: BigInt(fds.limit), max: BigInt(fds.limit) });
     this.procs.set(p.pid, p);
     const t = p.newThread();
@@ -178,7 +177,7 @@ export class Machine {
     });
     if (this.engine.caps.fastGetpid) space.setFast(p.pid, true);
     // The first process's session has the user's terminal as its controlling tty.
-    if (this.init === undefined) terminal.leader = p;
+    if (this.init === undefined) this.kernel.terminal.leader = p;
     this.init ??= p;
     this.makeRunnable(t);
     return p;
@@ -274,7 +273,7 @@ export class Machine {
         lastYield = Date.now();
       }
     }
-    for (const c of this.console) c.restore();
+    for (const c of this.kernel.console) c.restore();
     return this.exitStatus;
   }
 
@@ -482,7 +481,7 @@ export class Machine {
   /** Post a signal to a process (kill) or one thread (lwp_kill). */
   postSignal(p: Process, sig: number, thread?: GuestThread, senderPid = 0): void {
     if (sig === 0 || p.state !== 'running') return;
-    signalEvent(p, sig);
+    this.kernel.knotes.signalEvent(p, sig);
     if (sig === SIG.SIGKILL) {
       this.killProcess(p, sig);
       return;
@@ -600,9 +599,9 @@ export class Machine {
     if (p.state !== 'running') return;
     p.state = 'zombie';
     p.status = status;
-    procExitEvent(p.pid, status);
+    this.kernel.knotes.procExitEvent(p.pid, status);
     p.itimers?.stop();
-    dropLocks(p.pid);
+    this.kernel.locks.drop(p.pid);
     for (const t of p.threads.values()) this.endThread(t);
     releaseFds(p);
     for (const vs of p.vmspaces.values()) vs.space.close();

@@ -2,7 +2,7 @@
 // dispositions. Every guest process lives inside the one vkemu host process.
 import type { AddressSpace } from '../cpu/engine.js';
 import { FdTable } from './files/file.js';
-import { dropLocks } from './files/reclocks.js';
+import type { RecordLocks } from './files/reclocks.js';
 import { GuestThread } from './thread.js';
 import { NSIG } from './abi/signals.js';
 import type { ProcessTimers } from './itimer.js';
@@ -67,6 +67,8 @@ export class Process {
     public fds: FdTable,
     /** Host directory of the current working directory. */
     public cwd: string,
+    /** The Machine's record locks (Kernel.locks). */
+    readonly locks: RecordLocks,
   ) {
     this.pgid = parent?.pgid ?? pid;
     attachFds(this, fds);
@@ -97,7 +99,7 @@ function attachFds(p: Process, fds: FdTable): void {
   fds.users.add(p.pid);
   // POSIX: closing any descriptor of a file drops the process's record locks on it; in a
   // shared table, those of every process using the table (DragonFly's closef does so).
-  fds.onClose = (file) => { if (file.lockKey) for (const pid of fds.users) dropLocks(pid, file.lockKey); };
+  fds.onClose = (file) => { if (file.lockKey) for (const pid of fds.users) p.locks.drop(pid, file.lockKey); };
 }
 
 /** p lets go of its descriptor table (exit): the descriptors close when no other process shares it. */

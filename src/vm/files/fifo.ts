@@ -10,8 +10,6 @@ import { O } from '../abi/flags.js';
 import type { FileOps, IoResult, OpenFile, StatInfo } from './file.js';
 import { PipeBuffer, PipeEnd } from './pipe.js';
 
-const fifos = new Map<string, PipeBuffer>();
-
 /** Both ends in one description, for O_RDWR opens. */
 class FifoDuplex implements FileOps {
   readonly kind = 'pipe';
@@ -32,35 +30,41 @@ export interface FifoOpen {
   pipe: PipeBuffer;
 }
 
-/** Open the FIFO identified by key (dev:ino) for the access mode in flags, or -errno. */
-export function openFifo(key: string, flags: number, stat: (p: PipeBuffer) => StatInfo): FifoOpen | number {
-  let pipe = fifos.get(key);
-  if (!pipe) {
-    pipe = new PipeBuffer();
-    pipe.statOverride = stat;
-    fifos.set(key, pipe);
-    const p = pipe;
-    pipe.onChange(() => {
-      if (p.readers === 0 && p.writers === 0 && p.chunks.length === 0 && fifos.get(key) === p) fifos.delete(key);
-    });
-  }
-  const nonblock = (flags & O.NONBLOCK) !== 0;
-  switch (flags & O.ACCMODE) {
-    case O.RDONLY: {
-      const end = new PipeEnd(pipe, false);
-      pipe.notify();
-      return { ops: end, pipe, waitFor: !nonblock && pipe.writers === 0 ? 'writer' : undefined };
+/** The pipes behind the FIFOs open now, by the file's identity; one table per Machine (Kernel). */
+export class FifoTable {
+  private readonly fifos = new Map<string, PipeBuffer>();
+
+  /** Open the FIFO identified by key (dev:ino) for the access mode in flags, or -errno. */
+  open(key: string, flags: number, stat: (p: PipeBuffer) => StatInfo): FifoOpen | number {
+    const fifos = this.fifos;
+    let pipe = fifos.get(key);
+    if (!pipe) {
+      pipe = new PipeBuffer();
+      pipe.statOverride = stat;
+      fifos.set(key, pipe);
+      const p = pipe;
+      pipe.onChange(() => {
+        if (p.readers === 0 && p.writers === 0 && p.chunks.length === 0 && fifos.get(key) === p) fifos.delete(key);
+      });
     }
-    case O.WRONLY: {
-      if (pipe.readers === 0 && nonblock) return -E.ENXIO;
-      const end = new PipeEnd(pipe, true);
-      pipe.notify();
-      return { ops: end, pipe, waitFor: pipe.readers === 0 ? 'reader' : undefined };
-    }
-    default: {
-      const ops = new FifoDuplex(new PipeEnd(pipe, false), new PipeEnd(pipe, true));
-      pipe.notify();
-      return { ops, pipe };
+    const nonblock = (flags & O.NONBLOCK) !== 0;
+    switch (flags & O.ACCMODE) {
+      case O.RDONLY: {
+        const end = new PipeEnd(pipe, false);
+        pipe.notify();
+        return { ops: end, pipe, waitFor: !nonblock && pipe.writers === 0 ? 'writer' : undefined };
+      }
+      case O.WRONLY: {
+        if (pipe.readers === 0 && nonblock) return -E.ENXIO;
+        const end = new PipeEnd(pipe, true);
+        pipe.notify();
+        return { ops: end, pipe, waitFor: pipe.readers === 0 ? 'reader' : undefined };
+      }
+      default: {
+        const ops = new FifoDuplex(new PipeEnd(pipe, false), new PipeEnd(pipe, true));
+        pipe.notify();
+        return { ops, pipe };
+      }
     }
   }
 }

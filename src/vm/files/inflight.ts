@@ -9,33 +9,36 @@ import os from 'node:os';
 import type { OpenFile } from './file.js';
 
 const O_TMPFILE = 0o20200000; // __O_TMPFILE | O_DIRECTORY, Linux x86-64
-const inflight = new Map<string, { file: OpenFile; hostFd: number }>();
-
 const keyOf = (st: fs.BigIntStats): string => `${st.dev}:${st.ino}`;
 
-/** A host descriptor standing for `file` on its way through a socket, or undefined if none can be made. */
-export function placeholderFor(file: OpenFile): number | undefined {
-  let hostFd: number;
-  try {
-    hostFd = fs.openSync(os.tmpdir(), O_TMPFILE | fs.constants.O_RDWR, 0o600);
-  } catch {
-    return undefined;
-  }
-  inflight.set(keyOf(fs.fstatSync(hostFd, { bigint: true })), { file: file.ref(), hostFd });
-  return hostFd;
-}
+/** The files on their way through sockets, one table per Machine (Kernel). */
+export class InFlight {
+  private readonly files = new Map<string, { file: OpenFile; hostFd: number }>();
 
-/** The open file a received host descriptor stands for (its reference passes to the caller), or undefined. */
-export function claim(received: number): OpenFile | undefined {
-  let key: string;
-  try {
-    key = keyOf(fs.fstatSync(received, { bigint: true }));
-  } catch {
-    return undefined;
+  /** A host descriptor standing for `file` on its way through a socket, or undefined if none can be made. */
+  placeholderFor(file: OpenFile): number | undefined {
+    let hostFd: number;
+    try {
+      hostFd = fs.openSync(os.tmpdir(), O_TMPFILE | fs.constants.O_RDWR, 0o600);
+    } catch {
+      return undefined;
+    }
+    this.files.set(keyOf(fs.fstatSync(hostFd, { bigint: true })), { file: file.ref(), hostFd });
+    return hostFd;
   }
-  const e = inflight.get(key);
-  if (!e) return undefined;
-  inflight.delete(key);
-  try { fs.closeSync(e.hostFd); } catch { /* already gone */ }
-  return e.file;
+
+  /** The open file a received host descriptor stands for (its reference passes to the caller), or undefined. */
+  claim(received: number): OpenFile | undefined {
+    let key: string;
+    try {
+      key = keyOf(fs.fstatSync(received, { bigint: true }));
+    } catch {
+      return undefined;
+    }
+    const e = this.files.get(key);
+    if (!e) return undefined;
+    this.files.delete(key);
+    try { fs.closeSync(e.hostFd); } catch { /* already gone */ }
+    return e.file;
+  }
 }

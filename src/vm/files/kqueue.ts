@@ -27,48 +27,56 @@ export interface Knote {
   kq?: KQueue;
 }
 
-/** EVFILT_SIGNAL knotes by process (any object standing for it), EVFILT_PROC knotes by pid. */
-const signalKnotes = new Map<object, Set<Knote>>();
-const procKnotes = new Map<number, Set<Knote>>();
+/**
+ * The knotes that wait on something other than a descriptor: EVFILT_SIGNAL
+ * knotes by process (any object standing for it), EVFILT_PROC knotes by pid.
+ * One registry per Machine (Kernel), told of signals and exits by the Machine.
+ */
+export class KnoteRegistry {
+  private readonly signalKnotes = new Map<object, Set<Knote>>();
+  private readonly procKnotes = new Map<number, Set<Knote>>();
 
-export function watchSignal(proc: object, kn: Knote): void {
-  let set = signalKnotes.get(proc);
-  if (!set) signalKnotes.set(proc, (set = new Set()));
-  set.add(kn);
-}
-export function watchProc(pid: number, kn: Knote): void {
-  let set = procKnotes.get(pid);
-  if (!set) procKnotes.set(pid, (set = new Set()));
-  set.add(kn);
-}
-export function unwatch(kn: Knote): void {
-  kn.stop?.();
-  for (const set of signalKnotes.values()) set.delete(kn);
-  for (const set of procKnotes.values()) set.delete(kn);
-}
+  watchSignal(proc: object, kn: Knote): void {
+    let set = this.signalKnotes.get(proc);
+    if (!set) this.signalKnotes.set(proc, (set = new Set()));
+    set.add(kn);
+  }
 
-/** A signal was posted to proc (even if it is ignored). */
-export function signalEvent(proc: object, sig: number): void {
-  for (const kn of signalKnotes.get(proc) ?? []) {
-    if (Number(kn.ident) === sig) {
-      kn.count++;
-      kn.kq?.notify();
+  watchProc(pid: number, kn: Knote): void {
+    let set = this.procKnotes.get(pid);
+    if (!set) this.procKnotes.set(pid, (set = new Set()));
+    set.add(kn);
+  }
+
+  unwatch(kn: Knote): void {
+    kn.stop?.();
+    for (const set of this.signalKnotes.values()) set.delete(kn);
+    for (const set of this.procKnotes.values()) set.delete(kn);
+  }
+
+  /** A signal was posted to proc (even if it is ignored). */
+  signalEvent(proc: object, sig: number): void {
+    for (const kn of this.signalKnotes.get(proc) ?? []) {
+      if (Number(kn.ident) === sig) {
+        kn.count++;
+        kn.kq?.notify();
+      }
     }
   }
-}
 
-/** Process pid exited with wait status `status`. */
-export function procExitEvent(pid: number, status: number): void {
-  const set = procKnotes.get(pid);
-  if (!set) return;
-  for (const kn of set) {
-    if (kn.fflags & NOTE_EXIT) {
-      kn.triggered = true;
-      kn.data = BigInt(status);
-      kn.kq?.notify();
+  /** Process pid exited with wait status `status`. */
+  procExitEvent(pid: number, status: number): void {
+    const set = this.procKnotes.get(pid);
+    if (!set) return;
+    for (const kn of set) {
+      if (kn.fflags & NOTE_EXIT) {
+        kn.triggered = true;
+        kn.data = BigInt(status);
+        kn.kq?.notify();
+      }
     }
+    this.procKnotes.delete(pid);
   }
-  procKnotes.delete(pid);
 }
 
 export class KQueue implements FileOps {
@@ -77,6 +85,7 @@ export class KQueue implements FileOps {
   /** Whether any knote would be reported now (set by kqueue(), which knows the fd table). */
   hasReady: () => boolean = () => false;
   private waiters = new Set<() => void>();
+  constructor(readonly registry: KnoteRegistry) {}
   read(): IoResult { return -E.EINVAL; }
   write(): IoResult { return -E.EINVAL; }
   stat(): StatInfo {
@@ -126,7 +135,7 @@ export class KQueue implements FileOps {
     };
   }
   close(): void {
-    for (const kn of this.knotes.values()) unwatch(kn);
+    for (const kn of this.knotes.values()) this.registry.unwatch(kn);
     this.knotes.clear();
     this.notify(); // O_ASYNC watchers see the queue gone and let go
   }

@@ -2,14 +2,13 @@
 import { E } from '../abi/errno.js';
 import { O } from '../abi/flags.js';
 import { OpenFile } from '../files/file.js';
-import { KQueue, EV_ADD, EV_CLEAR, EV_DELETE, EV_DISABLE, EV_ENABLE, EV_EOF, EV_ERROR, EV_ONESHOT, EV_RECEIPT, EVFILT_PROC, EVFILT_READ, EVFILT_SIGNAL, EVFILT_TIMER, EVFILT_USER, EVFILT_WRITE, NOTE_TRIGGER, unwatch, watchProc, watchSignal, type Knote } from '../files/kqueue.js';
+import { KQueue, EV_ADD, EV_CLEAR, EV_DELETE, EV_DISABLE, EV_ENABLE, EV_EOF, EV_ERROR, EV_ONESHOT, EV_RECEIPT, EVFILT_PROC, EVFILT_READ, EVFILT_SIGNAL, EVFILT_TIMER, EVFILT_USER, EVFILT_WRITE, NOTE_TRIGGER, type Knote } from '../files/kqueue.js';
 import { PipeBuffer, PipeEnd } from '../files/pipe.js';
 import { HostSocket } from '../files/socket.js';
 import type { Sys, SyscallResult, Handler } from './types.js';
 import { withSigmask } from './sigmask.js';
 import { timespecArg } from './util.js';
 import type { Process } from '../process.js';
-import { drainedAsync, pokeAsync } from '../files/async.js';
 import { FALLBACK_POLL_MS, type Dir } from '../files/hostwatch.js';
 
 function makePipe(s: Sys, flags: number): [number, number] | number {
@@ -91,9 +90,9 @@ function armKnote(s: Sys, kq: KQueue, kn: Knote): void {
     };
     kn.stop = s.m.timer(next, fire);
   } else if (kn.filter === EVFILT_SIGNAL) {
-    watchSignal(s.p, kn);
+    s.k.knotes.watchSignal(s.p, kn);
   } else if (kn.filter === EVFILT_PROC) {
-    watchProc(Number(kn.ident), kn);
+    s.k.knotes.watchProc(Number(kn.ident), kn);
   }
 }
 
@@ -122,7 +121,7 @@ function kevent(s: Sys): SyscallResult | Promise<SyscallResult> {
       else if (flags & EV_DELETE) {
         const old = kq.knotes.get(key);
         if (!old) err = E.ENOENT;
-        else { unwatch(old); kq.knotes.delete(key); }
+        else { kq.registry.unwatch(old); kq.knotes.delete(key); }
       } else {
         let kn = kq.knotes.get(key);
         if (!kn && !(flags & EV_ADD)) err = E.ENOENT;
@@ -154,7 +153,7 @@ function kevent(s: Sys): SyscallResult | Promise<SyscallResult> {
       }
     }
     kq.notify();
-    pokeAsync(e.file);
+    s.k.async.poke(e.file);
   }
   let timeoutNs: bigint | undefined;
   if (tsp) {
@@ -185,13 +184,13 @@ function kevent(s: Sys): SyscallResult | Promise<SyscallResult> {
       b.writeBigInt64LE(r.data, 16);
       b.writeBigUInt64LE(kn.udata, 24);
       out.push(b);
-      if (kn.flags & EV_ONESHOT) { unwatch(kn); kq.knotes.delete(key); }
+      if (kn.flags & EV_ONESHOT) { kq.registry.unwatch(kn); kq.knotes.delete(key); }
       else if (kn.filter === EVFILT_USER && kn.flags & EV_CLEAR) kn.triggered = false;
       else if (kn.filter === EVFILT_TIMER || kn.filter === EVFILT_SIGNAL) kn.count = 0;
-      else if (kn.filter === EVFILT_PROC) { unwatch(kn); kq.knotes.delete(key); }
+      else if (kn.filter === EVFILT_PROC) { kq.registry.unwatch(kn); kq.knotes.delete(key); }
     }
     if (out.length && !s.p.space.write(events, Buffer.concat(out))) return -E.EFAULT;
-    if (out.length) drainedAsync(e.file);
+    if (out.length) s.k.async.drained(e.file);
     return out.length;
   };
   const n = nev > 0 || receipts.length ? collect() : 0;
@@ -345,7 +344,7 @@ export const eventHandlers = {
   pipe: (s) => makePipe(s, 0),
   pipe2: (s) => { const r = makePipe(s, s.int(1)); if (typeof r === 'number') return r; const b = Buffer.alloc(8); b.writeInt32LE(r[0], 0); b.writeInt32LE(r[1], 4); if (s.ptr(0) && !s.p.space.write(s.ptr(0), b)) { s.p.fds.close(r[0]); s.p.fds.close(r[1]); return -E.EFAULT; } return r; },
   kqueue: (s) => {
-    const kq = new KQueue();
+    const kq = new KQueue(s.k.knotes);
     const p = s.p;
     kq.hasReady = () => [...kq.knotes.values()].some((kn) => reportable(p, kn, ready({ p }, kn).ok));
     const f = new OpenFile(kq, O.RDWR);

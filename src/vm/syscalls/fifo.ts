@@ -3,7 +3,6 @@
 import fs from 'node:fs';
 import { E, fromLinuxErrno } from '../abi/errno.js';
 import { O } from '../abi/flags.js';
-import { openFifo } from '../files/fifo.js';
 import { statFromNode } from '../files/hostfile.js';
 import type { FileOps } from '../files/file.js';
 import { pathArg } from './util.js';
@@ -29,7 +28,7 @@ export function fifoStat(host: string): fs.BigIntStats | undefined {
 export function openNamedPipe(s: Sys, host: string, st: fs.BigIntStats, flags: number,
   install: (ops: FileOps) => number): SyscallResult | Promise<SyscallResult> {
   if ((flags & (O.CREAT | O.EXCL)) === (O.CREAT | O.EXCL)) return -E.EEXIST;
-  const r = openFifo(`${st.dev}:${st.ino}`, flags, (p) => {
+  const r = s.k.fifos.open(`${st.dev}:${st.ino}`, flags, (p) => {
     let cur = st;
     try { cur = fs.statSync(host, { bigint: true }); } catch { /* unlinked: keep the old stat */ }
     return { ...statFromNode(cur), size: BigInt(p.size()) };

@@ -40,7 +40,7 @@ function fork(s: Sys, how: ForkHow = {}): SyscallResult | Promise<SyscallResult>
     }
   }
   const fds = how.fds === 'empty' ? new FdTable(p.fds.limit) : how.fds === 'shared' ? p.fds : p.fds.clone();
-  const c = new Process(m.allocPid(), how.detach ? undefined : p, space, fds, p.cwd);
+  const c = new Process(m.allocPid(), how.detach ? undefined : p, space, fds, p.cwd, m.kernel.locks);
   inheritCwd(c, p);
   c.root = p.root;
   c.sigactions = p.sigactions.map((a) => ({ ...a }));

@@ -7,14 +7,11 @@ import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, F, O, SEEK, toLinuxOpenFla
 import { OpenFile, type FileOps } from '../files/file.js';
 import { HostDir, HostFile, statFromNode } from '../files/hostfile.js';
 import { KQueue } from '../files/kqueue.js';
-import { setAsync } from '../files/async.js';
 import { FALLBACK_POLL_MS } from '../files/hostwatch.js';
-import { conflict, F_RDLCK, F_UNLCK, F_WRLCK, onRelease, setLock } from '../files/reclocks.js';
+import { F_RDLCK, F_UNLCK, F_WRLCK } from '../files/reclocks.js';
 import { SIG } from '../abi/signals.js';
 import { fifoStat, openNamedPipe } from './fifo.js';
 import { setCwd } from '../cwd.js';
-import { findDeviceNode } from '../../devices/nodes.js';
-import '../../devices/tap.js'; // registers /dev/tap and /dev/tapN
 import { noteDiskLockConflict, noteDiskOpenRefused } from '../../devices/vkdisk.js';
 import { atPath, livePath, copyout, cstring, encodeStat, fdArg, FOLLOW, pathArg, readIovecs, scatter } from './util.js';
 import type { Sys, SyscallResult, Handler } from './types.js';
@@ -62,7 +59,7 @@ export function openHost(s: Sys, host: string, flags: number, mode: number): Sys
   // Device nodes are named by the guest's path: under -L, /dev/tap resolves to
   // ROOT/dev/tap on the host, which is still the guest's /dev/tap.
   const guest = s.m.guestPath(host);
-  const dev = findDeviceNode(host) ?? (guest !== host ? findDeviceNode(guest) : undefined);
+  const dev = s.k.devices.find(host) ?? (guest !== host ? s.k.devices.find(guest) : undefined);
   if (dev) {
     const ops = dev[0].open(s, dev[1].input, flags, dev[1]);
     if (typeof ops === 'number') return ops;
@@ -301,7 +298,7 @@ function updateAsync(s: Sys, file: OpenFile): void {
   const ops = file.ops;
   const readyNow = ops instanceof KQueue ? () => ops.hasReady() : () => (ops.ready ? ops.ready('in') : true);
   const m = s.m;
-  setAsync(file, on, readyNow, () => {
+  s.k.async.set(file, on, readyNow, () => {
     const owner = file.owner;
     const targets = owner > 0 ? [m.procs.get(owner)] : [...m.procs.values()].filter((p) => p.pgid === -owner);
     for (const p of targets) if (p) m.postSignal(p, SIG.SIGIO);
@@ -329,9 +326,9 @@ function recordLock(s: Sys, file: OpenFile, cmd: number, addr: number): SyscallR
     const acc = file.flags & O.ACCMODE;
     if ((type === F_RDLCK && acc === O.WRONLY) || (type === F_WRLCK && acc === O.RDONLY)) return -E.EBADF;
   }
-  const pid = s.p.pid;
+  const pid = s.p.pid, locks = s.k.locks;
   if (cmd === F.GETLK) {
-    const c = type === F_UNLCK ? undefined : conflict(key, pid, type, start, end);
+    const c = type === F_UNLCK ? undefined : locks.conflict(key, pid, type, start, end);
     const out = Buffer.from(b);
     if (c) {
       out.writeBigInt64LE(BigInt(c.start), 0);
@@ -344,15 +341,15 @@ function recordLock(s: Sys, file: OpenFile, cmd: number, addr: number): SyscallR
     }
     return s.p.space.write(addr, out) ? 0 : -E.EFAULT;
   }
-  if (type === F_UNLCK || !conflict(key, pid, type, start, end)) {
-    setLock(key, pid, type, start, end);
+  if (type === F_UNLCK || !locks.conflict(key, pid, type, start, end)) {
+    locks.set(key, pid, type, start, end);
     file.lockKey = key;
     return 0;
   }
   if (cmd === F.SETLK) return -E.EAGAIN;
-  return s.m.block(s.t, 'F_SETLKW', true, (done) => onRelease(() => {
-    if (conflict(key, pid, type, start, end)) return;
-    setLock(key, pid, type, start, end);
+  return s.m.block(s.t, 'F_SETLKW', true, (done) => locks.onRelease(() => {
+    if (locks.conflict(key, pid, type, start, end)) return;
+    locks.set(key, pid, type, start, end);
     file.lockKey = key;
     done(0);
   }));

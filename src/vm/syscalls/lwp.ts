@@ -4,8 +4,6 @@ import { E } from '../abi/errno.js';
 import type { GuestThread } from '../thread.js';
 import type { Sys, SyscallResult, Handler } from './types.js';
 
-/** Sleepers keyed by process and address. */
-const umtxQueues = new Map<string, Set<(r: number) => void>>();
 const umtxKey = (s: Sys, addr: number): string => `${s.p.pid}:${addr}`;
 
 function lwpCreate(s: Sys): SyscallResult {
@@ -43,21 +41,22 @@ function umtxSleep(s: Sys): SyscallResult | Promise<SyscallResult> {
   const key = umtxKey(s, addr);
   const us = timeout === 0 || timeout > 2_000_000 ? 2_000_000 : timeout;
   return s.m.block(s.t, 'umtx_sleep', true, (done) => {
-    let q = umtxQueues.get(key);
-    if (!q) umtxQueues.set(key, (q = new Set()));
+    const queues = s.k.umtx;
+    let q = queues.get(key);
+    if (!q) queues.set(key, (q = new Set()));
     q.add(done);
     const cancelTimer = s.m.timer(s.m.clock.monotonicNs() + BigInt(us) * 1000n, () => done(-E.EAGAIN));
     return () => {
       cancelTimer();
       q!.delete(done);
-      if (q!.size === 0) umtxQueues.delete(key);
+      if (q!.size === 0) queues.delete(key);
     };
   });
 }
 
 function umtxWakeup(s: Sys): SyscallResult {
   const addr = s.ptr(0), count = s.int(1);
-  const q = umtxQueues.get(umtxKey(s, addr));
+  const q = s.k.umtx.get(umtxKey(s, addr));
   if (!q) return 0;
   for (const w of [...q]) {
     w(0);

@@ -10,7 +10,6 @@ import fs from 'node:fs';
 import { OpenFile, type FileOps } from '../files/file.js';
 import { HostDir, HostFile } from '../files/hostfile.js';
 import { HostSocket, hostErr } from '../files/socket.js';
-import { claim, placeholderFor } from '../files/inflight.js';
 import { fromLinuxErrno } from '../abi/errno.js';
 import { whenReady } from './fs.js';
 import { readIovecs, scatter } from './util.js';
@@ -197,7 +196,7 @@ function rightsOut(s: Sys, control: number, len: number): number[] | number {
     for (let p = off + CMSG_HDR; p + 4 <= off + clen; p += 4) {
       const e = s.p.fds.get(c.readInt32LE(p));
       if (!e) return -E.EBADF;
-      const h = e.file.ops.hostFd ?? placeholderFor(e.file);
+      const h = e.file.ops.hostFd ?? s.k.inflight.placeholderFor(e.file);
       if (h === undefined) return -E.EOPNOTSUPP;
       fds.push(h);
     }
@@ -208,7 +207,7 @@ function rightsOut(s: Sys, control: number, len: number): number[] | number {
 
 /** A guest descriptor for a host descriptor received over a socket. */
 function adoptHostFd(s: Sys, hostFd: number, cloexec: boolean): number {
-  const mine = claim(hostFd);
+  const mine = s.k.inflight.claim(hostFd);
   if (mine) {
     s.m.host.closeFd(hostFd);
     const fd = s.p.fds.alloc(mine, cloexec);

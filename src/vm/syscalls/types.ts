@@ -3,6 +3,7 @@ import { Reg } from '../../cpu/engine.js';
 import type { Machine } from '../machine.js';
 import type { GuestThread } from '../thread.js';
 import type { Process } from '../process.js';
+import type { Kernel } from '../kernel.js';
 
 /** rax value, -errno, [rax, rdx], or 'justreturn' (registers already set). */
 export type SyscallResult = number | bigint | [number, number] | 'justreturn';
@@ -80,6 +81,10 @@ export class Sys {
   constructor(readonly m: Machine, readonly t: GuestThread) {}
   get p(): Process {
     return this.t.proc;
+  }
+  /** The Machine's shared tables (varsyms, locks, FIFOs, knotes, devices...). */
+  get k(): Kernel {
+    return this.m.kernel;
   }
   /** Argument i as an unsigned 64-bit value. */
   raw(i: number): bigint {

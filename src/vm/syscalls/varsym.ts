@@ -1,20 +1,20 @@
 // Variant symlink variables (varsym_set/get/list): libc's uname() asks for
 // overrides of the system names, and scripts may set their own. One table for
-// the whole guest (DragonFly keeps system, user and process levels apart).
+// the whole guest (DragonFly keeps system, user and process levels apart),
+// kept by the Machine (Kernel.varsyms).
 import { E } from '../abi/errno.js';
 import { cstring } from './util.js';
 import type { Sys, SyscallResult, Handler } from './types.js';
 
 const MAXVARSYM_NAME = 64, MAXVARSYM_DATA = 256;
-const vars = new Map<string, string>();
 
 function set(s: Sys): SyscallResult {
   const name = cstring(s, s.ptr(1), MAXVARSYM_NAME);
   if (typeof name === 'number') return name;
-  if (!s.ptr(2)) return vars.delete(name) ? 0 : -E.ENOENT;
+  if (!s.ptr(2)) return s.k.varsyms.delete(name) ? 0 : -E.ENOENT;
   const data = cstring(s, s.ptr(2), MAXVARSYM_DATA);
   if (typeof data === 'number') return data;
-  vars.set(name, data);
+  s.k.varsyms.set(name, data);
   return 0;
 }
 
@@ -22,7 +22,7 @@ function set(s: Sys): SyscallResult {
 function get(s: Sys): SyscallResult {
   const name = cstring(s, s.ptr(1), MAXVARSYM_NAME);
   if (typeof name === 'number') return name;
-  const v = vars.get(name);
+  const v = s.k.varsyms.get(name);
   if (v === undefined) return -E.ENOENT;
   const data = Buffer.from(v + '\0');
   const room = s.int(3);
