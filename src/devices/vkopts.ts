@@ -4,7 +4,7 @@
 // first and names the option at fault. Parsing follows the vkernel's own
 // (platform/vkernel64/platform/init.c: getopt, init_disk, netif_init_tap).
 import fs from 'node:fs';
-import { hasFunction } from './elfsyms.js';
+import { hasFunction } from '../vm/elf.js';
 import { realDir, resolveInRoot, type GuestRoot } from '../vm/rootpath.js';
 
 /** The vkernel's getopt string (options followed by ':' take an argument). */

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { Reg } from '../../cpu/engine.js';
 import { E } from '../abi/errno.js';
 import { SA_NOCLDWAIT, SIG } from '../abi/signals.js';
+import { elfOsAbi, ELFOSABI_LINUX, isElf } from '../elf.js';
 import { ExecError } from '../exec.js';
 import { DEFAULT_MAX_PROCS, Process, replaceFds, unshareFds } from '../process.js';
 import { inheritCwd } from '../cwd.js';
@@ -133,9 +134,9 @@ function foreignReason(host: string): string | undefined {
   } catch {
     return undefined;
   }
-  if (data.length < 4 || data.readUInt32BE(0) !== 0x7f454c46) return undefined;
+  if (!isElf(data)) return undefined;
   if (data.includes('/lib64/ld-linux') || data.includes('/lib/ld-linux')) return 'a Linux program (ld-linux interpreter)';
-  if (data[7] === 3) return 'a Linux program (ELF OS/ABI 3)';
+  if (elfOsAbi(data) === ELFOSABI_LINUX) return 'a Linux program (ELF OS/ABI 3)';
   if (data.includes('\tGOOS=linux\n')) return 'a Go program built for linux';
   // Go embeds runtime.GOOS; a Go program for DragonFly always names it.
   if (data.includes('\xff Go buildinf:', 0, 'latin1') && !data.includes('dragonfly')) return 'a Go program for another OS';
