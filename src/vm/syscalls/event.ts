@@ -1,14 +1,12 @@
-// pipe, pipe2, kqueue and kevent.
+// pipe, pipe2, select and poll (kqueue and kevent: kevent.ts).
 import { E } from '../abi/errno.js';
 import { O } from '../abi/flags.js';
 import { OpenFile } from '../files/file.js';
-import { KQueue, EV_ADD, EV_CLEAR, EV_DELETE, EV_DISABLE, EV_ENABLE, EV_EOF, EV_ERROR, EV_ONESHOT, EV_RECEIPT, EVFILT_PROC, EVFILT_READ, EVFILT_SIGNAL, EVFILT_TIMER, EVFILT_USER, EVFILT_WRITE, NOTE_TRIGGER, type Knote } from '../files/kqueue.js';
 import { PipeBuffer, PipeEnd } from '../files/pipe.js';
 import { HostSocket } from '../files/socket.js';
 import type { Sys, SyscallResult, Handler } from './types.js';
 import { withSigmask } from './sigmask.js';
 import { timespecArg } from './util.js';
-import type { Process } from '../process.js';
 import { FALLBACK_POLL_MS, type Dir } from '../files/hostwatch.js';
 
 function makePipe(s: Sys, flags: number): [number, number] | number {
@@ -21,187 +19,6 @@ function makePipe(s: Sys, flags: number): [number, number] | number {
   const b = s.p.fds.alloc(w, cloexec);
   if (b < 0) { s.p.fds.close(a); w.unref(); return b; }
   return [a, b];
-}
-
-function ready(s: { p: Process }, kn: Knote): { ok: boolean; data: bigint; eof: boolean } {
-  if (!kn.enabled) return { ok: false, data: 0n, eof: false };
-  if (kn.filter === EVFILT_USER) return { ok: kn.triggered, data: 0n, eof: false };
-  if (kn.filter === EVFILT_TIMER || kn.filter === EVFILT_SIGNAL) return { ok: kn.count > 0, data: BigInt(kn.count), eof: false };
-  if (kn.filter === EVFILT_PROC) return { ok: kn.triggered, data: kn.data, eof: true };
-  const e = s.p.fds.get(Number(kn.ident));
-  if (!e) return { ok: false, data: 0n, eof: false };
-  const ops = e.file.ops;
-  if (kn.filter === EVFILT_READ) {
-    if (ops instanceof PipeEnd) return { ok: ops.readable(), data: BigInt(ops.pipe.size()), eof: ops.pipe.writers === 0 };
-    if (ops instanceof HostSocket) return { ok: ops.ready('in'), data: 1n, eof: ops.hangup() };
-    return { ok: ops.ready ? ops.ready('in') : true, data: 1n, eof: false };
-  }
-  if (kn.filter === EVFILT_WRITE) {
-    if (ops instanceof PipeEnd) return { ok: ops.ready('out'), data: BigInt(Math.max(0, ops.space())), eof: ops.pipe.readers === 0 };
-    if (ops instanceof HostSocket) return { ok: ops.ready('out'), data: 65536n, eof: ops.hangup() };
-    return { ok: ops.ready ? ops.ready('out') : true, data: 65536n, eof: false };
-  }
-  return { ok: false, data: 0n, eof: false };
-}
-
-function isEdge(kn: Knote): boolean {
-  return (kn.filter === EVFILT_READ || kn.filter === EVFILT_WRITE) && (kn.flags & EV_CLEAR) !== 0;
-}
-
-/**
- * What re-arms an EV_CLEAR knote: operations on its descriptor that would have
- * blocked (EAGAIN), plus the readiness edges the host saw on a host-backed
- * descriptor (new data, room freed) — BSD reports EV_CLEAR again on each of
- * those, and a waiter woken by an edge cannot otherwise tell that the
- * descriptor went not ready and ready again in between.
- */
-function edgeGen(p: Process, kn: Knote): number {
-  const f = p.fds.get(Number(kn.ident))?.file;
-  if (!f) return 0;
-  return f.eagains + (f.ops.edges?.(kn.filter === EVFILT_WRITE ? 'out' : 'in') ?? 0);
-}
-
-/**
- * Whether a knote would be reported now. EV_CLEAR on a descriptor is
- * edge-triggered: reported again only after it was seen not ready, after an
- * operation on it would have blocked (EAGAIN), or after a host readiness edge.
- */
-function reportable(p: Process, kn: Knote, ok: boolean): boolean {
-  if (!isEdge(kn)) return ok;
-  if (!ok) {
-    kn.lastReady = false;
-    return false;
-  }
-  return !(kn.lastReady && kn.reportedAt === edgeGen(p, kn));
-}
-
-/** Start what a new knote needs: a timer's clock, a signal or process watch. */
-function armKnote(s: Sys, kq: KQueue, kn: Knote): void {
-  if (kn.filter === EVFILT_TIMER) {
-    const periodNs = BigInt(Math.max(1, Number(kn.data))) * 1_000_000n;
-    let next = s.m.clock.monotonicNs() + periodNs;
-    const fire = (): void => {
-      kn.count++;
-      kq.notify();
-      if (!(kn.flags & EV_ONESHOT)) {
-        next += periodNs;
-        kn.stop = s.m.timer(next, fire);
-      }
-    };
-    kn.stop = s.m.timer(next, fire);
-  } else if (kn.filter === EVFILT_SIGNAL) {
-    s.k.knotes.watchSignal(s.p, kn);
-  } else if (kn.filter === EVFILT_PROC) {
-    s.k.knotes.watchProc(Number(kn.ident), kn);
-  }
-}
-
-function kevent(s: Sys): SyscallResult | Promise<SyscallResult> {
-  const e = s.p.fds.get(s.int(0));
-  if (!e) return -E.EBADF;
-  const kq = e.file.ops;
-  if (!(kq instanceof KQueue)) return -E.EBADF;
-  const changes = s.ptr(1), nch = s.int(2), events = s.ptr(3), nev = s.int(4), tsp = s.ptr(5);
-  if (nch < 0 || nev < 0) return -E.EINVAL;
-  const receipts: Buffer[] = [];
-  if (nch > 0) {
-    const cb = s.p.space.read(changes, nch * 32);
-    if (!cb) return -E.EFAULT;
-    for (let i = 0; i < nch; i++) {
-      const o = i * 32;
-      const ident = cb.readBigUInt64LE(o), filter = cb.readInt16LE(o + 8), flags = cb.readUInt16LE(o + 10);
-      const fflags = cb.readUInt32LE(o + 12), udata = cb.readBigUInt64LE(o + 24);
-      const key = `${filter}:${ident}`;
-      let err = 0;
-      const fdFilter = filter === EVFILT_READ || filter === EVFILT_WRITE;
-      if (!fdFilter && ![EVFILT_USER, EVFILT_TIMER, EVFILT_SIGNAL, EVFILT_PROC].includes(filter)) err = E.EINVAL;
-      else if (fdFilter && !s.p.fds.get(Number(ident))) err = E.EBADF;
-      else if (filter === EVFILT_SIGNAL && (ident < 1n || ident > 128n)) err = E.EINVAL;
-      else if (filter === EVFILT_PROC && flags & EV_ADD && !kq.knotes.has(key) && !s.m.procs.get(Number(ident))) err = E.ESRCH;
-      else if (flags & EV_DELETE) {
-        const old = kq.knotes.get(key);
-        if (!old) err = E.ENOENT;
-        else { kq.registry.unwatch(old); kq.knotes.delete(key); }
-      } else {
-        let kn = kq.knotes.get(key);
-        if (!kn && !(flags & EV_ADD)) err = E.ENOENT;
-        else {
-          const fresh = !kn;
-          kn ??= { ident, filter, flags, fflags, data: cb.readBigInt64LE(o + 16), udata, triggered: false, enabled: true, count: 0, kq };
-          if (fresh) armKnote(s, kq, kn);
-          // Only EV_ADD sets the behaviour flags; a later change (a trigger) keeps them.
-          if (flags & EV_ADD) {
-            kn.flags = flags;
-            kn.lastReady = undefined;
-            kn.reportedAt = undefined;
-          }
-          if (fdFilter) kn.file = s.p.fds.get(Number(ident))?.file;
-          kn.udata = udata;
-          if (flags & EV_DISABLE) kn.enabled = false;
-          if (flags & EV_ENABLE || flags & EV_ADD) kn.enabled = !(flags & EV_DISABLE);
-          if (filter === EVFILT_USER && fflags & NOTE_TRIGGER) kn.triggered = true;
-          kq.knotes.set(key, kn);
-        }
-      }
-      // An error with no room in the event list fails the whole call (BSD semantics).
-      if (err && receipts.length >= nev) return -err;
-      if (err || flags & EV_RECEIPT) {
-        const r = Buffer.from(cb.subarray(o, o + 32));
-        r.writeUInt16LE(flags | EV_ERROR, 10);
-        r.writeBigInt64LE(BigInt(err), 16);
-        receipts.push(r);
-      }
-    }
-    kq.notify();
-    s.k.async.poke(e.file);
-  }
-  let timeoutNs: bigint | undefined;
-  if (tsp) {
-    const t = s.p.space.read(tsp, 16);
-    if (!t) return -E.EFAULT;
-    const sec = t.readBigInt64LE(0), nsec = t.readBigInt64LE(8);
-    if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) return -E.EINVAL;
-    timeoutNs = sec * 1_000_000_000n + nsec;
-  }
-  const collect = (): number => {
-    const out: Buffer[] = [...receipts.splice(0, nev)];
-    for (const [key, kn] of kq.knotes) {
-      if (out.length >= nev) break;
-      if (kn.file && s.p.fds.get(Number(kn.ident))?.file !== kn.file) {
-        kq.knotes.delete(key); // its descriptor was closed
-        continue;
-      }
-      const r = ready(s, kn);
-      if (!reportable(s.p, kn, r.ok)) continue;
-      if (isEdge(kn)) {
-        kn.lastReady = true;
-        kn.reportedAt = edgeGen(s.p, kn);
-      }
-      const b = Buffer.alloc(32);
-      b.writeBigUInt64LE(kn.ident, 0);
-      b.writeInt16LE(kn.filter, 8);
-      b.writeUInt16LE((kn.flags & (EV_ONESHOT | EV_CLEAR)) | (r.eof ? EV_EOF : 0), 10);
-      b.writeBigInt64LE(r.data, 16);
-      b.writeBigUInt64LE(kn.udata, 24);
-      out.push(b);
-      if (kn.flags & EV_ONESHOT) { kq.registry.unwatch(kn); kq.knotes.delete(key); }
-      else if (kn.filter === EVFILT_USER && kn.flags & EV_CLEAR) kn.triggered = false;
-      else if (kn.filter === EVFILT_TIMER || kn.filter === EVFILT_SIGNAL) kn.count = 0;
-      else if (kn.filter === EVFILT_PROC) { kq.registry.unwatch(kn); kq.knotes.delete(key); }
-    }
-    if (out.length && !s.p.space.write(events, Buffer.concat(out))) return -E.EFAULT;
-    if (out.length) s.k.async.drained(e.file);
-    return out.length;
-  };
-  const n = nev > 0 || receipts.length ? collect() : 0;
-  if (n !== 0 || nev === 0 || timeoutNs === 0n) return n;
-  return s.m.block(s.t, 'kevent', true, (done) => {
-    const check = (): void => { const k = collect(); if (k !== 0) done(k); };
-    // Woken by the queue's own events and by its descriptors' readiness changes (host ones via the watcher thread).
-    const stopWatch = kq.watch(check);
-    const stopTimer = timeoutNs !== undefined ? s.m.timer(s.m.clock.monotonicNs() + timeoutNs, () => done(0)) : undefined;
-    return () => { stopWatch(); stopTimer?.(); };
-  });
 }
 
 /** Readiness of an fd for select/poll: [readable, writable] or undefined if closed. */
@@ -343,14 +160,4 @@ export const eventHandlers = {
   ppoll: (s) => { const ns = timespecArg(s, 2); return typeof ns === 'number' ? ns : withSigmask(s, 3, () => poll(s, ns ?? null)); },
   pipe: (s) => makePipe(s, 0),
   pipe2: (s) => { const r = makePipe(s, s.int(1)); if (typeof r === 'number') return r; const b = Buffer.alloc(8); b.writeInt32LE(r[0], 0); b.writeInt32LE(r[1], 4); if (s.ptr(0) && !s.p.space.write(s.ptr(0), b)) { s.p.fds.close(r[0]); s.p.fds.close(r[1]); return -E.EFAULT; } return r; },
-  kqueue: (s) => {
-    const kq = new KQueue(s.k.knotes);
-    const p = s.p;
-    kq.hasReady = () => [...kq.knotes.values()].some((kn) => reportable(p, kn, ready({ p }, kn).ok));
-    const f = new OpenFile(kq, O.RDWR);
-    const fd = s.p.fds.alloc(f);
-    if (fd < 0) f.unref();
-    return fd;
-  },
-  kevent,
 } satisfies Record<string, Handler>;

@@ -15,6 +15,7 @@ import { fileTimesHandlers as filetimes } from './filetimes.js';
 import { forkExecHandlers as forkexec } from './forkexec.js';
 import { fsHandlers as fs } from './fs.js';
 import { hostidHandlers as hostid } from './hostid.js';
+import { keventHandlers as kevent } from './kevent.js';
 import { itimerHandlers as itimer } from './itimer.js';
 import { lwpHandlers as lwp } from './lwp.js';
 import { memHandlers as mem } from './mem.js';
@@ -403,8 +404,8 @@ const ROWS: Record<number, Row> = {
   359: refused('aio_waitcomplete', E.ENOSYS, ['ptr'], AIO),
   360: full('getresuid', proc.getresuid, ['ptr', 'ptr', 'ptr']),
   361: full('getresgid', proc.getresgid, ['ptr', 'ptr', 'ptr']),
-  362: partial('kqueue', event.kqueue, [], 'EVFILT_READ, EVFILT_WRITE, EVFILT_USER; SIGIO with O_ASYNC'),
-  363: partial('kevent', event.kevent, ['fd', 'ptr', 'int', 'ptr', 'int', 'ptr']),
+  362: partial('kqueue', kevent.kqueue, [], 'EVFILT_READ, EVFILT_WRITE, EVFILT_USER; SIGIO with O_ASYNC'),
+  363: partial('kevent', kevent.kevent, ['fd', 'ptr', 'int', 'ptr', 'int', 'ptr']),
   364: unimplemented('sctp_peeloff'),
   365: unimplemented('nosys'),
   366: unimplemented('nosys'),
