@@ -2,6 +2,7 @@
 // initial stack, auxiliary vector and registers of vkernel-host-abi.md §8.4.
 import fs from 'node:fs';
 import { MapKind, PROT_EXEC, PROT_READ, PROT_WRITE, Reg, type AddressSpace } from '../cpu/engine.js';
+import { PsStrings } from './abi/structs.js';
 import { ET_DYN, parseElf, PF_R, PF_W, PF_X, PT_LOAD, PT_PHDR, type ElfImage } from './elf.js';
 import { PAGE, pageDown, pageUp, USRSTACK } from './memory.js';
 import type { GuestThread } from './thread.js';
@@ -168,12 +169,9 @@ export function loadProgram(p: Process, t: GuestThread, req: ExecRequest): ElfIm
   put(0);
   for (const [k, v] of aux) { put(k); put(v); }
   space.write(rdi, vec);
-  const ps = Buffer.alloc(32);
-  ps.writeBigUInt64LE(BigInt(rdi + 8), 0);
-  ps.writeUInt32LE(argc, 8);
-  ps.writeBigUInt64LE(BigInt(rdi + 8 + (argc + 1) * 8), 16);
-  ps.writeUInt32LE(envc, 24);
-  space.write(PS_STRINGS, ps);
+  space.write(PS_STRINGS, PsStrings.encode({
+    argvstr: BigInt(rdi + 8), nargvstr: argc, envstr: BigInt(rdi + 8 + (argc + 1) * 8), nenvstr: envc,
+  }));
 
   for (let r = Reg.RAX; r <= Reg.R15; r++) t.setNum(r, 0);
   t.setNum(Reg.RIP, entry);

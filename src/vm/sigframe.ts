@@ -3,21 +3,24 @@
 import { Reg } from '../cpu/engine.js';
 import { SIGCODE_PAGE } from './exec.js';
 import type { GuestThread } from './thread.js';
+import {
+  FXSAVE_SIZE, MC_FPFMT_XMM, MC_FPOWNED_FPU, MC_FPOWNED_PCB, Mcontext, Sigframe, Siginfo, StackT, Trapframe, Ucontext,
+} from './abi/structs.js';
 
-export const SIGFRAME_SIZE = 1600;
-const UC = 64;            // sf_uc within the sigframe
-const MC = UC + 64;       // uc_mcontext
-const SI = 1472;          // sf_si
-export const UCONTEXT_SIZE = 1408;
+export const SIGFRAME_SIZE = Sigframe.size;
+export const UCONTEXT_SIZE = Ucontext.size;
+const UC = Sigframe.off.uc;                // sf_uc within the sigframe
+const MC = UC + Ucontext.off.mcontext;     // uc_mcontext within the sigframe
+const SI = Sigframe.off.si;                // sf_si
+const TF = Mcontext.off.trapframe;         // the trapframe within an mcontext
+const FP = Mcontext.off.fpregs;
 
-/** Trapframe slot order: offset/8 -> register (undefined: not a register). */
-export const TRAPFRAME: (Reg | undefined)[] = [
-  Reg.RDI, Reg.RSI, Reg.RDX, Reg.RCX, Reg.R8, Reg.R9, Reg.RAX, Reg.RBX, Reg.RBP, Reg.R10, Reg.R11,
-  Reg.R12, Reg.R13, Reg.R14, Reg.R15,
-  undefined /* xflags */, undefined /* trapno */, undefined /* addr */, undefined /* flags */,
-  undefined /* err */, Reg.RIP, undefined /* cs */, Reg.RFLAGS, Reg.RSP, undefined /* ss */,
-];
-export const TF = { XFLAGS: 120, TRAPNO: 128, ADDR: 136, FLAGS: 144, ERR: 152, CS: 168, SS: 192 };
+/** The trapframe fields that hold registers, and which. */
+const TF_REG: Partial<Record<keyof typeof Trapframe.off, Reg>> = {
+  rdi: Reg.RDI, rsi: Reg.RSI, rdx: Reg.RDX, rcx: Reg.RCX, r8: Reg.R8, r9: Reg.R9, rax: Reg.RAX, rbx: Reg.RBX,
+  rbp: Reg.RBP, r10: Reg.R10, r11: Reg.R11, r12: Reg.R12, r13: Reg.R13, r14: Reg.R14, r15: Reg.R15,
+  rip: Reg.RIP, rflags: Reg.RFLAGS, rsp: Reg.RSP,
+};
 export const PSL_USERCHANGE = 0x244dd5n, PSL_RF = 0x10000n;
 
 export function readSigset(b: Buffer, off: number): bigint {
@@ -28,8 +31,8 @@ export function writeSigset(b: Buffer, off: number, set: bigint): void {
   b.writeBigUInt64LE((set >> 64n) & 0xffffffffffffffffn, off + 8);
 }
 
-/** Trapframe slots that hold registers, as [slot, register] pairs. */
-const TF_REGS = TRAPFRAME.flatMap((r, i) => (r === undefined ? [] : [[i, r] as const]));
+/** Trapframe slots (offset / 8) that hold registers, as [slot, register] pairs. */
+const TF_REGS = Object.entries(TF_REG).map(([f, r]) => [Trapframe.off[f as keyof typeof Trapframe.off] / 8, r] as const);
 /** DIRTY bits of every register a trapframe carries. */
 const TF_DIRTY = TF_REGS.reduce((m, [, r]) => m | (1 << r), 0);
 
@@ -39,17 +42,18 @@ function words(b: Buffer, off: number, len: number): Uint32Array | undefined {
   return at % 4 === 0 ? new Uint32Array(b.buffer, at, len / 4) : undefined;
 }
 
-/** Write thread registers as a 200-byte trapframe at `off` of `b`. */
+/** Write thread registers as a trapframe at `off` of `b`. */
 export function putTrapframe(b: Buffer, off: number, t: GuestThread, trapno: number, addr: bigint, err: number): void {
   // Word copies from the register file: no BigInt per register (this is on every signal's path).
-  const w = words(b, off, 200);
+  const w = words(b, off, Trapframe.size);
   if (w) for (const [i, r] of TF_REGS) { w[2 * i] = t.u32[2 * r]; w[2 * i + 1] = t.u32[2 * r + 1]; }
-  else TRAPFRAME.forEach((r, i) => { if (r !== undefined) b.writeBigUInt64LE(t.get(r), off + i * 8); });
-  b.writeBigUInt64LE(BigInt(trapno), off + TF.TRAPNO);
-  b.writeBigUInt64LE(BigInt.asUintN(64, addr), off + TF.ADDR);
-  b.writeBigUInt64LE(BigInt(err), off + TF.ERR);
-  b.writeBigUInt64LE(0x2bn, off + TF.CS);
-  b.writeBigUInt64LE(0x23n, off + TF.SS);
+  else for (const [i, r] of TF_REGS) b.writeBigUInt64LE(t.get(r), off + i * 8);
+  const o = Trapframe.off;
+  b.writeBigUInt64LE(BigInt(trapno), off + o.trapno);
+  b.writeBigUInt64LE(BigInt.asUintN(64, addr), off + o.addr);
+  b.writeBigUInt64LE(BigInt(err), off + o.err);
+  b.writeBigUInt64LE(0x2bn, off + o.cs);
+  b.writeBigUInt64LE(0x23n, off + o.ss);
 }
 
 export interface SigDelivery {
@@ -63,23 +67,14 @@ const FRAME = Buffer.alloc(SIGFRAME_SIZE);
 export function pushSigframe(t: GuestThread, d: SigDelivery): boolean {
   // One scratch frame, cleared each time: it is copied out before anything else runs.
   const f = FRAME.fill(0);
-  f.writeBigUInt64LE(d.handler, 0);
-  writeSigset(f, UC, d.restoreMask);
-  f.writeBigUInt64LE(t.onAltStack ? 1n : 0n, MC);
-  putTrapframe(f, MC + 8, t, d.trapno, d.addr, d.err);
-  f.writeUInt32LE(1280, MC + 208);
-  f.writeUInt32LE(0x10002, MC + 212); // _MC_FPFMT_XMM
-  f.writeUInt32LE(0x20001, MC + 216); // _MC_FPOWNED_FPU
-  t.cpu.getFpu(f.subarray(MC + 256, MC + 256 + 512));
-  f.writeBigUInt64LE(BigInt(t.altstack.sp), UC + 1352);
-  f.writeBigUInt64LE(BigInt(t.altstack.size), UC + 1360);
-  f.writeInt32LE(t.altstack.flags | (t.onAltStack ? 1 : 0), UC + 1368);
-  if (d.siginfo) {
-    f.writeInt32LE(d.sig, SI);
-    f.writeInt32LE(d.code, SI + 8);
-    f.writeInt32LE(d.pid, SI + 12);
-    f.writeBigUInt64LE(BigInt.asUintN(64, d.addr), SI + 24);
-  }
+  f.writeBigUInt64LE(d.handler, Sigframe.off.handler);
+  writeSigset(f, UC + Ucontext.off.sigmask, d.restoreMask);
+  f.writeBigUInt64LE(t.onAltStack ? 1n : 0n, MC + Mcontext.off.onstack);
+  putTrapframe(f, MC + TF, t, d.trapno, d.addr, d.err);
+  Mcontext.write(f, { len: Mcontext.size, fpformat: MC_FPFMT_XMM, ownedfp: MC_FPOWNED_FPU }, MC);
+  t.cpu.getFpu(f.subarray(MC + FP, MC + FP + FXSAVE_SIZE));
+  StackT.write(f, { sp: BigInt(t.altstack.sp), size: BigInt(t.altstack.size), flags: t.altstack.flags | (t.onAltStack ? 1 : 0) }, UC + Ucontext.off.stack);
+  if (d.siginfo) Siginfo.write(f, { signo: d.sig, code: d.code, pid: d.pid, addr: BigInt.asUintN(64, d.addr) }, SI);
   let sp: number;
   if (d.useAltStack) {
     sp = t.altstack.sp + t.altstack.size - SIGFRAME_SIZE;
@@ -107,22 +102,22 @@ export const SIGRETURN_BAD_CS = -22;
 export function popSigframe(t: GuestThread, ucp: number): number {
   const uc = t.proc.space.read(ucp, UCONTEXT_SIZE);
   if (!uc) return 14; // EFAULT
-  const mc = 64;
-  const rflags = uc.readBigUInt64LE(mc + 8 + 176);
+  const mc = Ucontext.off.mcontext, tf = mc + TF;
+  const rflags = uc.readBigUInt64LE(tf + Trapframe.off.rflags);
   const cur = t.get(Reg.RFLAGS);
   if (((rflags ^ cur) & ~(PSL_USERCHANGE | PSL_RF) & 0xffffffffn) !== 0n) return 22;
-  if ((uc.readBigUInt64LE(mc + 8 + TF.CS) & 3n) !== 3n) return SIGRETURN_BAD_CS;
-  const w = words(uc, mc + 8, 200);
+  if ((uc.readBigUInt64LE(tf + Trapframe.off.cs) & 3n) !== 3n) return SIGRETURN_BAD_CS;
+  const w = words(uc, tf, Trapframe.size);
   if (w) {
     for (const [i, r] of TF_REGS) { t.u32[2 * r] = w[2 * i]; t.u32[2 * r + 1] = w[2 * i + 1]; }
     t.u32[2 * Reg.DIRTY] |= TF_DIRTY;
   } else {
-    TRAPFRAME.forEach((r, i) => { if (r !== undefined) t.set(r, uc.readBigUInt64LE(mc + 8 + i * 8)); });
+    for (const [i, r] of TF_REGS) t.set(r, uc.readBigUInt64LE(tf + i * 8));
   }
-  const owned = uc.readUInt32LE(mc + 216);
-  if (owned === 0x20001 || owned === 0x20002) t.cpu.setFpu(uc.subarray(mc + 256, mc + 256 + 512));
+  const owned = uc.readUInt32LE(mc + Mcontext.off.ownedfp);
+  if (owned === MC_FPOWNED_FPU || owned === MC_FPOWNED_PCB) t.cpu.setFpu(uc.subarray(mc + FP, mc + FP + FXSAVE_SIZE));
   else t.cpu.resetFpu();
-  t.onAltStack = (uc.readBigUInt64LE(mc) & 1n) !== 0n;
-  t.sigmask = readSigset(uc, 0) & ~((1n << 8n) | (1n << 16n)); // never block SIGKILL/SIGSTOP
+  t.onAltStack = (uc.readBigUInt64LE(mc + Mcontext.off.onstack) & 1n) !== 0n;
+  t.sigmask = readSigset(uc, Ucontext.off.sigmask) & ~((1n << 8n) | (1n << 16n)); // never block SIGKILL/SIGSTOP
   return 0;
 }

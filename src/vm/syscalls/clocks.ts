@@ -1,7 +1,8 @@
 // Clocks and sleeping (file times are in filetimes.ts).
 import { E } from '../abi/errno.js';
 import { CLOCK } from '../abi/flags.js';
-import { copyout, timespec } from './util.js';
+import { Timespec, Timeval } from '../abi/structs.js';
+import { copyout, timespec, timespecNs } from './util.js';
 import type { Sys, SyscallResult, Handler } from './types.js';
 
 // DragonFly clock ids (vkernel-host-abi.md §5.6).
@@ -29,12 +30,12 @@ export function sleepNs(s: Sys, ns: bigint, what: string): Promise<{ r: number; 
 }
 
 function nanosleep(s: Sys): SyscallResult | Promise<SyscallResult> {
-  const rq = s.p.space.read(s.ptr(0), 16);
+  const rq = s.p.space.read(s.ptr(0), Timespec.size);
   if (!rq) return -E.EFAULT;
-  const sec = rq.readBigInt64LE(0), nsec = rq.readBigInt64LE(8);
-  if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) return -E.EINVAL;
+  const ns = timespecNs(Timespec.read(rq));
+  if (typeof ns === 'number') return ns;
   const rm = s.ptr(1);
-  return sleepNs(s, sec * 1_000_000_000n + nsec, 'nanosleep').then(({ r, left }) => {
+  return sleepNs(s, ns, 'nanosleep').then(({ r, left }) => {
     if (r < 0 && rm && !s.p.space.write(rm, timespec(left))) return -E.EFAULT;
     return r;
   });
@@ -77,9 +78,7 @@ export const clockHandlers = {
   gettimeofday: (s) => {
     const ns = s.m.clock.realtimeNs();
     if (s.ptr(0)) {
-      const b = Buffer.alloc(16);
-      b.writeBigInt64LE(ns / 1_000_000_000n, 0);
-      b.writeBigInt64LE((ns % 1_000_000_000n) / 1000n, 8);
+      const b = Timeval.encode({ sec: ns / 1_000_000_000n, usec: (ns % 1_000_000_000n) / 1000n });
       if (copyout(s, s.ptr(0), b)) return -E.EFAULT;
     }
     if (s.ptr(1) && copyout(s, s.ptr(1), Buffer.alloc(8))) return -E.EFAULT;

@@ -1,6 +1,7 @@
 // pipe, pipe2, select and poll (kqueue and kevent: kevent.ts).
 import { E } from '../abi/errno.js';
 import { O } from '../abi/flags.js';
+import { Pollfd, Timeval } from '../abi/structs.js';
 import { OpenFile } from '../files/file.js';
 import { PipeBuffer, PipeEnd } from '../files/pipe.js';
 import { HostSocket } from '../files/socket.js';
@@ -69,9 +70,10 @@ function select(s: Sys, spec = false): SyscallResult | Promise<SyscallResult> {
   }
   let timeoutNs: bigint | undefined;
   if (s.ptr(4)) {
-    const tv = s.p.space.read(s.ptr(4), 16);
+    // A timeval (select) or a timespec (pselect): the same two 64-bit fields.
+    const tv = s.p.space.read(s.ptr(4), Timeval.size);
     if (!tv) return -E.EFAULT;
-    const sec = tv.readBigInt64LE(0), frac = tv.readBigInt64LE(8), unit = spec ? 1n : 1000n;
+    const { sec, usec: frac } = Timeval.read(tv), unit = spec ? 1n : 1000n;
     if (sec < 0n || frac < 0n || frac * unit >= 1_000_000_000n) return -E.EINVAL;
     timeoutNs = sec * 1_000_000_000n + frac * unit;
   }
@@ -115,12 +117,13 @@ const POLLIN = 0x1, POLLPRI = 0x2, POLLOUT = 0x4, POLLRDNORM = 0x40, POLLWRNORM 
 function poll(s: Sys, ppollTimeout?: bigint | null): SyscallResult | Promise<SyscallResult> {
   const fdsp = s.ptr(0), nfds = s.uint(1), timeout = s.int(2);
   if (nfds > s.p.fds.limit) return -E.EINVAL;
-  const b = nfds ? s.p.space.read(fdsp, nfds * 8) : Buffer.alloc(0);
+  const b = nfds ? s.p.space.read(fdsp, nfds * Pollfd.size) : Buffer.alloc(0);
   if (!b) return -E.EFAULT;
+  const pfds = Pollfd.readArray(b, nfds);
   const scan = (): number => {
     let n = 0;
     for (let i = 0; i < nfds; i++) {
-      const fd = b.readInt32LE(i * 8), ev = b.readInt16LE(i * 8 + 4);
+      const { fd, events: ev } = pfds[i];
       let rev = 0;
       if (fd >= 0) {
         const r = fdReady(s, fd);
@@ -132,7 +135,7 @@ function poll(s: Sys, ppollTimeout?: bigint | null): SyscallResult | Promise<Sys
           if (ops instanceof PipeEnd && ops.pipe.writers === 0 && !ops.writable) rev |= POLLHUP;
         }
       }
-      b.writeInt16LE(rev, i * 8 + 6);
+      Pollfd.write(b, { revents: rev }, i * Pollfd.size);
       if (rev) n++;
     }
     return n;
@@ -140,7 +143,7 @@ function poll(s: Sys, ppollTimeout?: bigint | null): SyscallResult | Promise<Sys
   const finish = (n: number): number => (n < 0 ? n : s.p.space.write(fdsp, b) ? n : -E.EFAULT);
   const watched: [number, Dir][] = [];
   for (let i = 0; i < nfds; i++) {
-    const fd = b.readInt32LE(i * 8), ev = b.readInt16LE(i * 8 + 4);
+    const { fd, events: ev } = pfds[i];
     if (fd < 0) continue;
     const out = (ev & (POLLOUT | POLLWRNORM)) !== 0;
     // Input edges include hang-ups, which poll reports whatever was asked for.

@@ -1,6 +1,7 @@
 // File times: utimensat (with UTIME_NOW / UTIME_OMIT), futimens, futimes, lutimes.
 import { E, fromLinuxErrno } from '../abi/errno.js';
 import { AT_SYMLINK_NOFOLLOW } from '../abi/flags.js';
+import { Timespec, Timeval } from '../abi/structs.js';
 import { fdHostPath, pathArg } from './util.js';
 import type { Sys, SyscallResult, Handler } from './types.js';
 
@@ -12,9 +13,11 @@ const L_UTIME_NOW = 0x3fffffff, L_UTIME_OMIT = 0x3ffffffe;
 function setTimes(s: Sys, host: string, times: Buffer | null, follow: boolean, usec: boolean): SyscallResult {
   const t: [number, number, number, number] = [0, L_UTIME_NOW, 0, L_UTIME_NOW];
   if (times) {
+    const both = usec ? Timeval.readArray(times, 2).map((v) => ({ sec: v.sec, frac: v.usec }))
+      : Timespec.readArray(times, 2).map((v) => ({ sec: v.sec, frac: v.nsec }));
     for (let i = 0; i < 2; i++) {
-      const sec = times.readBigInt64LE(i * 16);
-      let frac = times.readBigInt64LE(i * 16 + 8);
+      const sec = both[i].sec;
+      let frac = both[i].frac;
       if (!usec && frac === UTIME_NOW) { t[2 * i + 1] = L_UTIME_NOW; continue; }
       if (!usec && frac === UTIME_OMIT) { t[2 * i + 1] = L_UTIME_OMIT; continue; }
       if (usec) {
@@ -34,7 +37,7 @@ function setTimes(s: Sys, host: string, times: Buffer | null, follow: boolean, u
 
 function timesArg(s: Sys, i: number): Buffer | null | number {
   if (!s.ptr(i)) return null;
-  return s.p.space.read(s.ptr(i), 32) ?? -E.EFAULT;
+  return s.p.space.read(s.ptr(i), 2 * Timespec.size) ?? -E.EFAULT;
 }
 
 /** The handlers of this area, by call name: src/vm/syscalls/table.ts gives their numbers, arguments and support. */

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { Reg } from '../../cpu/engine.js';
 import { E } from '../abi/errno.js';
 import { SA_NOCLDWAIT, SIG } from '../abi/signals.js';
+import { Rusage, Siginfo } from '../abi/structs.js';
 import { elfOsAbi, ELFOSABI_LINUX, isElf } from '../elf.js';
 import { ExecError } from '../exec.js';
 import { DEFAULT_MAX_PROCS, Process, replaceFds, unshareFds } from '../process.js';
@@ -230,15 +231,14 @@ function waitFor(s: Sys, w: WaitRequest): SyscallResult | Promise<SyscallResult>
       b.writeInt32LE(status, 0);
       if (!p.space.write(w.statusp, b)) return -E.EFAULT;
     }
-    if (w.rusagep && !p.space.write(w.rusagep, Buffer.alloc(144))) return -E.EFAULT;
+    if (w.rusagep && !p.space.write(w.rusagep, Buffer.alloc(Rusage.size))) return -E.EFAULT;
     if (w.infop) {
-      const si = Buffer.alloc(80);
       const sig = c.status & 0x7f;
-      si.writeInt32LE(SIG.SIGCHLD, 0);
       const code = report ? (report.kind === 'stopped' ? CLD_STOPPED : CLD_CONTINUED) : sig ? CLD_KILLED : CLD_EXITED;
-      si.writeInt32LE(code, 8);
-      si.writeInt32LE(c.pid, 12);
-      si.writeInt32LE(report ? (report.kind === 'stopped' ? report.sig : SIG.SIGCONT) : sig || (c.status >> 8) & 0xff, 20);
+      const si = Siginfo.encode({
+        signo: SIG.SIGCHLD, code, pid: c.pid,
+        status: report ? (report.kind === 'stopped' ? report.sig : SIG.SIGCONT) : sig || (c.status >> 8) & 0xff,
+      });
       if (!p.space.write(w.infop, si)) return -E.EFAULT;
     }
     if (!(w.options & WNOWAIT)) {

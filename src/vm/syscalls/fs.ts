@@ -4,6 +4,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { E, fromLinuxErrno, fromNodeError } from '../abi/errno.js';
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, F, O, SEEK, toLinuxOpenFlags } from '../abi/flags.js';
+import { Flock, Timeval } from '../abi/structs.js';
 import { OpenFile, type FileOps } from '../files/file.js';
 import { HostDir, HostFile, statFromNode } from '../files/hostfile.js';
 import { KQueue } from '../files/kqueue.js';
@@ -305,20 +306,21 @@ function updateAsync(s: Sys, file: OpenFile): void {
   });
 }
 
-/** fcntl record locks; struct flock: start@0 len@8 pid@16 type@20 whence@22. */
+/** fcntl record locks (struct flock). */
 function recordLock(s: Sys, file: OpenFile, cmd: number, addr: number): SyscallResult | Promise<SyscallResult> {
-  const b = s.p.space.read(addr, 24);
+  const b = s.p.space.read(addr, Flock.size);
   if (!b) return -E.EFAULT;
+  const fl = Flock.read(b);
   const st = file.ops.stat();
   if (typeof st === 'number') return st;
   if (file.ops.kind !== 'file') return -E.EINVAL;
   const key = `${st.dev}:${st.ino}`;
-  const type = b.readInt16LE(20), whence = b.readInt16LE(22);
+  const type = fl.type, whence = fl.whence;
   if (type !== F_RDLCK && type !== F_WRLCK && type !== F_UNLCK) return -E.EINVAL;
   const base = whence === SEEK.SET ? 0 : whence === SEEK.CUR ? file.pos : whence === SEEK.END ? Number(st.size) : NaN;
   if (Number.isNaN(base)) return -E.EINVAL;
-  let start = base + Number(b.readBigInt64LE(0));
-  const len = Number(b.readBigInt64LE(8));
+  let start = base + Number(fl.start);
+  const len = Number(fl.len);
   let end = len === 0 ? Infinity : start + len;
   if (len < 0) { end = start; start += len; }
   if (start < 0) return -E.EINVAL;
@@ -329,16 +331,9 @@ function recordLock(s: Sys, file: OpenFile, cmd: number, addr: number): SyscallR
   const pid = s.p.pid, locks = s.k.locks;
   if (cmd === F.GETLK) {
     const c = type === F_UNLCK ? undefined : locks.conflict(key, pid, type, start, end);
-    const out = Buffer.from(b);
-    if (c) {
-      out.writeBigInt64LE(BigInt(c.start), 0);
-      out.writeBigInt64LE(c.end === Infinity ? 0n : BigInt(c.end - c.start), 8);
-      out.writeInt32LE(c.pid, 16);
-      out.writeInt16LE(c.type, 20);
-      out.writeInt16LE(0, 22);
-    } else {
-      out.writeInt16LE(F_UNLCK, 20);
-    }
+    const out = c
+      ? Flock.write(Buffer.from(b), { start: BigInt(c.start), len: c.end === Infinity ? 0n : BigInt(c.end - c.start), pid: c.pid, type: c.type, whence: SEEK.SET })
+      : Flock.write(Buffer.from(b), { type: F_UNLCK });
     return s.p.space.write(addr, out) ? 0 : -E.EFAULT;
   }
   if (type === F_UNLCK || !locks.conflict(key, pid, type, start, end)) {
@@ -519,10 +514,10 @@ export const fsHandlers = {
     if (typeof h === 'number') return h;
     const tv = s.ptr(1);
     if (!tv) return guard(() => { const now = new Date(); fs.utimesSync(h, now, now); return 0; });
-    const b = s.p.space.read(tv, 32);
+    const b = s.p.space.read(tv, 2 * Timeval.size);
     if (!b) return -E.EFAULT;
-    const t = (o: number): number => Number(b.readBigInt64LE(o)) + Number(b.readBigInt64LE(o + 8)) / 1e6;
-    return guard(() => { fs.utimesSync(h, t(0), t(16)); return 0; });
+    const [a, m] = Timeval.readArray(b, 2).map((t) => Number(t.sec) + Number(t.usec) / 1e6);
+    return guard(() => { fs.utimesSync(h, a, m); return 0; });
   },
   chown: (s) => { const h = pathArg(s, 0, AT_FDCWD, FOLLOW); return typeof h === 'number' ? h : guard(() => { fs.chownSync(h, idArg(s, 1), idArg(s, 2)); return 0; }); },
   lchown: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.lchownSync(h, idArg(s, 1), idArg(s, 2)); return 0; }); },

@@ -1,33 +1,25 @@
 // setitimer / getitimer: the three interval timers of a process (../itimer.ts).
 // alarm(3) and ualarm(3) in DragonFly's libc are setitimer(ITIMER_REAL).
 import { E } from '../abi/errno.js';
+import type { Contents } from '../abi/layout.js';
+import { Itimerval, type Timeval } from '../abi/structs.js';
 import { ITIMER_PROF, ProcessTimers, type ItimerValue } from '../itimer.js';
 import type { Process } from '../process.js';
 import type { Sys, SyscallResult, Handler } from './types.js';
 
-/** struct itimerval: it_interval then it_value, each a timeval (two int64). */
-const ITIMERVAL_SIZE = 32;
 /** A non-zero value below one clock tick (hz 100) is rounded up to it, as DragonFly does. */
 const USTICK = 10_000n;
 
-/** A timeval at `off` as ns, or undefined when DragonFly's itimerfix refuses it. */
-function timevalNs(b: Buffer, off: number): bigint | undefined {
-  const sec = b.readBigInt64LE(off);
-  let usec = b.readBigInt64LE(off + 8);
+/** A timeval as ns, or undefined when DragonFly's itimerfix refuses it. */
+function timevalNs({ sec, usec }: Contents<typeof Timeval>): bigint | undefined {
   if (sec < 0n || usec < 0n || usec >= 1_000_000n) return undefined;
   if (sec === 0n && usec !== 0n && usec < USTICK) usec = USTICK;
   return sec * 1_000_000_000n + usec * 1000n;
 }
 
 function encodeItimerval(v: ItimerValue): Buffer {
-  const b = Buffer.alloc(ITIMERVAL_SIZE);
-  const put = (ns: bigint, off: number): void => {
-    b.writeBigInt64LE(BigInt.asIntN(64, ns / 1_000_000_000n), off);
-    b.writeBigInt64LE((ns % 1_000_000_000n) / 1000n, off + 8);
-  };
-  put(v.intervalNs, 0);
-  put(v.valueNs, 16);
-  return b;
+  const tv = (ns: bigint): { sec: bigint; usec: bigint } => ({ sec: BigInt.asIntN(64, ns / 1_000_000_000n), usec: (ns % 1_000_000_000n) / 1000n });
+  return Itimerval.encode({ interval: tv(v.intervalNs), value: tv(v.valueNs) });
 }
 
 function timersOf(s: Sys): ProcessTimers {
@@ -56,7 +48,7 @@ function setitimer(s: Sys): SyscallResult {
   if (badWhich(which)) return -E.EINVAL;
   let b: Buffer | null = null;
   if (itv) {
-    b = s.p.space.read(itv, ITIMERVAL_SIZE);
+    b = s.p.space.read(itv, Itimerval.size);
     if (!b) return -E.EFAULT;
   }
   if (oitv) {
@@ -64,10 +56,11 @@ function setitimer(s: Sys): SyscallResult {
     if (!s.p.space.write(oitv, encodeItimerval(old))) return -E.EFAULT;
   }
   if (!b) return 0;
-  const valueNs = timevalNs(b, 16);
+  const v = Itimerval.read(b);
+  const valueNs = timevalNs(v.value);
   if (valueNs === undefined) return -E.EINVAL;
   // A disarming value ignores the interval; an arming one must have a valid interval too.
-  const intervalNs = valueNs === 0n ? 0n : timevalNs(b, 0);
+  const intervalNs = valueNs === 0n ? 0n : timevalNs(v.interval);
   if (intervalNs === undefined) return -E.EINVAL;
   if (valueNs === 0n && !s.p.itimers) return 0;
   timersOf(s).set(which, { intervalNs, valueNs });

@@ -3,51 +3,19 @@
 // reported is knotes.ts; the queue file is files/kqueue.ts.
 import { E } from '../abi/errno.js';
 import { O } from '../abi/flags.js';
+import { Kevent } from '../abi/structs.js';
 import { OpenFile } from '../files/file.js';
 import { EV_ERROR, EV_RECEIPT, KQueue } from '../files/kqueue.js';
 import { applyChange, collect, ready, reportable, type KeventRec } from './knotes.js';
 import type { Handler, Sys, SyscallResult } from './types.js';
-
-/** struct kevent: ident@0 (u64), filter@8 (i16), flags@10 (u16), fflags@12 (u32), data@16 (i64), udata@24. */
-const KEVENT_SIZE = 32;
-
-function decodeKevent(b: Buffer, o: number): KeventRec {
-  return {
-    ident: b.readBigUInt64LE(o), filter: b.readInt16LE(o + 8), flags: b.readUInt16LE(o + 10),
-    fflags: b.readUInt32LE(o + 12), data: b.readBigInt64LE(o + 16), udata: b.readBigUInt64LE(o + 24),
-  };
-}
-
-function encodeKevents(recs: KeventRec[]): Buffer {
-  const b = Buffer.alloc(recs.length * KEVENT_SIZE);
-  recs.forEach((r, i) => {
-    const o = i * KEVENT_SIZE;
-    b.writeBigUInt64LE(r.ident, o);
-    b.writeInt16LE(r.filter, o + 8);
-    b.writeUInt16LE(r.flags, o + 10);
-    b.writeUInt32LE(r.fflags, o + 12);
-    b.writeBigInt64LE(r.data, o + 16);
-    b.writeBigUInt64LE(r.udata, o + 24);
-  });
-  return b;
-}
+import { timespecArg } from './util.js';
 
 /** The changelist of n entries at addr, or -EFAULT. */
 function readChanges(s: Sys, addr: number, n: number): KeventRec[] | number {
   if (n === 0) return [];
-  const b = s.p.space.read(addr, n * KEVENT_SIZE);
+  const b = s.p.space.read(addr, n * Kevent.size);
   if (!b) return -E.EFAULT;
-  return Array.from({ length: n }, (_, i) => decodeKevent(b, i * KEVENT_SIZE));
-}
-
-/** A timespec timeout: undefined for none (wait for ever), or -errno. */
-function readTimeout(s: Sys, tsp: number): bigint | undefined | number {
-  if (!tsp) return undefined;
-  const t = s.p.space.read(tsp, 16);
-  if (!t) return -E.EFAULT;
-  const sec = t.readBigInt64LE(0), nsec = t.readBigInt64LE(8);
-  if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) return -E.EINVAL;
-  return sec * 1_000_000_000n + nsec;
+  return Kevent.readArray(b, n);
 }
 
 /** Wait (interruptibly) until deliver() reports something or the timeout passes (then 0). */
@@ -82,12 +50,12 @@ function kevent(s: Sys): SyscallResult | Promise<SyscallResult> {
     kq.notify();
     s.k.async.poke(e.file);
   }
-  const timeoutNs = readTimeout(s, s.ptr(5));
+  const timeoutNs = timespecArg(s, 5);
   if (typeof timeoutNs === 'number') return timeoutNs;
   const deliver = (): number => {
     const out = receipts.splice(0, nev);
     out.push(...collect(s.p, kq, nev - out.length));
-    if (out.length && !s.p.space.write(events, encodeKevents(out))) return -E.EFAULT;
+    if (out.length && !s.p.space.write(events, Kevent.encodeArray(out))) return -E.EFAULT;
     if (out.length) s.k.async.drained(e.file);
     return out.length;
   };

@@ -3,6 +3,8 @@
 // EV_CLEAR, counts). kevent.ts reads the changelist and waits; the queue
 // itself (and the registry of signal and process knotes) is files/kqueue.ts.
 import { E } from '../abi/errno.js';
+import type { Contents } from '../abi/layout.js';
+import type { Kevent } from '../abi/structs.js';
 import {
   EV_ADD, EV_CLEAR, EV_DELETE, EV_DISABLE, EV_ENABLE, EV_EOF, EV_ONESHOT, EVFILT_PROC, EVFILT_READ, EVFILT_SIGNAL,
   EVFILT_TIMER, EVFILT_USER, EVFILT_WRITE, NOTE_TRIGGER, type KQueue, type Knote,
@@ -12,8 +14,8 @@ import { HostSocket } from '../files/socket.js';
 import type { Process } from '../process.js';
 import type { Sys } from './types.js';
 
-/** One entry of a changelist or an eventlist (struct kevent). */
-export interface KeventRec { ident: bigint; filter: number; flags: number; fflags: number; data: bigint; udata: bigint }
+/** One entry of a changelist or an eventlist. */
+export type KeventRec = Contents<typeof Kevent>;
 
 const FILTERS = [EVFILT_READ, EVFILT_WRITE, EVFILT_USER, EVFILT_TIMER, EVFILT_SIGNAL, EVFILT_PROC];
 

@@ -1,16 +1,17 @@
 // Threads: lwp_create, umtx sleep/wakeup, TLS, extexit (§5).
 import { Reg } from '../../cpu/engine.js';
 import { E } from '../abi/errno.js';
+import { LwpParams, TlsInfo } from '../abi/structs.js';
 import type { GuestThread } from '../thread.js';
 import type { Sys, SyscallResult, Handler } from './types.js';
 
 const umtxKey = (s: Sys, addr: number): string => `${s.p.pid}:${addr}`;
 
 function lwpCreate(s: Sys): SyscallResult {
-  const pb = s.p.space.read(s.ptr(0), 40);
+  const pb = s.p.space.read(s.ptr(0), LwpParams.size);
   if (!pb) return -E.EFAULT;
-  const func = pb.readBigUInt64LE(0), arg = pb.readBigUInt64LE(8), stack = Number(pb.readBigUInt64LE(16));
-  const tid1 = Number(pb.readBigUInt64LE(24)), tid2 = Number(pb.readBigUInt64LE(32));
+  const lp = LwpParams.read(pb);
+  const func = lp.func, arg = lp.arg, stack = Number(lp.stack), tid1 = Number(lp.tid1), tid2 = Number(lp.tid2);
   if (s.p.threads.size >= 4096) return -E.EAGAIN;
   const zero = Buffer.alloc(8);
   if (!s.p.space.write(stack - 8, zero)) return -E.EFAULT;
@@ -78,15 +79,16 @@ function lwpKill(s: Sys): SyscallResult {
 }
 
 function setTls(s: Sys): SyscallResult {
-  const which = s.int(0), info = s.ptr(1), size = Math.min(16, s.ptr(2));
+  const which = s.int(0), info = s.ptr(1), size = Math.min(TlsInfo.size, s.ptr(2));
   if (which !== 0 && which !== 1) return -E.ERANGE;
-  const b = Buffer.alloc(16);
+  // A short structure is read as far as it goes, the rest zero.
+  const b = Buffer.alloc(TlsInfo.size);
   if (size > 0) {
     const r = s.p.space.read(info, size);
     if (!r) return -E.EFAULT;
     r.copy(b);
   }
-  const base = b.readBigUInt64LE(0), tsize = b.readBigInt64LE(8);
+  const { base, size: tsize } = TlsInfo.read(b);
   if (tsize < -1n) return -E.EINVAL;
   s.t.tls[which] = { base, size: tsize };
   s.t.set(which === 0 ? Reg.FS_BASE : Reg.GS_BASE, base);
@@ -94,11 +96,9 @@ function setTls(s: Sys): SyscallResult {
 }
 
 function getTls(s: Sys): SyscallResult {
-  const which = s.int(0), info = s.ptr(1), size = Math.min(16, s.ptr(2));
+  const which = s.int(0), info = s.ptr(1), size = Math.min(TlsInfo.size, s.ptr(2));
   if (which !== 0 && which !== 1) return -E.ERANGE;
-  const b = Buffer.alloc(16);
-  b.writeBigUInt64LE(s.t.tls[which].base, 0);
-  b.writeBigInt64LE(s.t.tls[which].size, 8);
+  const b = TlsInfo.encode(s.t.tls[which]);
   if (size > 0 && !s.p.space.write(info, b, 0, size)) return -E.EFAULT;
   return 0;
 }

@@ -1,6 +1,7 @@
 // Process identity and lifetime: exit, ids, sessions, limits, randomness.
 import crypto from 'node:crypto';
 import { E } from '../abi/errno.js';
+import { Rlimit, Rusage } from '../abi/structs.js';
 import { RLIM_INFINITY } from '../process.js';
 import type { Sys, SyscallResult, Handler } from './types.js';
 
@@ -17,18 +18,15 @@ function getrlimit(s: Sys): SyscallResult {
   const which = s.int(0);
   if (which < 0 || which > 11) return -E.EINVAL;
   const l = s.p.rlimits.get(which) ?? { cur: DEFAULT_RLIMITS[which][0], max: DEFAULT_RLIMITS[which][1] };
-  const b = Buffer.alloc(16);
-  b.writeBigInt64LE(l.cur, 0);
-  b.writeBigInt64LE(l.max, 8);
-  return s.p.space.write(s.ptr(1), b) ? 0 : -E.EFAULT;
+  return s.p.space.write(s.ptr(1), Rlimit.encode(l)) ? 0 : -E.EFAULT;
 }
 
 function setrlimit(s: Sys): SyscallResult {
   const which = s.int(0);
   if (which < 0 || which > 11) return -E.EINVAL;
-  const b = s.p.space.read(s.ptr(1), 16);
+  const b = s.p.space.read(s.ptr(1), Rlimit.size);
   if (!b) return -E.EFAULT;
-  const cur = b.readBigInt64LE(0), max = b.readBigInt64LE(8);
+  const { cur, max } = Rlimit.read(b);
   const old = s.p.rlimits.get(which) ?? { cur: DEFAULT_RLIMITS[which][0], max: DEFAULT_RLIMITS[which][1] };
   if (cur > max || cur < 0n) return -E.EINVAL;
   if (max > old.max && uid !== 0) return -E.EPERM;
@@ -66,13 +64,9 @@ export const procHandlers = {
   getrusage: (s) => {
     const who = s.int(0);
     if (who !== 0 && who !== -1 && who !== 1) return -E.EINVAL;
-    const b = Buffer.alloc(144);
     const u = process.cpuUsage();
-    b.writeBigInt64LE(BigInt(Math.floor(u.user / 1e6)), 0);
-    b.writeBigInt64LE(BigInt(u.user % 1e6), 8);
-    b.writeBigInt64LE(BigInt(Math.floor(u.system / 1e6)), 16);
-    b.writeBigInt64LE(BigInt(u.system % 1e6), 24);
-    b.writeBigInt64LE(BigInt(Math.floor(process.memoryUsage().rss / 1024)), 32);
+    const tv = (us: number): { sec: bigint; usec: bigint } => ({ sec: BigInt(Math.floor(us / 1e6)), usec: BigInt(us % 1e6) });
+    const b = Rusage.encode({ utime: tv(u.user), stime: tv(u.system), maxrss: BigInt(Math.floor(process.memoryUsage().rss / 1024)) });
     return s.p.space.write(s.ptr(1), b) ? 0 : -E.EFAULT;
   },
   setpriority: () => 0,

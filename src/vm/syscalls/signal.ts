@@ -1,6 +1,9 @@
 // Signals: sigaction, masks, sigsuspend, sigreturn, kill (§4).
 import { E } from '../abi/errno.js';
 import { SIG, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, UNBLOCKABLE, sigbit } from '../abi/signals.js';
+import { Sigaction, StackT } from '../abi/structs.js';
+
+const SIGACTION_FIELDS = Sigaction.off.mask + 16;
 
 import { popSigframe, readSigset, SIGRETURN_BAD_CS, writeSigset } from '../sigframe.js';
 import type { Sys, SyscallResult, Handler } from './types.js';
@@ -12,17 +15,13 @@ function sigaction(s: Sys): SyscallResult {
   let next;
   if (act) {
     if (sig === SIG.SIGKILL || sig === SIG.SIGSTOP) return -E.EINVAL;
-    const b = s.p.space.read(act, 28);
+    // Its 28 bytes of fields, not the padding sizeof adds: a structure at the end of a page reads.
+    const b = s.p.space.read(act, SIGACTION_FIELDS);
     if (!b) return -E.EFAULT;
-    next = { handler: b.readBigUInt64LE(0), flags: b.readInt32LE(8), mask: readSigset(b, 12) & ~UNBLOCKABLE };
+    const a = Sigaction.read(b);
+    next = { handler: a.handler, flags: a.flags, mask: a.mask & ~UNBLOCKABLE };
   }
-  if (oact) {
-    const o = Buffer.alloc(32);
-    o.writeBigUInt64LE(cur.handler, 0);
-    o.writeInt32LE(cur.flags, 8);
-    writeSigset(o, 12, cur.mask);
-    if (!s.p.space.write(oact, o)) return -E.EFAULT;
-  }
+  if (oact && !s.p.space.write(oact, Sigaction.encode(cur))) return -E.EFAULT;
   if (next) {
     s.p.sigactions[sig] = next;
     if (next.handler === 1n) {
@@ -93,21 +92,18 @@ export const signalHandlers = {
   sigaltstack: (s) => {
     const ss = s.ptr(0), oss = s.ptr(1);
     if (oss) {
-      const o = Buffer.alloc(24);
-      o.writeBigUInt64LE(BigInt(s.t.altstack.sp), 0);
-      o.writeBigUInt64LE(BigInt(s.t.altstack.size), 8);
-      o.writeInt32LE(s.t.altstack.flags | (s.t.onAltStack ? 1 : 0), 16);
+      const o = StackT.encode({ sp: BigInt(s.t.altstack.sp), size: BigInt(s.t.altstack.size), flags: s.t.altstack.flags | (s.t.onAltStack ? 1 : 0) });
       if (!s.p.space.write(oss, o)) return -E.EFAULT;
     }
     if (ss) {
-      const b = s.p.space.read(ss, 24);
+      const b = s.p.space.read(ss, StackT.size);
       if (!b) return -E.EFAULT;
       if (s.t.onAltStack) return -E.EPERM;
-      const flags = b.readInt32LE(16);
-      if (flags & ~4) return -E.EINVAL;
-      const size = Number(b.readBigUInt64LE(8));
-      if (!(flags & 4) && size < 8192) return -E.ENOMEM;
-      s.t.altstack = { sp: Number(b.readBigUInt64LE(0)), size, flags };
+      const st = StackT.read(b);
+      if (st.flags & ~4) return -E.EINVAL;
+      const size = Number(st.size);
+      if (!(st.flags & 4) && size < 8192) return -E.ENOMEM;
+      s.t.altstack = { sp: Number(st.sp), size, flags: st.flags };
     }
     return 0;
   },

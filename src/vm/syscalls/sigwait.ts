@@ -3,12 +3,11 @@
 // signal of the set (or any other unblocked one) wakes it.
 import { E } from '../abi/errno.js';
 import { UNBLOCKABLE, sigbit } from '../abi/signals.js';
+import { Siginfo, Timespec } from '../abi/structs.js';
+import { timespecNs } from './util.js';
 import { readSigset } from '../sigframe.js';
 import type { GuestThread } from '../thread.js';
 import type { Sys, SyscallResult, Handler } from './types.js';
-
-/** DragonFly siginfo_t: signo, errno, code, pid, uid, status, addr, value, band, spares. */
-const SIGINFO_SIZE = 80;
 
 /** The lowest pending signal of `set` for t, taken off its pending sets; 0 if none. */
 function take(t: GuestThread, set: bigint): number {
@@ -27,12 +26,7 @@ function take(t: GuestThread, set: bigint): number {
 function encodeSiginfo(t: GuestThread, sig: number): Buffer {
   const info = t.siginfo.get(sig);
   t.siginfo.delete(sig);
-  const b = Buffer.alloc(SIGINFO_SIZE);
-  b.writeInt32LE(sig, 0);
-  b.writeInt32LE(info?.code ?? 0, 8);
-  b.writeInt32LE(info?.pid ?? 0, 12);
-  b.writeBigUInt64LE(BigInt.asUintN(64, info?.addr ?? 0n), 24);
-  return b;
+  return Siginfo.encode({ signo: sig, code: info?.code ?? 0, pid: info?.pid ?? 0, addr: BigInt.asUintN(64, info?.addr ?? 0n) });
 }
 
 /** The signal taken, written to infop; a failed copy-out puts the signal back (as DragonFly reposts it). */
@@ -71,10 +65,10 @@ function sigtimedwait(s: Sys): SyscallResult | Promise<SyscallResult> {
   const tsp = s.ptr(2);
   let timeout: bigint | undefined | 'invalid';
   if (tsp) {
-    const b = s.p.space.read(tsp, 16);
+    const b = s.p.space.read(tsp, Timespec.size);
     if (!b) return -E.EFAULT;
-    const sec = b.readBigInt64LE(0), nsec = b.readBigInt64LE(8);
-    timeout = sec < 0n || nsec < 0n || nsec >= 1_000_000_000n ? 'invalid' : sec * 1_000_000_000n + nsec;
+    const ns = timespecNs(Timespec.read(b));
+    timeout = typeof ns === 'number' ? 'invalid' : ns;
   }
   return sigwait(s, s.ptr(0), s.ptr(1), timeout);
 }

@@ -1,6 +1,8 @@
 // Sockets: AF_UNIX, AF_INET and AF_INET6 on host sockets, with BSD address
 // layouts (sa_len) and DragonFly constants translated both ways.
 import { E } from '../abi/errno.js';
+import type { Contents } from '../abi/layout.js';
+import { Cmsghdr, Msghdr } from '../abi/structs.js';
 import { O } from '../abi/flags.js';
 import {
   AF_INET6, domainToLinux, isTimeOpt, msgFromLinux, msgToLinux, MSG_DONTWAIT, MSG_FNONBLOCKING, optToLinux, SO_ERROR,
@@ -176,22 +178,23 @@ function recvfrom(s: Sys): SyscallResult | Promise<SyscallResult> {
   });
 }
 
-// struct msghdr: name@0 namelen@8 iov@16 iovlen@24 control@32 controllen@40 flags@44.
-function msgIov(s: Sys, hdr: Buffer): [number, number][] | number {
-  const parts = readIovecs(s, Number(hdr.readBigUInt64LE(16)), hdr.readInt32LE(24));
+function msgIov(s: Sys, hdr: Contents<typeof Msghdr>): [number, number][] | number {
+  const parts = readIovecs(s, Number(hdr.iov), hdr.iovlen);
   return parts === -E.EINVAL ? -E.EMSGSIZE : parts;
 }
 
-const SCM_RIGHTS = 1, CMSG_HDR = 16, MSG_CMSG_CLOEXEC = 0x1000, MSG_CTRUNC = 0x20;
+const SCM_RIGHTS = 1, MSG_CMSG_CLOEXEC = 0x1000, MSG_CTRUNC = 0x20;
+/** CMSG_DATA's offset: the header rounded up to the 8-byte alignment. */
+const CMSG_HDR = (Cmsghdr.size + 7) & ~7;
 
 /** Host descriptors named by SCM_RIGHTS messages in a DragonFly control buffer. */
 function rightsOut(s: Sys, control: number, len: number): number[] | number {
   const c = s.p.space.read(control, len);
   if (!c) return -E.EFAULT;
   const fds: number[] = [];
-  for (let off = 0; off + 12 <= len;) {
-    const clen = c.readUInt32LE(off), level = c.readInt32LE(off + 4), type = c.readInt32LE(off + 8);
-    if (clen < 12 || off + clen > len) return -E.EINVAL;
+  for (let off = 0; off + Cmsghdr.size <= len;) {
+    const { len: clen, level, type } = Cmsghdr.read(c, off);
+    if (clen < Cmsghdr.size || off + clen > len) return -E.EINVAL;
     if (level !== SOL_SOCKET || type !== SCM_RIGHTS) return -E.EOPNOTSUPP;
     for (let p = off + CMSG_HDR; p + 4 <= off + clen; p += 4) {
       const e = s.p.fds.get(c.readInt32LE(p));
@@ -233,11 +236,12 @@ function adoptHostFd(s: Sys, hostFd: number, cloexec: boolean): number {
 function sendmsg(s: Sys): SyscallResult | Promise<SyscallResult> {
   const so = sockArg(s, 0);
   if (typeof so === 'number') return so;
-  const hdr = s.p.space.read(s.ptr(1), 48);
-  if (!hdr) return -E.EFAULT;
+  const raw = s.p.space.read(s.ptr(1), Msghdr.size);
+  if (!raw) return -E.EFAULT;
+  const hdr = Msghdr.read(raw);
   let rights: number[] = [];
-  if (hdr.readUInt32LE(40) > 0) {
-    const r = rightsOut(s, Number(hdr.readBigUInt64LE(32)), hdr.readUInt32LE(40));
+  if (hdr.controllen > 0) {
+    const r = rightsOut(s, Number(hdr.control), hdr.controllen);
     if (typeof r === 'number') return r;
     rights = r;
   }
@@ -251,9 +255,9 @@ function sendmsg(s: Sys): SyscallResult | Promise<SyscallResult> {
   }
   const data = Buffer.concat(chunks);
   let addr: Buffer | null = null;
-  const name = Number(hdr.readBigUInt64LE(0));
+  const name = Number(hdr.name);
   if (name) {
-    const a = readAddr(s, name, hdr.readUInt32LE(8));
+    const a = readAddr(s, name, hdr.namelen);
     if (typeof a === 'number') return a;
     addr = a;
   }
@@ -271,15 +275,16 @@ function recvmsg(s: Sys): SyscallResult | Promise<SyscallResult> {
   const so = sockArg(s, 0);
   if (typeof so === 'number') return so;
   const hdrAddr = s.ptr(1);
-  const hdr = s.p.space.read(hdrAddr, 48);
-  if (!hdr) return -E.EFAULT;
+  const raw = s.p.space.read(hdrAddr, Msghdr.size);
+  if (!raw) return -E.EFAULT;
+  const hdr = Msghdr.read(raw);
   const parts = msgIov(s, hdr);
   if (typeof parts === 'number') return parts;
   const total = parts.reduce((a, [, l]) => a + l, 0);
   const buf = Buffer.alloc(Math.min(total, 1 << 24));
   const flags = s.int(2);
   const nb = (flags & (MSG_DONTWAIT | MSG_FNONBLOCKING)) !== 0;
-  const control = Number(hdr.readBigUInt64LE(32)), controlRoom = hdr.readUInt32LE(40);
+  const control = Number(hdr.control), controlRoom = hdr.controllen;
   return whenReady(s, so.file, 'in', nb, 'recvmsg', () => {
     let r: [number, Buffer] | number;
     let rights: number[] = [];
@@ -295,15 +300,12 @@ function recvmsg(s: Sys): SyscallResult | Promise<SyscallResult> {
     }
     if (typeof r === 'number') return hostErr(r);
     if (scatter(s, parts, buf, Math.min(r[0], buf.length)) < 0) return -E.EFAULT;
-    const name = Number(hdr.readBigUInt64LE(0));
-    const out = Buffer.from(hdr);
+    const name = Number(hdr.name);
+    let namelen = 0;
     if (name && r[1].length >= 2) {
       const df = sockaddrFromLinux(r[1], (h) => s.m.guestPath(h));
-      const room = hdr.readUInt32LE(8);
-      if (!s.p.space.write(name, df, 0, Math.min(room, df.length))) return -E.EFAULT;
-      out.writeUInt32LE(df.length, 8);
-    } else {
-      out.writeUInt32LE(0, 8);
+      if (!s.p.space.write(name, df, 0, Math.min(hdr.namelen, df.length))) return -E.EFAULT;
+      namelen = df.length;
     }
     let clen = 0;
     if (rights.length) {
@@ -313,16 +315,15 @@ function recvmsg(s: Sys): SyscallResult | Promise<SyscallResult> {
       if (take.length < rights.length) ctrunc = true;
       if (take.length) {
         const c = Buffer.alloc(CMSG_HDR + 4 * take.length);
-        c.writeUInt32LE(c.length, 0);
-        c.writeInt32LE(SOL_SOCKET, 4);
-        c.writeInt32LE(SCM_RIGHTS, 8);
+        Cmsghdr.write(c, { len: c.length, level: SOL_SOCKET, type: SCM_RIGHTS });
         take.forEach((h, i) => c.writeInt32LE(adoptHostFd(s, h, (flags & MSG_CMSG_CLOEXEC) !== 0), CMSG_HDR + 4 * i));
         if (!s.p.space.write(control, c)) return -E.EFAULT;
         clen = Math.min(controlRoom, (c.length + 7) & ~7);
       }
     }
-    out.writeUInt32LE(clen, 40);
-    out.writeInt32LE(msgFromLinux(r[0] > buf.length ? 0x20 : 0) | (ctrunc ? MSG_CTRUNC : 0), 44);
+    const out = Msghdr.write(Buffer.from(raw), {
+      namelen, controllen: clen, flags: msgFromLinux(r[0] > buf.length ? 0x20 : 0) | (ctrunc ? MSG_CTRUNC : 0),
+    });
     if (!s.p.space.write(hdrAddr, out)) return -E.EFAULT;
     return r[0];
   });

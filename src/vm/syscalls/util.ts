@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { E } from '../abi/errno.js';
 import { AT_FDCWD } from '../abi/flags.js';
+import { Iovec, Stat, Timespec } from '../abi/structs.js';
 import { keepSlash } from '../cwd.js';
 import { resolveInRoot, startAt } from '../rootpath.js';
 import type { StatInfo, FdEntry } from '../files/file.js';
@@ -81,11 +82,9 @@ export function fdHostPath(s: Sys, i: number): string | number {
 /** struct iovec[cnt] at addr -> [base, len] pairs, or -errno. */
 export function readIovecs(s: Sys, addr: number, cnt: number): [number, number][] | number {
   if (cnt < 0 || cnt > 1024) return -E.EINVAL;
-  const v = cnt ? s.p.space.read(addr, cnt * 16) : Buffer.alloc(0);
+  const v = cnt ? s.p.space.read(addr, cnt * Iovec.size) : Buffer.alloc(0);
   if (!v) return -E.EFAULT;
-  const parts: [number, number][] = [];
-  for (let i = 0; i < cnt; i++) parts.push([Number(v.readBigUInt64LE(i * 16)), Number(v.readBigUInt64LE(i * 16 + 8))]);
-  return parts;
+  return Iovec.readArray(v, cnt).map((io) => [Number(io.base), Number(io.len)]);
 }
 
 /** Copy the first n bytes of buf out across the iovec parts: n, or -EFAULT. */
@@ -100,29 +99,18 @@ export function scatter(s: Sys, parts: [number, number][], buf: Buffer, n: numbe
   return n;
 }
 
-/** DragonFly struct stat (128 bytes). */
+/** A time in ns as a struct timespec's fields. */
+export function timespecOf(ns: bigint): { sec: bigint; nsec: bigint } {
+  return { sec: ns / 1_000_000_000n, nsec: ns % 1_000_000_000n };
+}
+
+/** DragonFly struct stat. */
 export function encodeStat(st: StatInfo): Buffer {
-  const b = Buffer.alloc(128);
-  b.writeBigUInt64LE(st.ino, 0);
-  b.writeUInt32LE(st.nlink >>> 0, 8);
-  b.writeUInt32LE(st.dev >>> 0, 12);
-  b.writeUInt16LE(st.mode & 0xffff, 16);
-  b.writeUInt32LE(st.uid >>> 0, 20);
-  b.writeUInt32LE(st.gid >>> 0, 24);
-  b.writeUInt32LE(st.rdev >>> 0, 28);
-  const ts = (ns: bigint, off: number): void => {
-    b.writeBigInt64LE(ns / 1_000_000_000n, off);
-    b.writeBigInt64LE(ns % 1_000_000_000n, off + 8);
-  };
-  ts(st.atimeNs, 32);
-  ts(st.mtimeNs, 48);
-  ts(st.ctimeNs, 64);
-  b.writeBigInt64LE(st.size, 80);
-  b.writeBigInt64LE(st.blocks, 88);
-  b.writeUInt32LE(st.blksize >>> 0, 96);
-  b.writeUInt32LE((st.flags ?? 0) >>> 0, 100);
-  b.writeBigInt64LE(BigInt(st.blksize), 112);
-  return b;
+  return Stat.encode({
+    ino: st.ino, nlink: st.nlink >>> 0, dev: st.dev >>> 0, mode: st.mode & 0xffff, uid: st.uid >>> 0, gid: st.gid >>> 0,
+    rdev: st.rdev >>> 0, atim: timespecOf(st.atimeNs), mtim: timespecOf(st.mtimeNs), ctim: timespecOf(st.ctimeNs),
+    size: st.size, blocks: st.blocks, oldBlksize: st.blksize >>> 0, flags: (st.flags ?? 0) >>> 0, blksize: BigInt(st.blksize),
+  });
 }
 
 /** Write bytes to guest memory: 0 or -EFAULT. */
@@ -131,19 +119,20 @@ export function copyout(s: Sys, addr: number, data: Uint8Array): number {
 }
 
 export function timespec(ns: bigint): Buffer {
-  const b = Buffer.alloc(16);
-  b.writeBigInt64LE(ns / 1_000_000_000n, 0);
-  b.writeBigInt64LE(ns % 1_000_000_000n, 8);
-  return b;
+  return Timespec.encode(timespecOf(ns));
 }
 
 /** A timespec argument: undefined for NULL, -errno, or ns. */
 export function timespecArg(s: Sys, i: number): bigint | undefined | number {
   const a = s.ptr(i);
   if (!a) return undefined;
-  const b = s.p.space.read(a, 16);
+  const b = s.p.space.read(a, Timespec.size);
   if (!b) return -E.EFAULT;
-  const sec = b.readBigInt64LE(0), nsec = b.readBigInt64LE(8);
+  return timespecNs(Timespec.read(b));
+}
+
+/** A guest timespec as ns, or -EINVAL when it is negative or its nsec out of range. */
+export function timespecNs({ sec, nsec }: { sec: bigint; nsec: bigint }): bigint | number {
   if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) return -E.EINVAL;
   return sec * 1_000_000_000n + nsec;
 }
