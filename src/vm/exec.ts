@@ -1,14 +1,18 @@
 // Loading a DragonFly ELF program into a fresh address space, with the
-// initial stack, auxiliary vector and registers of vkernel-host-abi.md §8.4.
+// initial stack, auxiliary vector and registers of vkernel-host-abi.md §8.4,
+// and execve's replacement of a process's program (execProgram).
 import fs from 'node:fs';
+import path from 'node:path';
 import { MapKind, PROT_EXEC, PROT_READ, PROT_WRITE, Reg, type AddressSpace } from '../cpu/engine.js';
 import { PsStrings } from './abi/structs.js';
 import { ET_DYN, parseElf, PF_R, PF_W, PF_X, PT_LOAD, PT_PHDR, type ElfImage } from './elf.js';
 import { PAGE, pageDown, pageUp, USRSTACK } from './memory.js';
 import type { GuestThread } from './thread.js';
-import type { Process } from './process.js';
+import type { Machine } from './machine.js';
+import { endThread } from './procexit.js';
+import { unshareFds, type Process } from './process.js';
 
-export const PS_STRINGS = USRSTACK - 32;
+export const PS_STRINGS = USRSTACK - PsStrings.size;
 export const SIGCODE_PAGE = 0x7fffffdfe000;
 export const STACK_SIZE = 4 * 1024 * 1024;
 const ET_DYN_BASE = 0x1000000;
@@ -184,4 +188,44 @@ export function loadProgram(p: Process, t: GuestThread, req: ExecRequest): ElfIm
   p.exePath = req.guestPath;
   p.args = req.argv;
   return img;
+}
+
+/**
+ * execve: a new program in place of p's, run by t (p's other threads end), with
+ * a new address space (a vfork child hands its parent's back), close-on-exec
+ * descriptors closed and caught signals reset. Throws ExecError, p unchanged.
+ */
+export function execProgram(m: Machine, p: Process, t: GuestThread, path0: string, argv: string[], envp: string[]): void {
+  const hostPath = m.resolveProgram(p, path0);
+  if (hostPath === undefined) throw new ExecError(2, `${path0}: not in the guest root ${m.opts.root}`);
+  // AT_EXECPATH and kern.proc.pathname name the program absolutely.
+  const guestPath = path0.startsWith('/') ? path0 : path.resolve(m.guestPath(p.cwd, p), path0);
+  const space = m.engine.createSpace();
+  const old = p.space;
+  p.space = space;
+  const cpu = m.engine.createThread(space, t.regs);
+  try {
+    loadProgram(p, t, {
+      hostPath, guestPath, argv, envp, resolve: (g) => m.resolvePath(p, g, true),
+      randomGap: m.opts.deterministic ? 0 : Math.floor(Math.random() * 1024),
+    });
+  } catch (e) {
+    space.close();
+    p.space = old;
+    throw e;
+  }
+  for (const other of p.threads.values()) if (other !== t) endThread(m, other);
+  t.cpu = cpu;
+  m.debugger?.execed(p, old, space);
+  // A vfork child hands the borrowed space back to its parent instead.
+  if (p.vforkOf) p.vforkOf.release();
+  else old.close();
+  if (m.engine.caps.fastGetpid) space.setFast(p.pid, true);
+  // A table shared with another process (rfork without RFFDG) is not shared past exec.
+  unshareFds(p);
+  p.fds.closeOnExec();
+  for (const a of p.sigactions) if (a.handler > 1n) { a.handler = 0n; a.flags = 0; a.mask = 0n; }
+  t.altstack = { sp: 0, size: 0, flags: 4 };
+  t.onAltStack = false;
+  t.tls = [{ base: 0n, size: 0n }, { base: 0n, size: 0n }];
 }
