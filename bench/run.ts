@@ -8,7 +8,12 @@ import path from 'node:path';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const B = (p: string): string => path.join(ROOT, 'images/build', p);
 
-interface Bench { name: string; df: string; linux: string; args: string[]; metrics: string[] }
+/**
+ * `wall`: a real program without its own timer, timed from outside (metric `ms`, which then
+ * includes vkemu's start-up); it must exit with `status` and print what the native run prints.
+ */
+interface Bench { name: string; df: string; linux: string; args: string[]; metrics: string[]; env?: Record<string, string>; wall?: { status: number } }
+const GOROOT = spawnSync('go', ['env', 'GOROOT'], { encoding: 'utf8' }).stdout?.trim() ?? '';
 const BENCHES: Bench[] = [
   { name: 'c compute', df: B('c/bench_compute'), linux: B('linux/c/bench_compute'), args: [], metrics: ['ms', 'sieve_ms', 'mix_ms'] },
   { name: 'c memory', df: B('c/bench_memory'), linux: B('linux/c/bench_memory'), args: [], metrics: ['ms', 'fill_ms', 'random_ms'] },
@@ -23,6 +28,9 @@ const BENCHES: Bench[] = [
   { name: 'c fork', df: B('c/bench_fork'), linux: B('linux/c/bench_fork'), args: [], metrics: ['fork_us'] },
   { name: 'c vmspace', df: B('c/bench_vmspace'), linux: B('linux/c/bench_vmspace'), args: [], metrics: ['ctl_rt_us', 'upf_us', 'kva_fill_ns', 'inval_us', 'inval_page_us', 'inval_1g_us'] },
   { name: 'go io', df: B('go/bench_io'), linux: B('linux/go/bench_io'), args: [], metrics: ['pipe_MBps', 'pipe_wake_us', 'tcp_MBps'] },
+  // A real Go program: gofmt -l over Go's own src/go (4.2 MB), on one thread. Status 2: one
+  // testdata file there is not Go on purpose.
+  { name: 'gofmt', df: B('go/gofmt'), linux: B('linux/go/gofmt'), args: ['-l', path.join(GOROOT, 'src/go')], metrics: ['ms'], env: { GOMAXPROCS: '1' }, wall: { status: 2 } },
 ];
 
 type Target = 'native' | 'qemu' | 'vkemu';
@@ -32,8 +40,14 @@ const TARGETS: Record<Target, (b: Bench) => [string, string[]]> = {
   vkemu: (b) => [path.join(ROOT, 'bin/vkemu'), [b.df, ...b.args]],
 };
 
-function runOnce(cmd: string, args: string[]): Record<string, number | string> | string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 300_000 });
+function runOnce(b: Bench, cmd: string, args: string[]): Record<string, number | string> | string {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 300_000, maxBuffer: 64 << 20, env: { ...process.env, ...b.env } });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (b.wall) {
+    if (r.status !== b.wall.status) return `failed (status ${r.status}): ${(r.stderr ?? '').trim().split('\n').pop() ?? ''}`;
+    return { ms, stdout: r.stdout };
+  }
   const line = (r.stdout ?? '').split('\n').reverse().find((l) => l.startsWith('{'));
   if (r.status !== 0 || !line) return `failed (status ${r.status}): ${(r.stderr ?? '').trim().split('\n').pop() ?? ''}`;
   return JSON.parse(line) as Record<string, number | string>;
@@ -48,10 +62,12 @@ for (const b of BENCHES) {
   for (const t of Object.keys(TARGETS) as Target[]) {
     process.stderr.write(`bench: ${b.name} on ${t}...\n`);
     const [cmd, args] = TARGETS[t](b);
-    const r = runOnce(cmd, args);
+    const r = runOnce(b, cmd, args);
     if (typeof r === 'string') errors.push(`${t}: ${r}`);
     else got[t] = r;
   }
+  for (const t of ['qemu', 'vkemu'] as const)
+    if (b.wall && got[t] && got.native && got[t].stdout !== got.native.stdout) errors.push(`${t}: printed something else than the native run`);
   for (const m of b.metrics) {
     const v = (t: Target): number | undefined => (typeof got[t]?.[m] === 'number' ? (got[t]![m] as number) : undefined);
     results.push({ bench: b.name, metric: m, native: v('native'), qemu: v('qemu'), vkemu: v('vkemu'), errors });

@@ -2,6 +2,7 @@
 # Builds the Go guest programs in images/go/ (one module, vkemu.test/guests):
 #   every images/go/<name>/main.go  -> images/build/go/<name>        (GOOS=dragonfly)
 #   the bench_* ones additionally   -> images/build/linux/go/<name>  (GOOS=linux, for baselines)
+#   Go's own tools in TOOLS (cmd/gofmt) -> both places: a real Go program for tests and `npm run bench`
 # Static (CGO_ENABLED=0), with debug info kept (no -s -w) so gdb can read the binaries.
 # Never touches the network (GOPROXY=off, GOTOOLCHAIN=local). Idempotent: `go build` is
 # incremental through the build cache, and a binary is only replaced when it changed.
@@ -60,6 +61,15 @@ fi
 
 cd "$src"
 built=0
+# A real program from the toolchain itself, built for both systems (test/go-tools.test.ts, bench gofmt).
+TOOLS=(gofmt)
+if [ $# -eq 0 ]; then
+  for n in "${TOOLS[@]}"; do
+    build dragonfly "$out_df/$n" "cmd/$n"
+    build linux "$out_linux/$n" "cmd/$n"
+    built=$((built + 1))
+  done
+fi
 for n in "${names[@]}"; do
   if [ ! -f "$src/$n/main.go" ]; then
     echo "build-go.sh: no program images/go/$n" >&2; exit 1
@@ -71,4 +81,4 @@ for n in "${names[@]}"; do
   fi
 done
 [ $# -gt 0 ] || echo "$gover" > "$stamp"
-echo "build-go.sh: $built Go guest programs in images/build/go/ (bench_* also in images/build/linux/go/)"
+echo "build-go.sh: $built Go guest programs in images/build/go/ (bench_* and ${TOOLS[*]} also in images/build/linux/go/)"

@@ -7,26 +7,15 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, scratch, vkemu } from './helpers.js';
 
-const OUT = path.join(ROOT, 'images/build/gotools');
+// images/build-go.sh builds cmd/gofmt for both systems (npm run bench times the same binaries).
+const dfly = path.join(ROOT, 'images/build/go/gofmt');
+const linux = path.join(ROOT, 'images/build/linux/go/gofmt');
 const go = fs.existsSync('/usr/lib/go/bin/go') && spawnSync('go', ['version']).status !== 0 ? '/usr/lib/go/bin/go' : 'go';
 const goroot = spawnSync(go, ['env', 'GOROOT'], { encoding: 'utf8' }).stdout.trim();
 
-function build(goos: string): string {
-  const out = path.join(OUT, `gofmt-${goos}`);
-  const r = spawnSync(go, ['build', '-trimpath', '-o', out, 'cmd/gofmt'], {
-    encoding: 'utf8', timeout: 300_000,
-    env: { ...process.env, GOOS: goos, GOARCH: 'amd64', CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOPROXY: 'off', GOFLAGS: '' },
-  });
-  if (r.status !== 0) throw new Error(`go build cmd/gofmt for ${goos}: ${r.stderr}`);
-  return out;
-}
-
-let dfly = '', linux = '';
 beforeAll(() => {
-  fs.mkdirSync(OUT, { recursive: true });
-  dfly = build('dragonfly');
-  linux = build('linux');
-}, 300_000);
+  for (const f of [dfly, linux]) if (!fs.existsSync(f)) throw new Error(`${f} is missing: run images/build-go.sh (npm run build)`);
+});
 
 function both(args: string[]): { vk: ReturnType<typeof vkemu>; native: ReturnType<typeof spawnSync> } {
   const native = spawnSync(linux, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
