@@ -9,7 +9,7 @@ import { failures, image, scratch, vkemu } from './helpers.js';
 const KNOWN: Record<string, RegExp[]> = {};
 
 describe('C guest programs', () => {
-  for (const name of ['hello', 'files', 'memory', 'efault', 'signals', 'threads', 'time', 'sysctl', 'abi', 'libc', 'proc', 'events', 'vmspace', 'limits', 'jobctl', 'scmpipe', 'vkabi', 'faultaddr', 'timers', 'hostcalls', 'rforkfd']) {
+  for (const name of ['hello', 'files', 'memory', 'efault', 'signals', 'threads', 'time', 'sysctl', 'abi', 'libc', 'proc', 'events', 'vmspace', 'limits', 'jobctl', 'scmpipe', 'vkabi', 'faultaddr', 'timers', 'hostcalls', 'rforkfd', 'preempt']) {
     it(name, () => {
       const r = vkemu([image('c', name), scratch()]);
       const bad = failures(r.stdout).filter((l) => !(KNOWN[name] ?? []).some((re) => re.test(l)));

@@ -33,6 +33,7 @@ static constexpr uint64_t kUntilPhys = 0x1000;  // a page of hlt in every engine
 // code runs at CPL 3 and privileged instructions raise #GP.
 static constexpr uint64_t kGdtVa = 0xFFFF800000002000ull;
 static constexpr uint64_t kGdtPhys = 0x2000;
+static constexpr uint32_t kTcgBuffer = 32u << 20;  // translated code per engine
 
 Backing::~Backing() {
   if (fd >= 0) close(fd);
@@ -66,10 +67,10 @@ static bool onInvalid(uc_engine* uc, void* user) {
   return false;
 }
 
-// At the start of every translated block: the watchdog's request to end the
-// slice is honoured here, where Unicorn keeps the guest PC exact (a stop from
-// another thread would leave it stale).
-static void onBlock(uc_engine* uc, uint64_t address, uint32_t size, void* user) {
+// At the start of every translated block while stops must be exact inside
+// blocks (preempt.cc): the watchdog's request to end the slice is honoured
+// here, where Unicorn keeps the guest PC exact.
+void onBlock(uc_engine* uc, uint64_t address, uint32_t size, void* user) {
   Space* s = static_cast<Space*>(user);
   if (s->preempt.load(std::memory_order_relaxed)) {
     s->preempt.store(false, std::memory_order_relaxed);
@@ -136,13 +137,13 @@ Space::Space(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Space>(info) {
     return;
   }
   // Must come right after uc_open: the default reserves 1 GiB per instance.
-  uc_ctl_set_tcg_buffer_size(uc_, 32u << 20);
+  uc_ctl_set_tcg_buffer_size(uc_, kTcgBuffer);
   uc_ctl_tlb_mode(uc_, UC_TLB_VIRTUAL);
   uc_hook_add(uc_, &hookFill_, UC_HOOK_TLB_FILL, (void*)tlbFill, this, 1, 0);
   uc_hook_add(uc_, &hookIntr_, UC_HOOK_INTR, (void*)onIntr, this, 1, 0);
   uc_hook_add(uc_, &hookInvalid_, UC_HOOK_INSN_INVALID, (void*)onInvalid, this, 1, 0);
-  uc_hook_add(uc_, &hookBlock_, UC_HOOK_BLOCK, (void*)onBlock, this, 1, 0);
   uc_hook_add(uc_, &hookSyscall_, UC_HOOK_INSN, (void*)onSyscall, this, 1, 0, UC_X86_INS_SYSCALL);
+  preemptInit(kTcgBuffer);
   // DragonFly's initial FPU state: x87 control word 0x37F, MXCSR 0x1F80.
   // CR4.OSFXSR | OSXMMEXCPT: without them FXSAVE/FXRSTOR skip MXCSR and the
   // XMM registers, and a vkernel's context switches would lose guest SSE state.
@@ -784,6 +785,7 @@ Napi::Value Space::Run(const Napi::CallbackInfo& info) {
     uc_ctl_flush_tb(uc_);
     flushCode_ = false;
   }
+  setExact(count > 0 || dbg.hooked());
   t->loadInto(this);
   t->pushDirty();
   pendingVector = -1;
@@ -803,7 +805,7 @@ Napi::Value Space::Run(const Napi::CallbackInfo& info) {
   }
   runGen.fetch_add(1, std::memory_order_acq_rel);
   uc_err err = uc_emu_start(uc_, rip, kUntil, 0, count);
-  runGen.fetch_add(1, std::memory_order_acq_rel);
+  runEnded();
   preempt.store(false, std::memory_order_relaxed);
   running = nullptr;
   t->pullRegs();

@@ -97,7 +97,12 @@ struct DebugHooks {
   uint64_t hitAddr = 0;
   int hitAccess = 0;
   bool bpHit = false;
+  // Hooks that stop the engine inside a block (Space::setExact).
+  bool hooked() const { return !bps.empty() || !watches.empty() || after; }
 };
+
+// The block hook that ends a slice when exact mid-block stops are needed (preempt.cc).
+void onBlock(uc_engine* uc, uint64_t address, uint32_t size, void* user);
 
 class Space : public Napi::ObjectWrap<Space> {
  public:
@@ -136,6 +141,16 @@ class Space : public Napi::ObjectWrap<Space> {
   uint64_t watchSeen = 0;
   int watchTicks = 0;
   int sliceTicks = 5;
+
+  // preempt.cc: how a slice ends. asyncStop: the watchdog stops the engine
+  // itself (translated code checks for a stop only at block starts);
+  // otherwise it sets `preempt` for the block hook.
+  std::atomic<bool> asyncStop{false};
+  void preemptInit(uint32_t bufferSize);
+  void setExact(bool exact);
+  void requestPreempt(uint64_t gen);
+  void runEnded();
+  static bool preemptAsync();
 
   // fast-path state
   int64_t pid = 0;
@@ -200,6 +215,17 @@ class Space : public Napi::ObjectWrap<Space> {
   std::unordered_set<uint64_t> vptFilled_;
   bool vptOverflow_ = false;
   bool watched_ = false;
+  // preempt.cc: Unicorn's no_exit_request in this engine, or null; and a
+  // spin lock between the watchdog's stop and the end of a run.
+  uint8_t* noExit_ = nullptr;
+  std::atomic<bool> stopBusy_{false};
+  struct StopLock {
+    Space* s;
+    explicit StopLock(Space* sp) : s(sp) {
+      while (s->stopBusy_.exchange(true, std::memory_order_acquire)) {}
+    }
+    ~StopLock() { s->stopBusy_.store(false, std::memory_order_release); }
+  };
  public:
   void freeSlice(uint64_t off, uint64_t len);
   uint8_t* window() const { return window_; }

@@ -1,8 +1,8 @@
 // Time slices without Unicorn's instruction count (which installs a hook on
-// every instruction and costs ~40x): a host thread that asks an engine whose
-// run has gone on for more than a few milliseconds to stop at its next block.
-// It never calls uc_emu_stop itself: a stop from another thread leaves the
-// guest PC stale, because Unicorn skips the PC sync when stop_request is set.
+// every instruction and costs ~40x): a host thread that ends the run of an
+// engine that has gone on for more than a few milliseconds, stopping it itself
+// when its translated code checks for stops only at block starts, or asking
+// its block hook to (preempt.cc says which, and why).
 #include <chrono>
 #include <mutex>
 #include <set>
@@ -36,7 +36,7 @@ void loop() {
       }
       if (++s->watchTicks >= s->sliceTicks) {
         s->watchTicks = 0;
-        s->preempt.store(true, std::memory_order_relaxed);
+        s->requestPreempt(gen);
       }
     }
   }
