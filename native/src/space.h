@@ -193,6 +193,9 @@ class Space : public Napi::ObjectWrap<Space> {
   std::shared_ptr<Slice> allocSlice(uint64_t len);
   bool attach(Vma& v, uint64_t len);
   void invalidate();
+  void growTlb();
+  uint64_t tlbFills_ = 0, tlbFillsAtFlush_ = 0;  // successful fills, and their number at the last flush
+  uint32_t tlbGuess_ = 256;                      // what Unicorn's TLB has grown to, at least
   void enterUserMode();
   void probeOldException();
   void clearOldException();
