@@ -25,10 +25,11 @@ Napi::FunctionReference* Space::constructor = nullptr;
 // context is found once by experiment and reset after every exception.
 static long gOldExcOffset = -2;
 
-// An address no guest code executes: Unicorn discards the block containing
-// `until - 1` after each run, so it must never be hot code.
+// uc_emu_start's `until`, ignored: engines use Unicorn's list of exit
+// addresses instead, left empty (runs end by stops, faults and exceptions).
+// With `until`, Unicorn looked up and discarded the block at until - 1 after
+// every run (a TLB fill and a code invalidation, ~20 ns of each system call).
 static constexpr uint64_t kUntil = 0xFFFF800000000001ull;
-static constexpr uint64_t kUntilPhys = 0x1000;  // a page of hlt in every engine
 // A GDT with DragonFly's user selectors (code 0x2B, data 0x23), so that guest
 // code runs at CPL 3 and privileged instructions raise #GP.
 static constexpr uint64_t kGdtVa = 0xFFFF800000002000ull;
@@ -139,6 +140,7 @@ Space::Space(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Space>(info) {
   // Must come right after uc_open: the default reserves 1 GiB per instance.
   uc_ctl_set_tcg_buffer_size(uc_, kTcgBuffer);
   uc_ctl_tlb_mode(uc_, UC_TLB_VIRTUAL);
+  uc_ctl_exits_enable(uc_);
   uc_hook_add(uc_, &hookFill_, UC_HOOK_TLB_FILL, (void*)tlbFill, this, 1, 0);
   uc_hook_add(uc_, &hookIntr_, UC_HOOK_INTR, (void*)onIntr, this, 1, 0);
   uc_hook_add(uc_, &hookInvalid_, UC_HOOK_INSN_INVALID, (void*)onInvalid, this, 1, 0);
@@ -163,9 +165,6 @@ Space::Space(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Space>(info) {
   }
   window_ = static_cast<uint8_t*>(w);
   uc_mem_map_ptr(uc_, kWindowPhys, kWindow, UC_PROT_ALL, window_);
-  uc_mem_map(uc_, kUntilPhys, kPage, UC_PROT_ALL);
-  std::vector<uint8_t> hlts(kPage, 0xF4);
-  uc_mem_write(uc_, kUntilPhys, hlts.data(), kPage);
   uc_mem_map(uc_, kGdtPhys, kPage, UC_PROT_ALL);
   uint64_t gdt[8] = {0};
   gdt[4] = 0x00CFF2000000FFFFull;  // 0x20: data, DPL 3
@@ -329,12 +328,6 @@ static int64_t backingOffset(Space* sp, Vma* v, uint64_t pageVa, int access, int
 
 bool Space::fill(uint64_t vaddr, int access, uc_tlb_entry* out) {
   uint64_t page = vaddr & ~(kPage - 1);
-  if (page == ((kUntil - 1) & ~(kPage - 1))) {
-    // Unicorn looks up the block at `until - 1` after every run.
-    out->paddr = kUntilPhys;
-    out->perms = UC_PROT_EXEC;
-    return true;
-  }
   if ((page == kGdtVa || page == kGdtVa + kPage) && loadingSegments) {
     out->paddr = kGdtPhys + (page - kGdtVa);
     out->perms = UC_PROT_ALL;
