@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { ADDON } from './paths.js';
 import type { AddressSpace, CpuThread } from './cpu/engine.js';
+import type { Exit } from './cpu/regfile.js';
 import type { HostOs } from './host/hostos.js';
 
 /** The addon's Space: `read` is added in TypeScript over `readInto` (cpu/unicorn.ts). */
@@ -12,10 +13,15 @@ export interface NativeSpace extends AddressSpace {
   readInto(addr: number, target: Uint8Array): boolean;
 }
 
+/** Spaces and threads of the addon carry a small number (native/src/runcall.cc). */
+export interface Numbered { readonly id: number }
+
 export interface NativeAddon extends HostOs {
   Space: { new (): AddressSpace; prototype: NativeSpace };
   Thread: { new (space: AddressSpace, regs: BigUint64Array): CpuThread; prototype: CpuThread };
   unicornVersion: string;
+  /** space.run(thread, count) by numbers: no objects to unwrap on the hot path. */
+  run(spaceId: number, threadId: number, count: number): Exit;
   vmEnter(t: CpuThread, space: AddressSpace, tframe: number, vframe: number, saved: BigUint64Array): number;
   vmLeave(t: CpuThread, space: AddressSpace, tframe: number, trapno: number, err: number, addr: bigint, syscall: boolean, saved: BigUint64Array): number;
 }

@@ -19,6 +19,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitTap(env, exports);
   InitVmctx(env, exports);
   InitPoller(env, exports);
+  InitRunCall(env, exports);
   return InitHost(env, exports);
 }
 

@@ -114,7 +114,6 @@ Napi::Function Space::Init(Napi::Env env) {
           InstanceMethod("check", &Space::Check),
           InstanceMethod("regions", &Space::Regions),
           InstanceMethod("fdIo", &Space::FdIo),
-          InstanceMethod("run", &Space::Run),
           InstanceMethod("flushCode", &Space::FlushCode),
           InstanceMethod("poke", &Space::Poke),
           InstanceMethod("copyFrom", &Space::CopyFrom),
@@ -132,6 +131,7 @@ Napi::Function Space::Init(Napi::Env env) {
 
 Space::Space(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Space>(info) {
   Napi::Env env = info.Env();
+  registerObject(this, info.This().As<Napi::Object>());
   uc_err err = uc_open(UC_ARCH_X86, UC_MODE_64, &uc_);
   if (err != UC_ERR_OK) {
     Napi::Error::New(env, std::string("uc_open: ") + uc_strerror(err)).ThrowAsJavaScriptException();
@@ -264,6 +264,7 @@ void Space::clearOldException() {
 }
 
 Space::~Space() {
+  unregisterObject(this);
   if (watched_) watchdogRemove(this);
   vmas_.clear();
   cache_ = nullptr;
@@ -763,18 +764,12 @@ uint64_t Space::exactDataFault(Thread* t, uint64_t faultVa) {
 }
 
 // run(thread, count) -> ExitReason; details land in the thread's slots.
-Napi::Value Space::Run(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Thread* t = Thread::Unwrap(info[0].As<Napi::Object>());
-  uint64_t count = num(info[1]);
-  if (t->space != this) {
-    Napi::Error::New(env, "thread does not belong to this space").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
+// JavaScript calls it as run(spaceId, threadId, count) (runcall.cc).
+int Space::run(Thread* t, uint64_t count) {
   if (closed_) {
     t->regs[kExitReason] = kExitEngineError;
     t->regs[kExitError] = UC_ERR_HANDLE;
-    return Napi::Number::New(env, kExitEngineError);
+    return kExitEngineError;
   }
   if (flushCode_) {
     uc_ctl_flush_tb(uc_);
@@ -859,7 +854,7 @@ Napi::Value Space::Run(const Napi::CallbackInfo& info) {
     t->regs[kExitAccess] = static_cast<uint64_t>(dbg.hitAccess);
   }
   t->regs[kExitReason] = static_cast<uint64_t>(reason);
-  return Napi::Number::New(env, reason);
+  return reason;
 }
 
 // Unicorn sizes an engine's TLB (256 entries at first, up to 2^22) only when

@@ -122,6 +122,10 @@ class Space : public Napi::ObjectWrap<Space> {
   // The exact address of a data fault on the page of faultVa (decode.cc), or faultVa.
   uint64_t exactDataFault(Thread* t, uint64_t faultVa);
 
+  // run(thread, count): one run of guest code (runcall.cc is its JavaScript face).
+  int run(Thread* t, uint64_t count);
+  uint32_t id = 0;  // runcall.cc
+
   // The thread whose registers are live in the engine, if any.
   Thread* loaded = nullptr;
   void unload();
@@ -174,7 +178,6 @@ class Space : public Napi::ObjectWrap<Space> {
   Napi::Value Check(const Napi::CallbackInfo& info);
   Napi::Value Regions(const Napi::CallbackInfo& info);
   Napi::Value FdIo(const Napi::CallbackInfo& info);
-  Napi::Value Run(const Napi::CallbackInfo& info);
   Napi::Value FlushCode(const Napi::CallbackInfo& info);
   Napi::Value Poke(const Napi::CallbackInfo& info);
   Napi::Value CopyFrom(const Napi::CallbackInfo& info);
@@ -244,6 +247,7 @@ class Thread : public Napi::ObjectWrap<Thread> {
 
   uc_context* ctx = nullptr;
   Space* space = nullptr;
+  uint32_t id = 0;  // runcall.cc
   Napi::ObjectReference spaceRef;
   Napi::Reference<Napi::BigUint64Array> regsRef;
   uint64_t* regs = nullptr;
@@ -268,6 +272,12 @@ int64_t vptWalk(uint8_t* base, uint64_t size, uint64_t masterPde, uint64_t pinde
                 bool* executable);
 
 Napi::Object InitHost(Napi::Env env, Napi::Object exports);
+// runcall.cc: numbers for spaces and threads, so that a run needs no unwrapping.
+void registerObject(Space* s, Napi::Object o);
+void registerObject(Thread* t, Napi::Object o);
+void unregisterObject(Space* s);
+void unregisterObject(Thread* t);
+void InitRunCall(Napi::Env env, Napi::Object exports);
 void InitSockets(Napi::Env env, Napi::Object exports);
 void watchdogAdd(Space* s);
 void watchdogRemove(Space* s);

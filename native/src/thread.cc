@@ -33,6 +33,7 @@ Napi::Function Thread::Init(Napi::Env env) {
 // thread in the pristine CPU state, or a copy of `template`.
 Thread::Thread(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Thread>(info) {
   Napi::Env env = info.Env();
+  registerObject(this, info.This().As<Napi::Object>());
   Napi::Object so = info[0].As<Napi::Object>();
   space = Space::Unwrap(so);
   spaceRef = Napi::Persistent(so);
@@ -61,6 +62,7 @@ Thread::Thread(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Thread>(info) 
 }
 
 Thread::~Thread() {
+  unregisterObject(this);
   if (space && space->loaded == this) space->loaded = nullptr;
   if (ctx) uc_context_free(ctx);
 }

@@ -1,6 +1,7 @@
 // The Unicorn 2.1 backend: the native addon in native/.
-import { nativeAddon, type NativeAddon, type NativeSpace } from '../native.js';
+import { nativeAddon, type NativeAddon, type NativeSpace, type Numbered } from '../native.js';
 import type { CpuThread, Engine, EngineCaps } from './engine.js';
+import type { Exit } from './regfile.js';
 
 // Everything: the vkernel MMU (native/src/vpt.cc), the vmspace switch
 // (vmctx.cc), getpid in the hook, Unicorn's instruction count, debug hooks (debug.cc).
@@ -17,6 +18,10 @@ function load(): NativeAddon {
     n.Space.prototype.read = function (this: NativeSpace, addr: number, len: number): Buffer | null {
       const b = Buffer.allocUnsafe(len);
       return this.readInto(addr, b) ? b : null;
+    };
+    // A run is the hottest call of all (one per system call served here): by numbers, not objects.
+    n.Space.prototype.run = function (this: NativeSpace & Numbered, t: CpuThread, budget: number): Exit {
+      return n.run(this.id, (t as CpuThread & Numbered).id, budget);
     };
     // The vmspace context switch lives in C++ as free functions; present them as thread methods.
     n.Thread.prototype.enterContext = function (this: CpuThread, space, tframe, vframe, saved) {
