@@ -4,7 +4,7 @@
 // MMU) and host/linux.ts (HostOs), so neither side sees the other's members.
 import { createRequire } from 'node:module';
 import { ADDON } from './paths.js';
-import type { AddressSpace, CpuThread } from './cpu/engine.js';
+import type { Access, AddressSpace, CpuThread } from './cpu/engine.js';
 import type { Exit } from './cpu/regfile.js';
 import type { HostOs } from './host/hostos.js';
 
@@ -22,6 +22,12 @@ export interface NativeAddon extends HostOs {
   unicornVersion: string;
   /** space.run(thread, count) by numbers: no objects to unwrap on the hot path. */
   run(spaceId: number, threadId: number, count: number): Exit;
+  /** The space's copy-in/copy-out methods, with the space's number last. */
+  spaceReadInto(addr: number, target: Uint8Array, id: number): boolean;
+  spaceWrite(addr: number, data: Uint8Array, off: number, len: number, id: number): boolean;
+  spaceReadCString(addr: number, max: number, id: number): Buffer | null | false;
+  spaceCheck(addr: number, len: number, access: Access, id: number): boolean;
+  spaceFdIo(write: boolean, hostFd: number, addr: number, len: number, pos: number, id: number): number;
   vmEnter(t: CpuThread, space: AddressSpace, tframe: number, vframe: number, saved: BigUint64Array): number;
   vmLeave(t: CpuThread, space: AddressSpace, tframe: number, trapno: number, err: number, addr: bigint, syscall: boolean, saved: BigUint64Array): number;
 }

@@ -4,6 +4,8 @@
 // Spaces and threads get small numbers at construction (the `id` property);
 // `run(spaceId, threadId, count)` is a plain function that finds them in a
 // table. A number that names no live object throws, as a wrong object did.
+// The same for the space's copy-in and copy-out methods (an instance method
+// call cost ~115 ns against ~30 ns for a plain function, measured).
 #include <vector>
 
 #include "space.h"
@@ -56,6 +58,18 @@ Napi::Value RunCall(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, s->run(t, static_cast<uint64_t>(count)));
 }
 
+// The copy-in/copy-out calls almost every system call makes, by number too:
+// the space's number comes last, after the method's own arguments.
+template <Napi::Value (Space::*M)(const Napi::CallbackInfo&)>
+Napi::Value ById(const Napi::CallbackInfo& info) {
+  Space* s = info.Length() ? gSpaces.get(info[info.Length() - 1].As<Napi::Number>().DoubleValue()) : nullptr;
+  if (!s) {
+    Napi::Error::New(info.Env(), "no such space").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  return (s->*M)(info);
+}
+
 }  // namespace
 
 void registerObject(Space* s, Napi::Object o) {
@@ -71,6 +85,13 @@ void registerObject(Thread* t, Napi::Object o) {
 void unregisterObject(Space* s) { gSpaces.remove(s->id); }
 void unregisterObject(Thread* t) { gThreads.remove(t->id); }
 
-void InitRunCall(Napi::Env env, Napi::Object exports) { exports.Set("run", Napi::Function::New(env, RunCall, "run")); }
+void InitRunCall(Napi::Env env, Napi::Object exports) {
+  exports.Set("run", Napi::Function::New(env, RunCall, "run"));
+  exports.Set("spaceReadInto", Napi::Function::New(env, ById<&Space::ReadInto>, "spaceReadInto"));
+  exports.Set("spaceWrite", Napi::Function::New(env, ById<&Space::Write>, "spaceWrite"));
+  exports.Set("spaceReadCString", Napi::Function::New(env, ById<&Space::ReadCString>, "spaceReadCString"));
+  exports.Set("spaceCheck", Napi::Function::New(env, ById<&Space::Check>, "spaceCheck"));
+  exports.Set("spaceFdIo", Napi::Function::New(env, ById<&Space::FdIo>, "spaceFdIo"));
+}
 
 }  // namespace vkemu

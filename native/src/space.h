@@ -124,6 +124,12 @@ class Space : public Napi::ObjectWrap<Space> {
 
   // run(thread, count): one run of guest code (runcall.cc is its JavaScript face).
   int run(Thread* t, uint64_t count);
+  // Called by runcall.cc with the space's number as an extra last argument.
+  Napi::Value ReadInto(const Napi::CallbackInfo& info);
+  Napi::Value Write(const Napi::CallbackInfo& info);
+  Napi::Value ReadCString(const Napi::CallbackInfo& info);
+  Napi::Value Check(const Napi::CallbackInfo& info);
+  Napi::Value FdIo(const Napi::CallbackInfo& info);
   uint32_t id = 0;  // runcall.cc
 
   // The thread whose registers are live in the engine, if any.
@@ -172,12 +178,7 @@ class Space : public Napi::ObjectWrap<Space> {
   Napi::Value Protect(const Napi::CallbackInfo& info);
   Napi::Value FindFree(const Napi::CallbackInfo& info);
   Napi::Value IsFree(const Napi::CallbackInfo& info);
-  Napi::Value ReadInto(const Napi::CallbackInfo& info);
-  Napi::Value Write(const Napi::CallbackInfo& info);
-  Napi::Value ReadCString(const Napi::CallbackInfo& info);
-  Napi::Value Check(const Napi::CallbackInfo& info);
   Napi::Value Regions(const Napi::CallbackInfo& info);
-  Napi::Value FdIo(const Napi::CallbackInfo& info);
   Napi::Value FlushCode(const Napi::CallbackInfo& info);
   Napi::Value Poke(const Napi::CallbackInfo& info);
   Napi::Value CopyFrom(const Napi::CallbackInfo& info);

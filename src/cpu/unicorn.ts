@@ -1,6 +1,6 @@
 // The Unicorn 2.1 backend: the native addon in native/.
 import { nativeAddon, type NativeAddon, type NativeSpace, type Numbered } from '../native.js';
-import type { CpuThread, Engine, EngineCaps } from './engine.js';
+import type { Access, CpuThread, Engine, EngineCaps } from './engine.js';
 import type { Exit } from './regfile.js';
 
 // Everything: the vkernel MMU (native/src/vpt.cc), the vmspace switch
@@ -19,9 +19,27 @@ function load(): NativeAddon {
       const b = Buffer.allocUnsafe(len);
       return this.readInto(addr, b) ? b : null;
     };
-    // A run is the hottest call of all (one per system call served here): by numbers, not objects.
-    n.Space.prototype.run = function (this: NativeSpace & Numbered, t: CpuThread, budget: number): Exit {
+    // A run is the hottest call of all (one per system call served here), and most calls copy in
+    // or out: by numbers, not objects (native/src/runcall.cc).
+    type Space = NativeSpace & Numbered;
+    const proto = n.Space.prototype as Space;
+    proto.run = function (this: Space, t: CpuThread, budget: number): Exit {
       return n.run(this.id, (t as CpuThread & Numbered).id, budget);
+    };
+    proto.readInto = function (this: Space, addr: number, target: Uint8Array): boolean {
+      return n.spaceReadInto(addr, target, this.id);
+    };
+    proto.write = function (this: Space, addr: number, data: Uint8Array, off = 0, len = data.length - off): boolean {
+      return n.spaceWrite(addr, data, off, len, this.id);
+    };
+    proto.readCString = function (this: Space, addr: number, max: number): Buffer | null | false {
+      return n.spaceReadCString(addr, max, this.id);
+    };
+    proto.check = function (this: Space, addr: number, len: number, access: Access): boolean {
+      return n.spaceCheck(addr, len, access, this.id);
+    };
+    proto.fdIo = function (this: Space, write: boolean, hostFd: number, addr: number, len: number, pos: number): number {
+      return n.spaceFdIo(write, hostFd, addr, len, pos, this.id);
     };
     // The vmspace context switch lives in C++ as free functions; present them as thread methods.
     n.Thread.prototype.enterContext = function (this: CpuThread, space, tframe, vframe, saved) {
