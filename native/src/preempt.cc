@@ -136,18 +136,25 @@ void Space::setExact(bool exact) {
   asyncStop.store(!exact, std::memory_order_relaxed);
 }
 
-// The watchdog's request to end the current slice (run generation gen).
+// The watchdog's request to end the current slice (run generation gen). A
+// stop must not reach Unicorn once that run has ended (it would stop the
+// next one early, or touch a closed engine): `stopping_` is raised before
+// runGen is looked at, and the end of the run (runEnded) bumps runGen before
+// it looks at `stopping_`, so either the watchdog sees the run over or the
+// main thread waits for its stop to finish (all sequentially consistent).
 void Space::requestPreempt(uint64_t gen) {
-  StopLock lock(this);
-  if (runGen.load(std::memory_order_acquire) != gen) return;
-  if (asyncStop.load(std::memory_order_relaxed)) uc_emu_stop(uc_);
-  else preempt.store(true, std::memory_order_relaxed);
+  stopping_.store(true, std::memory_order_seq_cst);
+  if (runGen.load(std::memory_order_seq_cst) == gen) {
+    if (asyncStop.load(std::memory_order_relaxed)) uc_emu_stop(uc_);
+    else preempt.store(true, std::memory_order_relaxed);
+  }
+  stopping_.store(false, std::memory_order_release);
 }
 
 // Marks the end of a run: from here on the watchdog's stops for it are void.
 void Space::runEnded() {
-  StopLock lock(this);
-  runGen.fetch_add(1, std::memory_order_acq_rel);
+  runGen.fetch_add(1, std::memory_order_seq_cst);
+  while (stopping_.load(std::memory_order_acquire)) {}
 }
 
 bool Space::preemptAsync() { return gNoExitAt >= 0; }

@@ -83,11 +83,13 @@ static void onSyscall(uc_engine* uc, void* user) {
   Space* s = static_cast<Space*>(user);
   if (s->fastGetpid && s->running) {
     uint64_t rax;
-    uc_reg_read(uc, UC_X86_REG_RAX, &rax);
+    if (s->gpr) rax = s->gpr[0];
+    else uc_reg_read(uc, UC_X86_REG_RAX, &rax);
     if (rax == 20) {  // getpid: served here, no trip to TypeScript
       uint64_t v = static_cast<uint64_t>(s->pid);
       uint64_t fl;
-      uc_reg_write(uc, UC_X86_REG_RAX, &v);
+      if (s->gpr) s->gpr[0] = v;
+      else uc_reg_write(uc, UC_X86_REG_RAX, &v);
       uc_reg_read(uc, UC_X86_REG_EFLAGS, &fl);
       fl &= ~1ull;
       uc_reg_write(uc, UC_X86_REG_EFLAGS, &fl);
@@ -141,6 +143,7 @@ Space::Space(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Space>(info) {
   uc_hook_add(uc_, &hookInvalid_, UC_HOOK_INSN_INVALID, (void*)onInvalid, this, 1, 0);
   uc_hook_add(uc_, &hookSyscall_, UC_HOOK_INSN, (void*)onSyscall, this, 1, 0, UC_X86_INS_SYSCALL);
   preemptInit(kTcgBuffer);
+  gpr = findGuestRegs(uc_);
   // DragonFly's initial FPU state: x87 control word 0x37F, MXCSR 0x1F80.
   // CR4.OSFXSR | OSXMMEXCPT: without them FXSAVE/FXRSTOR skip MXCSR and the
   // XMM registers, and a vkernel's context switches would lose guest SSE state.

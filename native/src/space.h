@@ -162,6 +162,10 @@ class Space : public Napi::ObjectWrap<Space> {
   void runEnded();
   static bool preemptAsync();
 
+  // regs.cc: the integer registers and rip inside Unicorn's CPU state
+  // (kEnvWord maps slots to its words), or null: use the API.
+  uint64_t* gpr = nullptr;
+
   // fast-path state
   int64_t pid = 0;
   bool fastGetpid = false;
@@ -222,17 +226,10 @@ class Space : public Napi::ObjectWrap<Space> {
   std::unordered_set<uint64_t> vptFilled_;
   bool vptOverflow_ = false;
   bool watched_ = false;
-  // preempt.cc: Unicorn's no_exit_request in this engine, or null; and a
-  // spin lock between the watchdog's stop and the end of a run.
+  // preempt.cc: Unicorn's no_exit_request in this engine, or null; and set
+  // while the watchdog stops the engine (the end of a run waits for it).
   uint8_t* noExit_ = nullptr;
-  std::atomic<bool> stopBusy_{false};
-  struct StopLock {
-    Space* s;
-    explicit StopLock(Space* sp) : s(sp) {
-      while (s->stopBusy_.exchange(true, std::memory_order_acquire)) {}
-    }
-    ~StopLock() { s->stopBusy_.store(false, std::memory_order_release); }
-  };
+  std::atomic<bool> stopping_{false};
  public:
   void freeSlice(uint64_t off, uint64_t len);
   uint8_t* window() const { return window_; }
@@ -279,6 +276,9 @@ void registerObject(Thread* t, Napi::Object o);
 void unregisterObject(Space* s);
 void unregisterObject(Thread* t);
 void InitRunCall(Napi::Env env, Napi::Object exports);
+// regs.cc
+uint64_t* findGuestRegs(uc_engine* uc);
+extern const int kEnvWord[kRip + 1];
 void InitSockets(Napi::Env env, Napi::Object exports);
 void watchdogAdd(Space* s);
 void watchdogRemove(Space* s);

@@ -77,6 +77,12 @@ void Thread::loadInto(Space* s) {
 }
 
 void Thread::pullRegs() {
+  if (const uint64_t* g = space->gpr) {
+    for (int i = 0; i <= kRip; i++) regs[i] = g[kEnvWord[i]];
+    uc_reg_read(space->uc(), UC_X86_REG_EFLAGS, &regs[kRflags]);
+    regs[kDirty] = 0;
+    return;
+  }
   // fs/gs bases change only through system calls, which TypeScript serves.
   static const int ids[] = {UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX,
                             UC_X86_REG_RSI, UC_X86_REG_RDI, UC_X86_REG_RBP, UC_X86_REG_RSP,
@@ -92,8 +98,11 @@ void Thread::pullRegs() {
 void Thread::pushDirty() {
   uint64_t d = regs[kDirty];
   if (!d) return;
+  uint64_t* g = space->gpr;
   for (int i = 0; i < kNumRegs; i++) {
-    if (d & (1ull << i)) uc_reg_write(space->uc(), kRegIds[i], &regs[i]);
+    if (!(d & (1ull << i))) continue;
+    if (g && i <= kRip) g[kEnvWord[i]] = regs[i];
+    else uc_reg_write(space->uc(), kRegIds[i], &regs[i]);
   }
   regs[kDirty] = 0;
 }
