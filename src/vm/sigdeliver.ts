@@ -97,6 +97,8 @@ export function interrupt(t: GuestThread): void {
 /** Deliver at most one deliverable pending signal to t (before it runs). */
 export function deliverSignals(m: Machine, t: GuestThread): void {
   const p = t.proc;
+  // Checked before every run: nothing pending is the rule, and costs no BigInt arithmetic.
+  if (t.pending === 0n && p.pending === 0n) return;
   const ready = (t.pending | p.pending) & ~t.sigmask;
   if (ready === 0n) return;
   for (let sig = 1; sig <= 128; sig++) {

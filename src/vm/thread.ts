@@ -2,6 +2,7 @@
 // is waiting for.
 import { Reg, REG_SLOTS, type AddressSpace, type CpuThread } from '../cpu/engine.js';
 import type { Process } from './process.js';
+import type { Sys } from './syscalls/types.js';
 
 const TWO32 = 4294967296;
 
@@ -52,6 +53,8 @@ export class GuestThread {
   slices = 0;
   /** Set while the thread runs in a vmspace on behalf of a virtual kernel. */
   vm: VmRun | undefined;
+  /** Its system calls' view of arguments (syscalls/dispatch.ts), made at the first one. */
+  sys: Sys | undefined;
 
   constructor(readonly proc: Process, readonly tid: number) {}
 

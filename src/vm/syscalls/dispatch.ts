@@ -8,8 +8,6 @@ import { Sys, type SyscallResult } from './types.js';
 
 export type { SyscallResult };
 
-const contexts = new WeakMap<GuestThread, Sys>();
-
 export function dispatchSyscall(m: Machine, t: GuestThread): SyscallResult | Promise<SyscallResult> {
   let num = t.u32[2 * Reg.RAX];
   let shift = 0;
@@ -17,8 +15,7 @@ export function dispatchSyscall(m: Machine, t: GuestThread): SyscallResult | Pro
     num = t.u32[2 * Reg.RDI];
     shift = 1;
   }
-  let s = contexts.get(t);
-  if (!s) contexts.set(t, (s = new Sys(m, t)));
+  const s = (t.sys ??= new Sys(m, t));
   s.shift = shift;
   const def = num < TABLE.length ? TABLE[num] : undefined;
   m.tracer?.enter(s, num, def);
