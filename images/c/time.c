@@ -1,12 +1,14 @@
 /*
  * Clocks with DragonFly ids: REALTIME 0, MONOTONIC 4, UPTIME 5,
  * MONOTONIC_PRECISE 11, MONOTONIC_FAST 12, SECOND 13; monotonicity; nanosleep
- * duration and EINVAL; gettimeofday against CLOCK_REALTIME.
+ * duration and EINVAL; gettimeofday against CLOCK_REALTIME; the clocks against
+ * kern.boottime (the monotonic clock counts from boot).
  */
 #include <stdio.h>
 #include <errno.h>
 #include <time.h>
 #include <sys/time.h>
+#include <sys/sysctl.h>
 #include <vktest.h>
 
 static long ns(const struct timespec *t)
@@ -102,5 +104,15 @@ int main(void)
 	struct timezone tz = { 77, 77 };
 	CHECK_EQ(gettimeofday(&tv, &tz), 0, "gettimeofday with a timezone pointer");
 	CHECK(time(0) >= r1.tv_sec, "time(NULL)");
+
+	/* Boot time + monotonic time = wall time (vkemu boots with the monotonic clock at 1 s). */
+	struct timeval boot;
+	size_t len = sizeof boot;
+	CHECK_EQ(sysctlbyname("kern.boottime", &boot, &len, 0, 0), 0, "kern.boottime");
+	clock_gettime(CLOCK_REALTIME, &r1);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	long skew = ns(&r1) - ns(&m) - (boot.tv_sec * 1000000000L + boot.tv_usec * 1000L);
+	CHECK(skew > -2000000000L && skew < 1000000000L, "boot time + CLOCK_MONOTONIC is CLOCK_REALTIME (off by %ld ms)",
+	      skew / 1000000);
 	return vkt_done();
 }

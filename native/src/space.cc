@@ -81,22 +81,8 @@ void onBlock(uc_engine* uc, uint64_t address, uint32_t size, void* user) {
 
 static void onSyscall(uc_engine* uc, void* user) {
   Space* s = static_cast<Space*>(user);
-  if (s->fastGetpid && s->running) {
-    uint64_t rax;
-    if (s->gpr) rax = s->gpr[0];
-    else uc_reg_read(uc, UC_X86_REG_RAX, &rax);
-    if (rax == 20) {  // getpid: served here, no trip to TypeScript
-      uint64_t v = static_cast<uint64_t>(s->pid);
-      uint64_t fl;
-      if (s->gpr) s->gpr[0] = v;
-      else uc_reg_write(uc, UC_X86_REG_RAX, &v);
-      uc_reg_read(uc, UC_X86_REG_EFLAGS, &fl);
-      fl &= ~1ull;
-      uc_reg_write(uc, UC_X86_REG_EFLAGS, &fl);
-      s->running->regs[kFastCalls]++;
-      return;
-    }
-  }
+  // getpid, clock_gettime: served here, no trip to TypeScript (fastcall.cc).
+  if (s->fastGetpid && s->running && serveFast(s)) return;
   s->pendingVector = 0x1000;  // marker: syscall
   uc_emu_stop(uc);
 }
@@ -948,10 +934,16 @@ Napi::Value Space::CopyFrom(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, 0);
 }
 
-// setFast(pid, enableGetpid)
+// setFast(pid, enableGetpid[, clockOffsetNs]): with the offset, clock_gettime
+// too (the guest's monotonic time is CLOCK_MONOTONIC minus it).
 Napi::Value Space::SetFast(const Napi::CallbackInfo& info) {
   pid = info[0].As<Napi::Number>().Int64Value();
   fastGetpid = info[1].As<Napi::Boolean>().Value();
+  fastClock = info.Length() > 2 && info[2].IsBigInt();
+  if (fastClock) {
+    bool lossless;
+    clockOffsetNs = info[2].As<Napi::BigInt>().Int64Value(&lossless);
+  }
   return info.Env().Undefined();
 }
 

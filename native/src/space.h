@@ -166,9 +166,11 @@ class Space : public Napi::ObjectWrap<Space> {
   // (kEnvWord maps slots to its words), or null: use the API.
   uint64_t* gpr = nullptr;
 
-  // fast-path state
+  // fast-path state (fastcall.cc)
   int64_t pid = 0;
-  bool fastGetpid = false;
+  bool fastGetpid = false;   // the fast calls at all (process spaces, not vmspaces)
+  bool fastClock = false;    // clock_gettime too
+  int64_t clockOffsetNs = 0;
   Thread* running = nullptr;
 
   bool fill(uint64_t vaddr, int access, uc_tlb_entry* out);
@@ -278,6 +280,8 @@ void unregisterObject(Thread* t);
 void InitRunCall(Napi::Env env, Napi::Object exports);
 // regs.cc
 uint64_t* findGuestRegs(uc_engine* uc);
+// fastcall.cc: answers the system call in the engine if it can.
+bool serveFast(Space* s);
 extern const int kEnvWord[kRip + 1];
 void InitSockets(Napi::Env env, Napi::Object exports);
 void watchdogAdd(Space* s);

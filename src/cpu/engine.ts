@@ -59,8 +59,11 @@ export interface AddressSpace extends Vmas {
   poke(addr: number, data: Uint8Array): boolean;
   /** Become a fork-time copy of parent (private memory copied). 0 or -errno. */
   copyFrom(parent: AddressSpace): number;
-  /** Serve getpid inside the engine for this pid. */
-  setFast(pid: number, getpid: boolean): void;
+  /**
+   * Serve getpid inside the engine for this pid and, given clockOffsetNs, clock_gettime of the
+   * wall and monotonic clocks (the guest's monotonic time is the host's CLOCK_MONOTONIC minus it).
+   */
+  setFast(pid: number, getpid: boolean, clockOffsetNs?: bigint): void;
   setMasterPde(start: number, len: number, value: bigint): number;
   /** MADV_INVAL: drop cached translations of [start, start+len) (all when no range); true if the TLB was flushed. */
   inval(start?: number, len?: number): boolean;
@@ -110,7 +113,7 @@ export interface EngineCaps {
   readonly vpageTable: boolean;
   /** Guest contexts of a virtual kernel: CpuThread.enterContext/leaveContext (vmspace_ctl). */
   readonly guestContexts: boolean;
-  /** getpid answered inside the engine without a syscall exit (AddressSpace.setFast). */
+  /** getpid and the host clocks answered inside the engine without a syscall exit (AddressSpace.setFast). */
   readonly fastGetpid: boolean;
   /** run(thread, budget) with budget > 0 stops after that many instructions (--deterministic). */
   readonly countedRuns: boolean;

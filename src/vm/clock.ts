@@ -13,8 +13,10 @@ export interface Clock {
 export class HostClock implements Clock {
   readonly virtual = false;
   private readonly base = process.hrtime.bigint();
+  /** Host CLOCK_MONOTONIC (process.hrtime's clock) minus this is the guest's monotonic time. */
+  readonly hostOffsetNs = this.base - 1_000_000_000n;
   monotonicNs(): bigint {
-    return process.hrtime.bigint() - this.base + 1_000_000_000n;
+    return process.hrtime.bigint() - this.hostOffsetNs;
   }
   realtimeNs(): bigint {
     return BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);

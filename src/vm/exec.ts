@@ -220,7 +220,7 @@ export function execProgram(m: Machine, p: Process, t: GuestThread, path0: strin
   // A vfork child hands the borrowed space back to its parent instead.
   if (p.vforkOf) p.vforkOf.release();
   else old.close();
-  if (m.engine.caps.fastGetpid) space.setFast(p.pid, true);
+  m.fastCalls(space, p.pid);
   // A table shared with another process (rfork without RFFDG) is not shared past exec.
   unshareFds(p);
   p.fds.closeOnExec();

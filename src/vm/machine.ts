@@ -67,7 +67,23 @@ export class Machine {
   readonly clock: Clock;
   readonly log: (line: string) => void;
   /** Not readonly: the debugger's `monitor strace on|off` switches it. */
-  tracer: Tracer | undefined;
+  private tracing: Tracer | undefined;
+  /** --strace, or gdb's `monitor strace on`: calls served inside the engine would not show, so the clocks stop being. */
+  get tracer(): Tracer | undefined {
+    return this.tracing;
+  }
+  set tracer(t: Tracer | undefined) {
+    this.tracing = t;
+    // The space a vfork child borrowed is the child's until it is handed back.
+    for (const p of this.procs.values())
+      if (p.state === 'running' && !p.children.some((c) => c.vforkOf?.parent === p)) this.fastCalls(p.space, p.pid);
+  }
+
+  /** The calls a process's engine answers itself (AddressSpace.setFast): getpid, and the host clocks unless traced. */
+  fastCalls(space: AddressSpace, pid: number): void {
+    if (!this.engine.caps.fastGetpid) return;
+    space.setFast(pid, true, this.clock instanceof HostClock && !this.tracing ? this.clock.hostOffsetNs : undefined);
+  }
   private readonly warned = new Set<string>();
   init: Process | undefined;
   exitStatus: number | undefined;
@@ -125,7 +141,7 @@ export class Machine {
       argv, envp, resolve: (g) => this.resolvePath(p, g, true),
       randomGap: this.opts.deterministic ? 0 : Math.floor(Math.random() * 1024),
     });
-    if (this.engine.caps.fastGetpid) space.setFast(p.pid, true);
+    this.fastCalls(space, p.pid);
     // The first process's session has the user's terminal as its controlling tty.
     if (this.init === undefined) this.kernel.terminal.leader = p;
     this.init ??= p;

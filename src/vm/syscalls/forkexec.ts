@@ -69,7 +69,7 @@ function fork(s: Sys, how: ForkHow = {}): SyscallResult | Promise<SyscallResult>
   ct.set(Reg.RFLAGS, ct.get(Reg.RFLAGS) & ~1n);
   if (how.detach) { c.pgid = p.pgid; c.sid = p.sid; } else p.children.push(c);
   m.procs.set(c.pid, c);
-  if (m.engine.caps.fastGetpid) space.setFast(c.pid, true);
+  m.fastCalls(space, c.pid);
   m.makeRunnable(ct);
   if (!vfork) return [c.pid, 0];
   // vfork: the parent sleeps, not interruptibly, until the child execs or exits.
@@ -80,7 +80,7 @@ function fork(s: Sys, how: ForkHow = {}): SyscallResult | Promise<SyscallResult>
         c.vforkOf = undefined;
         // A parent that was killed meanwhile left the space to its child to close.
         if (p.state !== 'running') space.close();
-        else if (m.engine.caps.fastGetpid) p.space.setFast(p.pid, true);
+        else m.fastCalls(p.space, p.pid);
         done(c.pid);
       },
     };
