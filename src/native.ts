@@ -9,9 +9,7 @@ import type { Exit } from './cpu/regfile.js';
 import type { HostOs } from './host/hostos.js';
 
 /** The addon's Space: `read` is added in TypeScript over `readInto` (cpu/unicorn.ts). */
-export interface NativeSpace extends AddressSpace {
-  readInto(addr: number, target: Uint8Array): boolean;
-}
+export type NativeSpace = AddressSpace;
 
 /** Spaces and threads of the addon carry a small number (native/src/runcall.cc). */
 export interface Numbered { readonly id: number }

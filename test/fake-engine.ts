@@ -105,14 +105,21 @@ export class FakeSpace implements AddressSpace {
   }
 
   read(addr: number, len: number): Buffer | null {
-    if (!this.check(addr, len, Access.Read)) return null;
     const out = Buffer.alloc(len);
+    return this.readInto(addr, out) ? out : null;
+  }
+
+  readInto(addr: number, target: Uint8Array): boolean {
+    const len = target.length;
+    if (!this.check(addr, len, Access.Read)) return false;
+    const out = Buffer.from(target.buffer, target.byteOffset, len);
+    out.fill(0);
     for (let done = 0; done < len;) {
       const a = addr + done, off = a % PAGE, n = Math.min(PAGE - off, len - done);
       this.pages.get((a - off) / PAGE)?.copy(out, done, off, off + n);
       done += n;
     }
-    return out;
+    return true;
   }
 
   write(addr: number, data: Uint8Array, off = 0, len = data.length - off): boolean {

@@ -46,6 +46,8 @@ export interface AddressSpace extends Vmas {
   protect(start: number, len: number, prot: number): number;
   /** Copy in: null when any byte is inaccessible (EFAULT). */
   read(addr: number, len: number): Buffer | null;
+  /** Copy in into target (its whole length): false when any byte is inaccessible. */
+  readInto(addr: number, target: Uint8Array): boolean;
   /** Copy out: false when any byte is inaccessible (EFAULT); nothing written then. */
   write(addr: number, data: Uint8Array, off?: number, len?: number): boolean;
   /** NUL-terminated string: null on EFAULT, false when longer than max. */

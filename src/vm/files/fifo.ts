@@ -44,7 +44,7 @@ export class FifoTable {
       fifos.set(key, pipe);
       const p = pipe;
       pipe.onChange(() => {
-        if (p.readers === 0 && p.writers === 0 && p.chunks.length === 0 && fifos.get(key) === p) fifos.delete(key);
+        if (p.readers === 0 && p.writers === 0 && p.size() === 0 && fifos.get(key) === p) fifos.delete(key);
       });
     }
     const nonblock = (flags & O.NONBLOCK) !== 0;

@@ -3,12 +3,15 @@
 // native watcher (files/hostwatch.ts) rather than by polling.
 import { fromLinuxErrno, E } from '../abi/errno.js';
 import type { HostOs } from '../../host/hostos.js';
-import type { FileOps, IoResult, StatInfo } from './file.js';
+import type { FileOps, IoResult, OpenFile, StatInfo } from './file.js';
+import { O } from '../abi/flags.js';
+import type { AddressSpace } from '../../cpu/engine.js';
 import type { GuestThread } from '../thread.js';
 import { ifIoctl } from '../../devices/ifioctl.js';
 import { EPOLLIN, EPOLLOUT, EPOLLRDHUP, HostReadiness, type Dir } from './hostwatch.js';
 
 const POLLIN = 1, POLLOUT = 4, POLLERR = 8, POLLHUP = 0x10;
+const LINUX_EAGAIN = 11;
 let nextIno = 1n << 40n;
 
 export function hostErr(r: number): number {
@@ -29,6 +32,19 @@ export class HostSocket implements FileOps {
   write(buf: Buffer): IoResult {
     const r = this.host.sockSendTo(this.hostFd, buf, 0, null);
     return r < 0 ? hostErr(r) : r;
+  }
+  /**
+   * read/write straight between guest memory and the socket (readv/writev, which are recv/send
+   * without flags), without a buffer in between. A blocking read that would block takes the
+   * buffered path (undefined), which waits as before.
+   */
+  io(write: boolean, space: AddressSpace, addr: number, len: number, _pos: number | null, desc: OpenFile): number | undefined {
+    if (len <= 0) return undefined;
+    const r = space.fdIo(write, this.hostFd, addr, len, -1);
+    if (r >= 0) return r;
+    // EAGAIN: a writer waits (the caller's whenReady); a non-blocking reader has its answer.
+    if (r === -LINUX_EAGAIN && !write && !(desc.flags & O.NONBLOCK)) return undefined;
+    return hostErr(r);
   }
   ready(dir: 'in' | 'out'): boolean {
     const r = this.host.pollFd(this.hostFd, dir === 'in' ? POLLIN : POLLOUT);
