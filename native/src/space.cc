@@ -921,8 +921,16 @@ Napi::Value Space::CopyFrom(const Napi::CallbackInfo& info) {
       std::vector<unsigned char> vec(pages);
       uintptr_t a = reinterpret_cast<uintptr_t>(src);
       if (!(a & (kPage - 1)) && mincore(src, len, vec.data()) == 0) {
-        for (size_t i = 0; i < pages; i++)
-          if (vec[i] & 1) memcpy(dst + i * kPage, src + i * kPage, kPage);
+        // Runs of resident pages, the child's side faulted in with one call per run:
+        // a page fault each cost most of a fork (this VM's faults are dear; 4 MiB: 1024 faults).
+        for (size_t i = 0; i < pages;) {
+          if (!(vec[i] & 1)) { i++; continue; }
+          size_t j = i;
+          while (j < pages && (vec[j] & 1)) j++;
+          madvise(dst + i * kPage, (j - i) * kPage, MADV_POPULATE_WRITE);
+          memcpy(dst + i * kPage, src + i * kPage, (j - i) * kPage);
+          i = j;
+        }
       } else {
         memcpy(dst, src, len);
       }
