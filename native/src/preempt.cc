@@ -18,8 +18,8 @@
 // hold values we know (the context size, which Unicorn reports, the
 // translation buffer size we set), and a probe engine shows that it works (a
 // stop requested by a memory hook ends the run mid-block without it and only
-// at the next block with it). Another Unicorn fails one of these and keeps the
-// block hook.
+// at the next block with it). It is looked for in Unicorn 2.1 only (the layout
+// is 2.1.1's); another Unicorn keeps the block hook.
 //
 // Exact stops inside a block are still needed by instruction-counted runs and
 // the debugger's code and memory hooks: while an engine has those, the flag is
@@ -108,7 +108,7 @@ int64_t probeRun(bool withFlag) {
 // initialised by then and no code is translated yet).
 void Space::preemptInit(uint32_t bufferSize) {
   if (gNoExitAt == -2) {
-    gNoExitAt = findNoExit(uc_, bufferSize);
+    gNoExitAt = unicorn21() ? findNoExit(uc_, bufferSize) : -1;
     if (gNoExitAt >= 0 && !(probeRun(false) == 0 && probeRun(true) == 1)) gNoExitAt = -1;
   }
   if (gNoExitAt >= 0 && findNoExit(uc_, bufferSize) == gNoExitAt) {

@@ -9,7 +9,7 @@
 // then eip), reached from uc_struct.cpu and CPUState.env_ptr, which points
 // into the same object. The place is checked once per engine: env_ptr must
 // point exactly where the layout says, and registers written through the API
-// must be read back there. Any other Unicorn fails the check and keeps the API.
+// must be read back there. Only Unicorn 2.1 is looked into; another keeps the API.
 // rflags is not stored whole (QEMU computes the arithmetic flags lazily), so
 // it always goes through the API.
 #include <unicorn/unicorn.h>
@@ -38,7 +38,14 @@ const int kApiIds[17] = {
 // Slot (Slot enum) -> word of the CPU state, for kRax..kRip.
 const int kEnvWord[kRip + 1] = {0, 3, 1, 2, 6, 7, 5, 4, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 
+bool unicorn21() {
+  unsigned major = 0, minor = 0;
+  uc_version(&major, &minor);
+  return major == 2 && minor == 1;
+}
+
 uint64_t* findGuestRegs(uc_engine* uc) {
+  if (!unicorn21()) return nullptr;
   const uint8_t* u = reinterpret_cast<const uint8_t*>(uc);
   uint8_t* cpu;
   memcpy(&cpu, u + kUcCpu, sizeof cpu);

@@ -279,6 +279,7 @@ void unregisterObject(Space* s);
 void unregisterObject(Thread* t);
 void InitRunCall(Napi::Env env, Napi::Object exports);
 // regs.cc
+bool unicorn21();  // the Unicorn loaded is 2.1.x, whose private layout regs.cc and preempt.cc use
 uint64_t* findGuestRegs(uc_engine* uc);
 // fastcall.cc: answers the system call in the engine if it can.
 bool serveFast(Space* s);
