@@ -125,16 +125,20 @@ export class PipeEnd implements FileOps {
   }
   /**
    * read/write when there is data to read or room to write, straight between guest memory and the
-   * ring: no buffer in between. Waiting (but for EAGAIN to a non-blocking reader), a closed other
-   * end and errors take the buffered path (undefined), which answers as before; so does a bad
-   * address, before anything moves.
+   * ring: no buffer in between. Waiting (but for EAGAIN on a non-blocking descriptor) and a
+   * reader's end of file take the buffered path (undefined), which answers as before; so does a
+   * bad address, before anything moves.
    */
   io(write: boolean, space: AddressSpace, addr: number, len: number, _pos: number | null, desc: OpenFile): number | undefined {
     if (len <= 0 || write !== this.writable) return undefined;
     const p = this.pipe;
     if (write) {
+      if (!space.check(addr, len, Access.Read)) return undefined;
+      if (p.readers === 0) return -E.EPIPE;
+      // A full pipe: EAGAIN to a non-blocking writer at once (the buffered path copied the 64 KiB
+      // into a new buffer first, each time: most of the time of Go's pipe writes).
       const n = Math.min(this.space(), len);
-      if (p.readers === 0 || n <= 0 || !space.check(addr, len, Access.Read)) return undefined;
+      if (n <= 0) return desc.flags & O.NONBLOCK ? -E.EAGAIN : undefined;
       p.putFrom(space, addr, n);
       p.notify();
       return n;
