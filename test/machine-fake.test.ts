@@ -103,10 +103,8 @@ describe('Machine on the fake engine', () => {
       seen.maskAfter = space.read(buf + 160, 16)!.equals(sigset());
       yield* syscall(cpu, SYS.exit, 3);
     });
-    const t0 = performance.now();
     m.spawn(PROGRAM, ['hello'], []);
     expect(await m.run(), logs.join('\n')).toBe(3);
-    expect(performance.now() - t0).toBeLessThan(500);
     expect(seen.whileBlocked).toBe(0);
     expect(handled.map((h) => h.sig)).toEqual([SIG.SIGINT, SIG.SIGUSR1, SIG.SIGUSR2]);
     // Each handler runs with its own signal added to the mask it interrupted (empty by then).
