@@ -32,7 +32,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, hostname, tmpdir as tmpdir_ } from "node:os";
-import { join, relative } from "node:path";
+import { basename, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT } from "../../src/paths.js";
 import { defaultOut, readRecord } from "../../src/dragonfly/build.js";
@@ -240,8 +240,8 @@ interface RunContext {
   binDir: string;
   /** The DragonFly world the guests run under (-L), if any. */
   world?: string;
-  /** Host directory for the tests' temporary files under a world (TMPDIR). */
-  tmpdir: string;
+  /** Scratch directory for the tests' temporary files: host path, and the guest's name for it (TMPDIR under a world). */
+  tmpdir: { host: string; guest: string };
 }
 
 function runPackage(ctx: RunContext, p: ConformancePackage): Promise<PackageOutcome> {
@@ -273,10 +273,8 @@ function runPackage(ctx: RunContext, p: ConformancePackage): Promise<PackageOutc
     return Promise.resolve({ ...base, result: "FAIL", detail: "test binary was not built" });
   }
   const args = base.args;
-  // Temporary files go to a host directory the world lacks (so -L passes it through), not into the
-  // world's /tmp, which `vkemu dragonfly boot` puts on the root disk.
   const rootArgs = ctx.world !== undefined
-    ? ["-L", ctx.world, "-E", `PATH=${WORLD_PATH}`, "-E", `TMPDIR=${ctx.tmpdir}`] : [];
+    ? ["-L", ctx.world, "-E", `PATH=${WORLD_PATH}`, "-E", `TMPDIR=${ctx.tmpdir.guest}`] : [];
   const [cmd, argv] = ctx.opts.nativeLinux ? [bin, args] : [ctx.opts.vkemu, [...rootArgs, ...ctx.opts.vkemuArgs, bin, ...args]];
   const timeoutSec =
     ctx.opts.timeoutSec ?? Math.max(p.timeoutSec ?? DEFAULT_TIMEOUT_SEC, (p.testTimeoutSec ?? DEFAULT_TEST_TIMEOUT_SEC) + 30);
@@ -383,6 +381,22 @@ function printTable(results: PackageOutcome[]): void {
   process.stdout.write("\n");
 }
 
+/**
+ * The tests' scratch directory. Under a world it is a fresh directory in the world's /tmp (removed
+ * after the run; `vkemu dragonfly boot` leaves tmp's contents off the root disk anyway): a host
+ * directory the world lacks would reach the guest through -L, but its '..' chain ends at the
+ * host's /, not the guest's, so Go's Getwd fallback (os TestGetwdDeep, TestGetwdDeepWithPWDSet:
+ * a cwd deeper than PATH_MAX) never finds the guest's / and fails with ENAMETOOLONG.
+ */
+function scratchDir(world: string | undefined): { host: string; guest: string } {
+  if (world !== undefined && existsSync(join(world, "tmp"))) {
+    const host = mkdtempSync(join(world, "tmp", "vkemu-conformance-"));
+    return { host, guest: `/tmp/${basename(host)}` };
+  }
+  const host = mkdtempSync(join(tmpdir_(), "vkemu-conformance-"));
+  return { host, guest: host };
+}
+
 async function main(): Promise<number> {
   const opts = parseOptions(process.argv.slice(2));
   const go = goCommand();
@@ -419,9 +433,9 @@ async function main(): Promise<number> {
     `running ${opts.list.length} packages (${opts.listName} list) ${opts.nativeLinux ? "natively on linux" : `under ${displayPath(opts.vkemu)}`}, ${opts.jobs} at a time\n`,
   );
   const started = new Date();
-  const tmpdir = mkdtempSync(join(tmpdir_(), "vkemu-conformance-"));
+  const tmpdir = scratchDir(worldDir);
   const results = await runAll({ opts, goroot, binDir, world: worldDir, tmpdir }).finally(() =>
-    rmSync(tmpdir, { recursive: true, force: true }));
+    rmSync(tmpdir.host, { recursive: true, force: true }));
   printTable(results);
 
   const passed = results.filter((r) => r.result === "PASS").length;
