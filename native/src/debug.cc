@@ -13,7 +13,7 @@
 namespace vkemu {
 
 static void onBreak(uc_engine* uc, uint64_t address, uint32_t size, void* user) {
-  Space* s = static_cast<Space*>(user);
+  Core* s = static_cast<Core*>(user);
   bool first = s->dbg.first;
   s->dbg.first = false;
   // Resuming from a stop at this very breakpoint: run over it once.
@@ -24,12 +24,12 @@ static void onBreak(uc_engine* uc, uint64_t address, uint32_t size, void* user) 
 }
 
 static void onAfterAccess(uc_engine* uc, uint64_t address, uint32_t size, void* user) {
-  Space* s = static_cast<Space*>(user);
+  Core* s = static_cast<Core*>(user);
   if (s->dbg.watchHit) uc_emu_stop(uc);
 }
 
 static void onAccess(uc_engine* uc, uc_mem_type type, uint64_t address, int size, int64_t value, void* user) {
-  Space* s = static_cast<Space*>(user);
+  Core* s = static_cast<Core*>(user);
   if (s->dbg.watchHit) return;
   int acc = type == UC_MEM_WRITE ? 1 : 0;
   for (const auto& w : s->dbg.watches) {
@@ -44,6 +44,9 @@ static void onAccess(uc_engine* uc, uc_mem_type type, uint64_t address, int size
 }
 
 void Space::debugClear() {
+  if (closed_) return;
+  DebugHooks& dbg = core_->dbg;
+  uc_engine* uc_ = uc();
   for (auto& kv : dbg.bps) uc_hook_del(uc_, kv.second);
   dbg.bps.clear();
   for (auto& w : dbg.watches) uc_hook_del(uc_, w.hook);
@@ -57,10 +60,16 @@ void Space::debugClear() {
 // any of these addresses (Exit.Stop, vector 3). Replaces the previous set.
 Napi::Value Space::SetBreakpoints(const Napi::CallbackInfo& info) {
   Napi::BigUint64Array a = info[0].As<Napi::BigUint64Array>();
+  if (closed_) return info.Env().Undefined();
+  Core* core = core_.get();
+  DebugHooks& dbg = core->dbg;
+  uc_engine* uc_ = core->uc;
+  // uc_ctl_remove_cache translates through the TLB: it must hold this space's pages.
+  if (core->current != this) core->flushTlb(this);
   // Before an engine's first run, uc_ctl_remove_cache works from the live CPU
   // state of the user-mode stub and made ~40% of first runs fault fetching
   // the stub page (measured): flush everything instead then.
-  bool fresh = runGen.load(std::memory_order_relaxed) == 0;
+  bool fresh = core->runGen.load(std::memory_order_relaxed) == 0;
   auto forget = [&](uint64_t addr) {
     if (!fresh) uc_ctl_remove_cache(uc_, addr, addr + 1);
   };
@@ -75,7 +84,7 @@ Napi::Value Space::SetBreakpoints(const Napi::CallbackInfo& info) {
     }
     if (keep.count(addr)) continue;
     uc_hook h = 0;
-    if (uc_hook_add(uc_, &h, UC_HOOK_CODE, (void*)onBreak, this, addr, addr) != UC_ERR_OK) continue;
+    if (uc_hook_add(uc_, &h, UC_HOOK_CODE, (void*)onBreak, core, addr, addr) != UC_ERR_OK) continue;
     keep.emplace(addr, h);
     // Code translated before the hook existed carries no call to it.
     forget(addr);
@@ -97,6 +106,10 @@ Napi::Value Space::SetBreakpoints(const Napi::CallbackInfo& info) {
 // number of bytes that could not be watched (not mapped).
 Napi::Value Space::SetWatchpoints(const Napi::CallbackInfo& info) {
   Napi::BigUint64Array a = info[0].As<Napi::BigUint64Array>();
+  if (closed_) return Napi::Number::New(info.Env(), 0);
+  Core* core = core_.get();
+  DebugHooks& dbg = core->dbg;
+  uc_engine* uc_ = core->uc;
   if (dbg.watches.empty() && a.ElementLength() == 0) return Napi::Number::New(info.Env(), 0);
   for (auto& w : dbg.watches) uc_hook_del(uc_, w.hook);
   dbg.watches.clear();
@@ -115,17 +128,17 @@ Napi::Value Space::SetWatchpoints(const Napi::CallbackInfo& info) {
         va += n;
         continue;
       }
-      uint64_t pa = kWindowPhys + static_cast<uint64_t>(p - window_);
+      uint64_t pa = kWindowPhys + static_cast<uint64_t>(p - core->window);
       // Unicorn matches a hook's range against the first byte of an access:
       // start 7 bytes early so that a wide access overlapping the piece counts.
       uc_hook h = 0;
-      if (uc_hook_add(uc_, &h, types, (void*)onAccess, this, pa - 7, pa + n - 1) == UC_ERR_OK)
+      if (uc_hook_add(uc_, &h, types, (void*)onAccess, core, pa - 7, pa + n - 1) == UC_ERR_OK)
         dbg.watches.push_back({va, pa, n, kinds, h});
       va += n;
     }
   }
   if (!dbg.watches.empty() && !dbg.after) {
-    uc_hook_add(uc_, &dbg.after, UC_HOOK_CODE, (void*)onAfterAccess, this, 1, 0);
+    uc_hook_add(uc_, &dbg.after, UC_HOOK_CODE, (void*)onAfterAccess, core, 1, 0);
   } else if (dbg.watches.empty() && dbg.after) {
     uc_hook_del(uc_, dbg.after);
     dbg.after = 0;
@@ -146,7 +159,7 @@ Napi::Value Space::DebugWalk(const Napi::CallbackInfo& info) {
                                    : static_cast<uint64_t>(info[0].As<Napi::Number>().DoubleValue());
   Vma* v = find(va & ~(kPage - 1));
   if (!v || v->kind != 4 || !v->slice) return env.Null();
-  uint8_t* base = window_ + v->slice->off;
+  uint8_t* base = window() + v->slice->off;
   uint64_t size = v->valid;
   Napi::Object o = Napi::Object::New(env);
   o.Set("start", Napi::Number::New(env, static_cast<double>(v->start)));

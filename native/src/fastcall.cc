@@ -17,7 +17,7 @@ namespace vkemu {
 namespace {
 
 uint64_t reg(Space* s, int slot, int id) {
-  if (s->gpr) return s->gpr[kEnvWord[slot]];
+  if (uint64_t* g = s->core()->gpr) return g[kEnvWord[slot]];
   uint64_t v = 0;
   uc_reg_read(s->uc(), id, &v);
   return v;
@@ -25,7 +25,7 @@ uint64_t reg(Space* s, int slot, int id) {
 
 // The result: rax and a clear carry flag (DragonFly's success).
 void succeed(Space* s, uint64_t value) {
-  if (s->gpr) s->gpr[kEnvWord[kRax]] = value;
+  if (uint64_t* g = s->core()->gpr) g[kEnvWord[kRax]] = value;
   else uc_reg_write(s->uc(), UC_X86_REG_RAX, &value);
   uint64_t fl = 0;
   uc_reg_read(s->uc(), UC_X86_REG_EFLAGS, &fl);
@@ -74,7 +74,7 @@ bool serveFast(Space* s) {
   for (const FastCall& c : kServed) {
     if (c.num != num) continue;
     if (!c.serve(s)) return false;
-    s->running->regs[kFastCalls]++;
+    s->core()->running->regs[kFastCalls]++;
     return true;
   }
   return false;

@@ -106,33 +106,33 @@ int64_t probeRun(bool withFlag) {
 
 // Called once per engine, right after its hooks are added (Unicorn is
 // initialised by then and no code is translated yet).
-void Space::preemptInit(uint32_t bufferSize) {
+void Core::preemptInit(uint32_t bufferSize) {
   if (gNoExitAt == -2) {
-    gNoExitAt = unicorn21() ? findNoExit(uc_, bufferSize) : -1;
+    gNoExitAt = unicorn21() ? findNoExit(uc, bufferSize) : -1;
     if (gNoExitAt >= 0 && !(probeRun(false) == 0 && probeRun(true) == 1)) gNoExitAt = -1;
   }
-  if (gNoExitAt >= 0 && findNoExit(uc_, bufferSize) == gNoExitAt) {
-    noExit_ = reinterpret_cast<uint8_t*>(uc_) + gNoExitAt;
+  if (gNoExitAt >= 0 && findNoExit(uc, bufferSize) == gNoExitAt) {
+    noExit_ = reinterpret_cast<uint8_t*>(uc) + gNoExitAt;
     *noExit_ = 1;
     asyncStop.store(true, std::memory_order_relaxed);
   } else {
-    uc_hook_add(uc_, &hookBlock_, UC_HOOK_BLOCK, (void*)onBlock, this, 1, 0);
+    uc_hook_add(uc, &hookBlock_, UC_HOOK_BLOCK, (void*)onBlock, this, 1, 0);
   }
 }
 
 // Whether the next runs need stops exact inside a block (an instruction count,
 // debugger hooks): then the exit checks after memory accesses are translated
 // again and slices end in the block hook.
-void Space::setExact(bool exact) {
+void Core::setExact(bool exact) {
   if (!noExit_ || exact == !asyncStop.load(std::memory_order_relaxed)) return;
   *noExit_ = exact ? 0 : 1;
   if (exact) {
-    uc_hook_add(uc_, &hookBlock_, UC_HOOK_BLOCK, (void*)onBlock, this, 1, 0);
+    uc_hook_add(uc, &hookBlock_, UC_HOOK_BLOCK, (void*)onBlock, this, 1, 0);
   } else {
-    uc_hook_del(uc_, hookBlock_);
+    uc_hook_del(uc, hookBlock_);
     hookBlock_ = 0;
   }
-  uc_ctl_flush_tb(uc_);
+  uc_ctl_flush_tb(uc);
   asyncStop.store(!exact, std::memory_order_relaxed);
 }
 
@@ -142,21 +142,21 @@ void Space::setExact(bool exact) {
 // runGen is looked at, and the end of the run (runEnded) bumps runGen before
 // it looks at `stopping_`, so either the watchdog sees the run over or the
 // main thread waits for its stop to finish (all sequentially consistent).
-void Space::requestPreempt(uint64_t gen) {
+void Core::requestPreempt(uint64_t gen) {
   stopping_.store(true, std::memory_order_seq_cst);
   if (runGen.load(std::memory_order_seq_cst) == gen) {
-    if (asyncStop.load(std::memory_order_relaxed)) uc_emu_stop(uc_);
+    if (asyncStop.load(std::memory_order_relaxed)) uc_emu_stop(uc);
     else preempt.store(true, std::memory_order_relaxed);
   }
   stopping_.store(false, std::memory_order_release);
 }
 
 // Marks the end of a run: from here on the watchdog's stops for it are void.
-void Space::runEnded() {
+void Core::runEnded() {
   runGen.fetch_add(1, std::memory_order_seq_cst);
   while (stopping_.load(std::memory_order_acquire)) {}
 }
 
-bool Space::preemptAsync() { return gNoExitAt >= 0; }
+bool Core::preemptAsync() { return gNoExitAt >= 0; }
 
 }  // namespace vkemu

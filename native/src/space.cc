@@ -18,74 +18,11 @@ namespace vkemu {
 
 Napi::FunctionReference* Space::constructor = nullptr;
 
-// QEMU remembers the last exception in CPUX86State.old_exception and only
-// clears it when it delivers an exception through the IDT, which Unicorn never
-// does when an interrupt hook handles it. Left alone, a #GP followed by a #DE
-// becomes a double fault and then a triple fault. Its offset inside the saved
-// context is found once by experiment and reset after every exception.
-static long gOldExcOffset = -2;
-
-// uc_emu_start's `until`, ignored: engines use Unicorn's list of exit
-// addresses instead, left empty (runs end by stops, faults and exceptions).
-// With `until`, Unicorn looked up and discarded the block at until - 1 after
-// every run (a TLB fill and a code invalidation, ~20 ns of each system call).
-static constexpr uint64_t kUntil = 0xFFFF800000000001ull;
-// A GDT with DragonFly's user selectors (code 0x2B, data 0x23), so that guest
-// code runs at CPL 3 and privileged instructions raise #GP.
-static constexpr uint64_t kGdtVa = 0xFFFF800000002000ull;
-static constexpr uint64_t kGdtPhys = 0x2000;
-static constexpr uint32_t kTcgBuffer = 32u << 20;  // translated code per engine
-
 Backing::~Backing() {
   if (fd >= 0) close(fd);
 }
 
 Slice::~Slice() { owner->freeSlice(off, len); }
-
-static constexpr uint64_t kNoSlice = ~0ull;
-
-static int accessOf(uc_mem_type type) {
-  switch (type) {
-    case UC_MEM_WRITE: return 1;
-    case UC_MEM_FETCH: return 2;
-    default: return 0;
-  }
-}
-
-static bool tlbFill(uc_engine* uc, uint64_t vaddr, uc_mem_type type, uc_tlb_entry* out,
-                    void* user) {
-  return static_cast<Space*>(user)->fill(vaddr, accessOf(type), out);
-}
-
-static void onIntr(uc_engine* uc, uint32_t intno, void* user) {
-  Space* s = static_cast<Space*>(user);
-  s->pendingVector = static_cast<int>(intno);
-  uc_emu_stop(uc);
-}
-
-static bool onInvalid(uc_engine* uc, void* user) {
-  static_cast<Space*>(user)->pendingVector = 6;
-  return false;
-}
-
-// At the start of every translated block while stops must be exact inside
-// blocks (preempt.cc): the watchdog's request to end the slice is honoured
-// here, where Unicorn keeps the guest PC exact.
-void onBlock(uc_engine* uc, uint64_t address, uint32_t size, void* user) {
-  Space* s = static_cast<Space*>(user);
-  if (s->preempt.load(std::memory_order_relaxed)) {
-    s->preempt.store(false, std::memory_order_relaxed);
-    uc_emu_stop(uc);
-  }
-}
-
-static void onSyscall(uc_engine* uc, void* user) {
-  Space* s = static_cast<Space*>(user);
-  // getpid, clock_gettime: served here, no trip to TypeScript (fastcall.cc).
-  if (s->fastGetpid && s->running && serveFast(s)) return;
-  s->pendingVector = 0x1000;  // marker: syscall
-  uc_emu_stop(uc);
-}
 
 Napi::Function Space::Init(Napi::Env env) {
   Napi::Function f = DefineClass(
@@ -112,158 +49,37 @@ Napi::Function Space::Init(Napi::Env env) {
   return f;
 }
 
+// new Space(): an address space on an engine of its own.
 Space::Space(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Space>(info) {
-  Napi::Env env = info.Env();
   registerObject(this, info.This().As<Napi::Object>());
-  uc_err err = uc_open(UC_ARCH_X86, UC_MODE_64, &uc_);
-  if (err != UC_ERR_OK) {
-    Napi::Error::New(env, std::string("uc_open: ") + uc_strerror(err)).ThrowAsJavaScriptException();
+  core_ = std::make_shared<Core>();
+  if (!core_->ok()) {
+    std::string why = core_->error;
+    core_.reset();
+    closed_ = true;
+    Napi::Error::New(info.Env(), why).ThrowAsJavaScriptException();
     return;
   }
-  // Must come right after uc_open: the default reserves 1 GiB per instance.
-  uc_ctl_set_tcg_buffer_size(uc_, kTcgBuffer);
-  uc_ctl_tlb_mode(uc_, UC_TLB_VIRTUAL);
-  uc_ctl_exits_enable(uc_);
-  uc_hook_add(uc_, &hookFill_, UC_HOOK_TLB_FILL, (void*)tlbFill, this, 1, 0);
-  uc_hook_add(uc_, &hookIntr_, UC_HOOK_INTR, (void*)onIntr, this, 1, 0);
-  uc_hook_add(uc_, &hookInvalid_, UC_HOOK_INSN_INVALID, (void*)onInvalid, this, 1, 0);
-  uc_hook_add(uc_, &hookSyscall_, UC_HOOK_INSN, (void*)onSyscall, this, 1, 0, UC_X86_INS_SYSCALL);
-  preemptInit(kTcgBuffer);
-  gpr = findGuestRegs(uc_);
-  // DragonFly's initial FPU state: x87 control word 0x37F, MXCSR 0x1F80.
-  // CR4.OSFXSR | OSXMMEXCPT: without them FXSAVE/FXRSTOR skip MXCSR and the
-  // XMM registers, and a vkernel's context switches would lose guest SSE state.
-  uint64_t cr4 = 0;
-  uc_reg_read(uc_, UC_X86_REG_CR4, &cr4);
-  cr4 |= (1u << 9) | (1u << 10);
-  uc_reg_write(uc_, UC_X86_REG_CR4, &cr4);
-  uint64_t fpcw = 0x37F, mxcsr = 0x1F80;
-  uc_reg_write(uc_, UC_X86_REG_FPCW, &fpcw);
-  uc_reg_write(uc_, UC_X86_REG_MXCSR, &mxcsr);
-  uint64_t fl = 0x202;
-  uc_reg_write(uc_, UC_X86_REG_EFLAGS, &fl);
-  void* w = mmap(nullptr, kWindow, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (w == MAP_FAILED) {
-    Napi::Error::New(env, "vkemu: cannot reserve host memory for an address space").ThrowAsJavaScriptException();
-    return;
-  }
-  window_ = static_cast<uint8_t*>(w);
-  uc_mem_map_ptr(uc_, kWindowPhys, kWindow, UC_PROT_ALL, window_);
-  uc_mem_map(uc_, kGdtPhys, kPage, UC_PROT_ALL);
-  uint64_t gdt[8] = {0};
-  gdt[4] = 0x00CFF2000000FFFFull;  // 0x20: data, DPL 3
-  gdt[5] = 0x00AFFA000000FFFFull;  // 0x28: 64-bit code, DPL 3
-  uc_mem_write(uc_, kGdtPhys, gdt, sizeof gdt);
-  uc_x86_mmr gdtr = {0, kGdtVa, sizeof gdt - 1, 0};
-  uc_reg_write(uc_, UC_X86_REG_GDTR, &gdtr);
-  enterUserMode();
-  if (gOldExcOffset == -2) probeOldException();
-  uc_context_alloc(uc_, &pristine_);
-  uc_context_save(uc_, pristine_);
-}
-
-// Drop the engine from CPL 0 to CPL 3 with an iretq, the only way to load
-// the user selectors (and so CPL 3) that Unicorn honours.
-void Space::enterUserMode() {
-  // The stub lives at the start of the GDT page's neighbour (kGdtVa + 4 KiB).
-  uint8_t stub[] = {
-      0x6A, 0x23,                    // push 0x23 (ss)
-      0x54,                          // push rsp
-      0x9C,                          // pushfq
-      0x6A, 0x2B,                    // push 0x2b (cs)
-      0x48, 0xB8, 0, 0, 0, 0, 0, 0, 0, 0,  // mov rax, <the syscall below>
-      0x50,                          // push rax (rip)
-      0x48, 0xCF,                    // iretq
-      0x0F, 0x05,                    // syscall: the hook ends the run here
-  };
-  // The run ends in the syscall hook, at CPL 3, on an instruction boundary.
-  // Not with an instruction count: switching between counted and uncounted
-  // runs flushes all translated code. Not by reaching `until` either: Unicorn
-  // stops there by halting the CPU, and the halted state makes the engine's
-  // next run end with UC_ERR_EXCEPTION at some point, with a stale RIP.
-  const uint64_t target = kGdtVa + kPage + 19;
-  memcpy(stub + 8, &target, 8);
-  uc_mem_map(uc_, kGdtPhys + kPage, kPage, UC_PROT_ALL);
-  uc_mem_write(uc_, kGdtPhys + kPage, stub, sizeof stub);
-  loadingSegments = true;
-  uint64_t rsp = kGdtVa + 2 * kPage - 64;
-  uint64_t rip = kGdtVa + kPage;
-  uc_reg_write(uc_, UC_X86_REG_RSP, &rsp);
-  uc_err e = uc_emu_start(uc_, rip, kUntil, 0, 0);
-  pendingVector = -1;
-  if (getenv("VKEMU_DEBUG_SEG")) {
-    uint64_t cs = 0, ss = 0, r = 0;
-    uc_reg_read(uc_, UC_X86_REG_CS, &cs);
-    uc_reg_read(uc_, UC_X86_REG_SS, &ss);
-    uc_reg_read(uc_, UC_X86_REG_RIP, &r);
-    fprintf(stderr, "enterUserMode: err %d cs %lx ss %lx rip %lx vec %d\n", e, cs, ss, r, pendingVector);
-  }
-  loadingSegments = false;
-  uint64_t zero = 0;
-  uc_reg_write(uc_, UC_X86_REG_RSP, &zero);
-  uc_ctl_flush_tlb(uc_);
-}
-
-
-void Space::probeOldException() {
-  size_t size = uc_context_size(uc_);
-  uc_context *a = nullptr, *b = nullptr;
-  uc_context_alloc(uc_, &a);
-  uc_context_alloc(uc_, &b);
-  uc_context_save(uc_, a);
-  uint8_t hlt = 0xF4;
-  uc_mem_write(uc_, kGdtPhys + kPage + 64, &hlt, 1);
-  loadingSegments = true;
-  pendingVector = -1;
-  // Not counted: a counted run here left the engine's next run ending with
-  // UC_ERR_EXCEPTION partway, with a stale RIP (a guest resumed from there
-  // had pushed a return address twice).
-  uc_emu_start(uc_, kGdtVa + kPage + 64, kUntil, 0, 0);
-  loadingSegments = false;
-  uc_context_save(uc_, b);
-  gOldExcOffset = -1;
-  const uint8_t* pa = reinterpret_cast<const uint8_t*>(a);
-  const uint8_t* pb = reinterpret_cast<const uint8_t*>(b);
-  int32_t minus1 = -1, gp = 13;
-  for (size_t off = 0; off + 4 <= size; off += 4) {
-    if (memcmp(pa + off, &minus1, 4) == 0 && memcmp(pb + off, &gp, 4) == 0) {
-      gOldExcOffset = static_cast<long>(off);
-      break;
-    }
-  }
-  uc_context_restore(uc_, a);
-  uc_context_free(a);
-  uc_context_free(b);
-  uc_ctl_flush_tlb(uc_);
-  if (getenv("VKEMU_DEBUG_SEG")) fprintf(stderr, "old_exception at %ld (vec %d)\n", gOldExcOffset, pendingVector);
-}
-
-void Space::clearOldException() {
-  if (gOldExcOffset < 0) return;
-  if (!scratch_) uc_context_alloc(uc_, &scratch_);
-  uc_context_save(uc_, scratch_);
-  int32_t minus1 = -1;
-  memcpy(reinterpret_cast<uint8_t*>(scratch_) + gOldExcOffset, &minus1, 4);
-  uc_context_restore(uc_, scratch_);
+  core_->spaces++;
 }
 
 Space::~Space() {
   unregisterObject(this);
-  if (watched_) watchdogRemove(this);
+  release();
+}
+
+// Give up the core: the loaded thread's state saved out of it if it is one of
+// ours, the mappings (and so the slices) dropped first, then the core itself,
+// which goes (engine and window) with its last space.
+void Space::release() {
   vmas_.clear();
   cache_ = nullptr;
   closed_ = true;
-  if (pristine_) uc_context_free(pristine_);
-  if (scratch_) uc_context_free(scratch_);
-  if (uc_) uc_close(uc_);
-  if (window_) munmap(window_, kWindow);
-}
-
-void Space::unload() {
-  if (loaded) {
-    loaded->saveFrom(this);
-    loaded = nullptr;
-  }
+  if (!core_) return;
+  if (core_->loaded && core_->loaded->space == this) core_->unload();
+  if (core_->current == this) core_->current = nullptr;
+  core_->spaces--;
+  core_.reset();
 }
 
 Vma* Space::find(uint64_t va) {
@@ -313,40 +129,36 @@ static int64_t backingOffset(Space* sp, Vma* v, uint64_t pageVa, int access, int
 
 bool Space::fill(uint64_t vaddr, int access, uc_tlb_entry* out) {
   uint64_t page = vaddr & ~(kPage - 1);
-  if ((page == kGdtVa || page == kGdtVa + kPage) && loadingSegments) {
-    out->paddr = kGdtPhys + (page - kGdtVa);
-    out->perms = UC_PROT_ALL;
-    return true;
-  }
-  lastFaultAddr = vaddr;
-  lastFaultAccess = access;
-  lastFaultPresent = false;
-  lastFaultNoncanonical = vaddr >= kVaLimit && vaddr < 0xFFFF800000000000ull;
-  faultPending = true;
+  RunStop& st = core_->stop;
+  st.faultAddr = vaddr;
+  st.faultAccess = access;
+  st.faultPresent = false;
+  st.faultNoncanonical = vaddr >= kVaLimit && vaddr < 0xFFFF800000000000ull;
+  st.fault = true;
   Vma* v = find(page);
   if (!v) return false;
   if (v->kind != 4 && !protAllows(v->prot, access)) {
-    lastFaultPresent = true;
+    st.faultPresent = true;
     return false;
   }
   int perms = 0;
   int64_t off = backingOffset(this, v, page, access, &perms);
   if (off < 0) {
-    lastFaultPresent = off == -2 || off == -3;
+    st.faultPresent = off == -2 || off == -3;
     return false;
   }
   if (v->kind == 4 && !protAllows(perms, access)) {
-    lastFaultPresent = true;
+    st.faultPresent = true;
     return false;
   }
-  faultPending = false;
-  if (v->kind == 4 && !vptOverflow_) {
-    if (vptFilled_.size() < kMaxTracked) vptFilled_.insert(page);
-    else vptOverflow_ = true;
+  st.fault = false;
+  Core* c = core_.get();
+  if (v->kind == 4 && !c->vptOverflow) {
+    if (c->vptFilled.size() < Core::kMaxTracked) c->vptFilled.insert(page);
+    else c->vptOverflow = true;
   }
   out->paddr = kWindowPhys + static_cast<uint64_t>(off);
   out->perms = static_cast<uc_prot>(perms & 7);
-  tlbFills_++;
   return true;
 }
 
@@ -371,7 +183,7 @@ uint8_t* Space::translate(uint64_t va, int access, uint64_t* avail) {
     if (end > v->end) end = v->end;
     *avail = end - va;
   }
-  return window_ + off + (va - page);
+  return window() + off + (va - page);
 }
 
 bool Space::copyIn(uint64_t va, void* dst, uint64_t len) {
@@ -405,54 +217,12 @@ bool Space::copyOut(uint64_t va, const void* src, uint64_t len) {
   return true;
 }
 
-std::shared_ptr<Slice> Space::allocSlice(uint64_t len) {
-  len = (len + 0xFFFF) & ~0xFFFFull;  // 64 KiB granules keep the free list short
-  uint64_t off = kNoSlice;
-  if (bump_ + len <= kWindow) {
-    off = bump_;
-    bump_ += len;
-  } else {
-    for (auto it = free_.begin(); it != free_.end(); ++it) {
-      if (it->second >= len) {
-        off = it->first;
-        uint64_t rest = it->second - len;
-        free_.erase(it);
-        if (rest) free_[off + len] = rest;
-        // Old code may still be cached for these physical pages.
-        flushCode_ = true;
-        break;
-      }
-    }
-  }
-  if (off == kNoSlice) return nullptr;
-  return std::shared_ptr<Slice>(new Slice{this, off, len});
-}
-
-void Space::freeSlice(uint64_t off, uint64_t len) {
-  if (closed_ || !window_) return;
-  // Replace whatever was mapped there (file, memfd, data) with fresh zero pages.
-  mmap(window_ + off, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
-  auto next = free_.lower_bound(off);
-  if (next != free_.end() && off + len == next->first) {
-    len += next->second;
-    next = free_.erase(next);
-  }
-  if (next != free_.begin()) {
-    auto prev = std::prev(next);
-    if (prev->first + prev->second == off) {
-      prev->second += len;
-      return;
-    }
-  }
-  free_[off] = len;
-}
-
 // Give v host memory for `len` bytes from its start, as its kind wants.
 bool Space::attach(Vma& v, uint64_t len) {
   if (len == 0) return true;
-  auto sl = allocSlice(len);
+  auto sl = core_->allocSlice(len);
   if (!sl) return false;
-  uint8_t* at = window_ + sl->off;
+  uint8_t* at = window() + sl->off;
   if (v.backing && v.backing->fd >= 0) {
     bool shared = v.kind != 2;
     int fl = (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED;
@@ -493,17 +263,14 @@ void Space::removeRange(uint64_t start, uint64_t end) {
     Vma& v = it->second;
     if (v.kind == 0 && v.slice && v.valid) {
       // Give the memory back now; the slice itself goes when its last piece does.
-      madvise(window_ + v.slice->off + v.sliceOff, v.valid, MADV_DONTNEED);
+      madvise(window() + v.slice->off + v.sliceOff, v.valid, MADV_DONTNEED);
     }
     it = vmas_.erase(it);
   }
 }
 
 void Space::invalidate() {
-  tlbFillsAtFlush_ = tlbFills_;
-  vptFilled_.clear();
-  vptOverflow_ = false;
-  if (uc_) uc_ctl_flush_tlb(uc_);
+  if (core_ && core_->current == this) core_->flushTlb(this);
 }
 
 static uint64_t num(const Napi::Value& v) {
@@ -741,126 +508,21 @@ uint64_t Space::exactDataFault(Thread* t, uint64_t faultVa) {
     a += k;
   }
   uint64_t ea;
-  if (!faultAddress(code, n, t->regs, lastFaultAccess, &ea)) return faultVa;
+  if (!faultAddress(code, n, t->regs, core_->stop.faultAccess, &ea)) return faultVa;
   if ((ea & ~(kPage - 1)) == page) return ea;
   if (ea < page && page - ea < 64) return page;
   return faultVa;
 }
 
-// run(thread, count) -> ExitReason; details land in the thread's slots.
-// JavaScript calls it as run(spaceId, threadId, count) (runcall.cc).
-int Space::run(Thread* t, uint64_t count) {
-  if (closed_) {
-    t->regs[kExitReason] = kExitEngineError;
-    t->regs[kExitError] = UC_ERR_HANDLE;
-    return kExitEngineError;
-  }
-  if (flushCode_) {
-    uc_ctl_flush_tb(uc_);
-    flushCode_ = false;
-  }
-  setExact(count > 0 || dbg.hooked());
-  growTlb();
-  t->loadInto(this);
-  t->pushDirty();
-  pendingVector = -1;
-  faultPending = false;
-  running = t;
-  t->regs[kFastCalls] = 0;
-  uint64_t rip = t->regs[kRip];
-  dbg.first = true;
-  dbg.startRip = rip;
-  dbg.skip = t->regs[kDebugSkip];
-  t->regs[kDebugSkip] = 0;
-  dbg.watchHit = dbg.bpHit = false;
-  // count 0: the watchdog ends the slice after sliceTicks milliseconds.
-  if (count == 0 && !watched_) {
-    watchdogAdd(this);
-    watched_ = true;
-  }
-  runGen.fetch_add(1, std::memory_order_acq_rel);
-  uc_err err = uc_emu_start(uc_, rip, kUntil, 0, count);
-  runEnded();
-  preempt.store(false, std::memory_order_relaxed);
-  running = nullptr;
-  t->pullRegs();
-  int reason;
-  if (pendingVector == 0x1000) {
-    reason = kExitSyscall;
-  } else if (pendingVector == 6 || err == UC_ERR_INSN_INVALID) {
-    reason = kExitException;
-    t->regs[kExitVector] = 6;
-  } else if (faultPending && (pendingVector == 14 || pendingVector < 0) && err != UC_ERR_OK) {
-    reason = kExitFault;
-    if (lastFaultNoncanonical) {
-      reason = kExitException;
-      t->regs[kExitVector] = 13;
-    }
-    // The fill callback sees only the page (CR2 is not set in this mode, and
-    // memory hooks do not fire before a failed fill): data faults are
-    // reported at page granularity; fetch faults are exact when rip is there.
-    uint64_t r = t->regs[kRip];
-    if (lastFaultAccess == 2 && (r & ~(kPage - 1)) == (lastFaultAddr & ~(kPage - 1))) lastFaultAddr = r;
-    else if (lastFaultAccess != 2) lastFaultAddr = exactDataFault(t, lastFaultAddr);
-    t->regs[kExitAddr] = lastFaultAddr;
-    t->regs[kExitAccess] = static_cast<uint64_t>(lastFaultAccess);
-    t->regs[kExitPresent] = lastFaultPresent ? 1 : 0;
-  } else if (pendingVector >= 0) {
-    reason = kExitException;
-    t->regs[kExitVector] = static_cast<uint64_t>(pendingVector);
-  } else if (err == UC_ERR_OK) {
-    reason = kExitBudget;
-  } else if (err == UC_ERR_EXCEPTION) {
-    // Guest code runs at CPL 3, so hlt and friends arrive as #GP through the
-    // interrupt hook. What is left is a stop from the watchdog racing with
-    // the end of a block: nothing happened to the guest.
-    reason = kExitBudget;
-    if (getenv("VKEMU_DEBUG_STOP")) fprintf(stderr, "EXCEPTION exit rip %lx (start %lx) fault %d vec %d\n", (unsigned long)t->regs[kRip], (unsigned long)rip, faultPending, pendingVector);
-  } else {
-    reason = kExitEngineError;
-    t->regs[kExitError] = static_cast<uint64_t>(err);
-  }
-  if (reason == kExitException || reason == kExitFault || reason == kExitHalt) clearOldException();
-  // VKEMU_DEBUG_RUN=1: one line per run, to find where a guest's state went wrong.
-  static const bool traceRuns = getenv("VKEMU_DEBUG_RUN") != nullptr;
-  if (traceRuns)
-    fprintf(stderr, "run %lx -> %lx rsp %lx reason %d err %d count %lu vector %d\n", (unsigned long)rip,
-            (unsigned long)t->regs[kRip], (unsigned long)t->regs[kRsp], reason, err, (unsigned long)count, pendingVector);
-  // A watchpoint hit by the instruction a debugger single-steps with the trap
-  // flag: the #DB after it must not hide the hit.
-  bool stepTrap = reason == kExitException && t->regs[kExitVector] == 1;
-  if ((reason == kExitBudget || stepTrap) && (dbg.bpHit || dbg.watchHit)) {
-    // A debugger hook stopped the run: vector 3 for a breakpoint (rip is at
-    // it), 1 for a watchpoint (rip is past the accessing instruction).
-    reason = kExitStop;
-    t->regs[kExitVector] = dbg.watchHit ? 1 : 3;
-    t->regs[kExitAddr] = dbg.hitAddr;
-    t->regs[kExitAccess] = static_cast<uint64_t>(dbg.hitAccess);
-  }
-  t->regs[kExitReason] = static_cast<uint64_t>(reason);
-  return reason;
-}
-
-// Unicorn sizes an engine's TLB (256 entries at first, up to 2^22) only when
-// it is flushed: it doubles when more than 70% of it was in use. A program
-// whose pages no longer fit but that does not map or unmap anything (the C
-// sieve sweeping 2 MiB) would refill it for ever: 443 000 fills where 2 300
-// do once it has grown (sieve 231 -> 145 ms, Go compute 58 000 -> 16 000
-// fills). So an engine that refilled its TLB four times over since the last
-// flush is flushed once more, to let it grow; our guess of its size doubles
-// each time, up to 65536 entries (256 MiB of pages).
-void Space::growTlb() {
-  if (tlbGuess_ >= (1u << 16) || tlbFills_ - tlbFillsAtFlush_ <= 4ull * tlbGuess_) return;
-  invalidate();
-  tlbGuess_ *= 2;
-}
-
 Napi::Value Space::FlushCode(const Napi::CallbackInfo& info) {
   uint64_t start = num(info[0]), end = num(info[1]);
-  if (!uc_) return info.Env().Undefined();
+  if (closed_) return info.Env().Undefined();
+  Core* c = core_.get();
+  // The engine translates through the TLB, which must hold this space's pages.
+  if (c->current != this) c->flushTlb(this);
   // Before the first run uc_ctl_remove_cache can derail that run (debug.cc).
-  if (runGen.load(std::memory_order_relaxed) == 0) uc_ctl_flush_tb(uc_);
-  else uc_ctl_remove_cache(uc_, start, end);
+  if (c->runGen.load(std::memory_order_relaxed) == 0) uc_ctl_flush_tb(c->uc);
+  else uc_ctl_remove_cache(c->uc, start, end);
   return info.Env().Undefined();
 }
 
@@ -888,7 +550,7 @@ Napi::Value Space::Poke(const Napi::CallbackInfo& info) {
     int64_t off = backingOffset(this, v, page, 0, &perms);
     if (off < 0) return Napi::Boolean::New(env, false);
     uint64_t n = std::min<uint64_t>(kPage - (va - page), len);
-    memcpy(window_ + off + (va - page), src, n);
+    memcpy(window() + off + (va - page), src, n);
     va += n;
     src += n;
     len -= n;
@@ -915,8 +577,8 @@ Napi::Value Space::CopyFrom(const Napi::CallbackInfo& info) {
     }
     if (len && !attach(v, len)) return Napi::Number::New(env, -ENOMEM);
     if (!shared && len) {
-      uint8_t* src = p->window_ + pv.slice->off + pv.sliceOff;
-      uint8_t* dst = window_ + v.slice->off;
+      uint8_t* src = p->window() + pv.slice->off + pv.sliceOff;
+      uint8_t* dst = window() + v.slice->off;
       size_t pages = len / kPage;
       std::vector<unsigned char> vec(pages);
       uintptr_t a = reinterpret_cast<uintptr_t>(src);
@@ -978,40 +640,29 @@ Napi::Value Space::SetMasterPde(const Napi::CallbackInfo& info) {
 // (the common case of a vkernel invalidating after entering a new mapping).
 Napi::Value Space::Inval(const Napi::CallbackInfo& info) {
   bool flush = true;
-  if (info.Length() >= 2 && !vptOverflow_) {
+  if (closed_) return Napi::Boolean::New(info.Env(), false);
+  Core* c = core_.get();
+  // The TLB holds another space's pages: nothing of this one to drop.
+  if (c->current != this) return Napi::Boolean::New(info.Env(), false);
+  if (info.Length() >= 2 && !c->vptOverflow) {
     uint64_t start = num(info[0]) & ~(kPage - 1);
     uint64_t len = num(info[1]);
     uint64_t end = len > ~0ull - start ? ~0ull : (start + len + kPage - 1) & ~(kPage - 1);
     flush = false;
-    if ((end - start) / kPage < vptFilled_.size()) {
-      for (uint64_t a = start; a < end && !flush; a += kPage) flush = vptFilled_.count(a) != 0;
+    if ((end - start) / kPage < c->vptFilled.size()) {
+      for (uint64_t a = start; a < end && !flush; a += kPage) flush = c->vptFilled.count(a) != 0;
     } else {
-      for (uint64_t a : vptFilled_) if (a >= start && a < end) { flush = true; break; }
+      for (uint64_t a : c->vptFilled) if (a >= start && a < end) { flush = true; break; }
     }
   }
   if (flush) invalidate();
   return Napi::Boolean::New(info.Env(), flush);
 }
 
+// close(): release the engine and the window now (when this was the last
+// space on them), not at garbage collection.
 Napi::Value Space::Close(const Napi::CallbackInfo& info) {
-  if (watched_) {
-    watchdogRemove(this);
-    watched_ = false;
-  }
-  unload();
-  vmas_.clear();
-  cache_ = nullptr;
-  // Release the engine and the 512 GiB window now, not at garbage collection:
-  // a process that forks and reaps thousands of children must not run out of
-  // address space waiting for the collector.
-  closed_ = true;
-  if (pristine_) uc_context_free(pristine_);
-  if (scratch_) uc_context_free(scratch_);
-  pristine_ = scratch_ = nullptr;
-  if (uc_) uc_close(uc_);
-  uc_ = nullptr;
-  if (window_) munmap(window_, kWindow);
-  window_ = nullptr;
+  release();
   return info.Env().Undefined();
 }
 

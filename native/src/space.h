@@ -1,5 +1,6 @@
-// One guest address space: a Unicorn instance in virtual-TLB mode whose fill
-// callback resolves guest virtual pages through the mapping list kept here.
+// Guest address spaces (Space) and the engines they run on (Core): Unicorn
+// instances in virtual-TLB mode whose fill callback resolves guest virtual
+// pages through the current space's mapping list.
 #pragma once
 #include <napi.h>
 #include <unicorn/unicorn.h>
@@ -7,6 +8,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -18,6 +20,26 @@ constexpr uint64_t kUserTop = 0x00007FFFFFE00000ull;  // DragonFly VM_MAX_USER_A
 constexpr uint64_t kVaLimit = 0x0000800000000000ull;   // canonical lower half
 constexpr uint64_t kWindow = 512ull << 30;             // host memory window per engine
 constexpr uint64_t kWindowPhys = 1ull << 32;           // its guest-physical base
+
+// A GDT with DragonFly's user selectors (code 0x2B, data 0x23), so that guest
+// code runs at CPL 3 and privileged instructions raise #GP; the page after it
+// holds the stub that drops a new engine to CPL 3 (core.cc).
+constexpr uint64_t kGdtVa = 0xFFFF800000002000ull;
+constexpr uint64_t kGdtPhys = 0x2000;
+// uc_emu_start's `until`, ignored: engines use Unicorn's list of exit
+// addresses instead, left empty (runs end by stops, faults and exceptions).
+// With `until`, Unicorn looked up and discarded the block at until - 1 after
+// every run (a TLB fill and a code invalidation, ~20 ns of each system call).
+constexpr uint64_t kUntil = 0xFFFF800000000001ull;
+constexpr uint64_t kNoSlice = ~0ull;
+
+// Diagnostics switched on by the environment, read once (run.cc).
+struct Switches {
+  bool traceRuns;      // VKEMU_DEBUG_RUN: one line per engine run
+  bool traceStops;     // VKEMU_DEBUG_STOP: stops that raced with a watchdog stop
+  bool traceSegments;  // VKEMU_DEBUG_SEG: the CPL 3 entry of each new engine
+};
+const Switches& switches();
 
 enum Prot : int { kProtRead = 1, kProtWrite = 2, kProtExec = 4 };
 
@@ -58,12 +80,12 @@ struct Backing {
   ~Backing();
 };
 
-class Space;
+class Core;
 
 // A piece of the engine's window: host memory at window + off, guest
 // physical address kWindowPhys + off. Freed when no mapping uses it.
 struct Slice {
-  Space* owner;
+  Core* owner;
   uint64_t off, len;
   ~Slice();
 };
@@ -81,6 +103,7 @@ struct Vma {
 };
 
 class Thread;
+class Space;
 
 // Debugger state of one engine (debug.cc): breakpoints and watchpoints as
 // Unicorn hooks restricted to their addresses, so untouched code stays fast.
@@ -97,53 +120,51 @@ struct DebugHooks {
   uint64_t hitAddr = 0;
   int hitAccess = 0;
   bool bpHit = false;
-  // Hooks that stop the engine inside a block (Space::setExact).
+  // Hooks that stop the engine inside a block (Core::setExact).
   bool hooked() const { return !bps.empty() || !watches.empty() || after; }
 };
 
 // The block hook that ends a slice when exact mid-block stops are needed (preempt.cc).
 void onBlock(uc_engine* uc, uint64_t address, uint32_t size, void* user);
 
-class Space : public Napi::ObjectWrap<Space> {
+// Why the hooks ended a run (or refused a page), reset when a run starts and
+// read by Space::run when uc_emu_start returns (run.cc).
+struct RunStop {
+  bool syscall = false;     // the syscall hook stopped at a `syscall` (rip is past it)
+  int vector = -1;          // an exception vector from the interrupt or invalid-opcode hook
+  bool fault = false;       // the fill callback refused the last page it was asked for
+  uint64_t faultAddr = 0;   // what it was asked: the address (page granular) and access
+  int faultAccess = 0;      //   0 read, 1 write, 2 fetch
+  bool faultPresent = false;       // a mapping exists but forbids the access
+  bool faultNoncanonical = false;  // the address is not canonical: #GP, not #PF
+};
+
+// One Unicorn instance in virtual-TLB mode and its 512 GiB host window, and
+// what belongs to the engine rather than to one address space: the loaded
+// thread, why the last run stopped, the watchdog's, the debugger's and the
+// register file's state (core.cc). Its TLB holds the translations of one
+// space at a time, `current`.
+class Core {
  public:
-  static Napi::Function Init(Napi::Env env);
-  static Napi::FunctionReference* constructor;
-  explicit Space(const Napi::CallbackInfo& info);
-  ~Space() override;
+  Core();
+  ~Core();
+  bool ok() const { return uc != nullptr && window != nullptr; }
+  std::string error;
 
-  uc_engine* uc() const { return uc_; }
-  uc_context* pristine() const { return pristine_; }
-
-  // Translate a guest virtual address for a host access. Returns a host
-  // pointer and the number of contiguous bytes valid from it, or nullptr.
-  uint8_t* translate(uint64_t va, int access, uint64_t* avail);
-  bool copyIn(uint64_t va, void* dst, uint64_t len);
-  bool copyOut(uint64_t va, const void* src, uint64_t len);
-  // The exact address of a data fault on the page of faultVa (decode.cc), or faultVa.
-  uint64_t exactDataFault(Thread* t, uint64_t faultVa);
-
-  // run(thread, count): one run of guest code (runcall.cc is its JavaScript face).
-  int run(Thread* t, uint64_t count);
-  // Called by runcall.cc with the space's number as an extra last argument.
-  Napi::Value ReadInto(const Napi::CallbackInfo& info);
-  Napi::Value Write(const Napi::CallbackInfo& info);
-  Napi::Value ReadCString(const Napi::CallbackInfo& info);
-  Napi::Value Check(const Napi::CallbackInfo& info);
-  Napi::Value FdIo(const Napi::CallbackInfo& info);
-  uint32_t id = 0;  // runcall.cc
-
-  // The thread whose registers are live in the engine, if any.
-  Thread* loaded = nullptr;
-  void unload();
-
-  // fill callback state
-  uint64_t lastFaultAddr = 0;
-  int lastFaultAccess = 0;
-  bool lastFaultPresent = false;
-  bool lastFaultNoncanonical = false;
-  int pendingVector = -1;
-  bool faultPending = false;
+  uc_engine* uc = nullptr;
+  uc_context* pristine = nullptr;  // the CPU state of a new thread
+  uint8_t* window = nullptr;
+  Space* current = nullptr;   // whose mappings the TLB holds
+  int spaces = 0;             // open spaces using this core
+  Thread* loaded = nullptr;   // the thread whose registers are live in the engine
+  Thread* running = nullptr;  // set while inside uc_emu_start
+  RunStop stop;
   bool loadingSegments = false;
+  DebugHooks dbg;
+
+  // regs.cc: the integer registers and rip inside Unicorn's CPU state
+  // (kEnvWord maps slots to its words), or null: use the API.
+  uint64_t* gpr = nullptr;
 
   // watchdog (watchdog.cc): odd while inside uc_emu_start
   std::atomic<uint64_t> runGen{0};
@@ -151,6 +172,7 @@ class Space : public Napi::ObjectWrap<Space> {
   uint64_t watchSeen = 0;
   int watchTicks = 0;
   int sliceTicks = 5;
+  bool watched = false;
 
   // preempt.cc: how a slice ends. asyncStop: the watchdog stops the engine
   // itself (translated code checks for a stop only at block starts);
@@ -162,20 +184,83 @@ class Space : public Napi::ObjectWrap<Space> {
   void runEnded();
   static bool preemptAsync();
 
-  // regs.cc: the integer registers and rip inside Unicorn's CPU state
-  // (kEnvWord maps slots to its words), or null: use the API.
-  uint64_t* gpr = nullptr;
+  // The TLB: flush it (all of it, Unicorn has nothing finer) and make `s`
+  // the space whose pages it may hold.
+  void flushTlb(Space* s);
+  // Let Unicorn's TLB grow for a space that keeps refilling it (core.cc).
+  void growTlb();
+  uint64_t tlbFills = 0, tlbFillsAtFlush = 0;  // successful fills, and their number at the last flush
+  uint32_t tlbGuess = 256;                     // what Unicorn's TLB has grown to, at least
+  // Pages of MAP_VPAGETABLE mappings the TLB may hold (filled since the last
+  // flush): an MADV_INVAL of pages it cannot hold needs no flush. Past
+  // kMaxTracked pages every MADV_INVAL flushes.
+  static constexpr size_t kMaxTracked = 1 << 16;
+  std::unordered_set<uint64_t> vptFilled;
+  bool vptOverflow = false;
 
-  // fast-path state (fastcall.cc)
+  // Window slices (64 KiB granules); a slice whose window range is reused
+  // may still have translated code: flushCode makes the next run drop it.
+  std::shared_ptr<Slice> allocSlice(uint64_t len);
+  void freeSlice(uint64_t off, uint64_t len);
+  bool flushCode = false;
+
+  void clearOldException();
+  void unload();  // save the loaded thread's state out of the engine
+
+ private:
+  void enterUserMode();
+  void probeOldException();
+  void addRunHooks();  // run.cc
+  uc_context* scratch_ = nullptr;
+  uc_hook hookBlock_ = 0, hookInvalid_ = 0, hookFill_ = 0, hookSyscall_ = 0, hookIntr_ = 0;
+  uint64_t bump_ = 0;
+  std::map<uint64_t, uint64_t> free_;  // offset -> length of freed window pieces
+  // preempt.cc: Unicorn's no_exit_request in this engine, or null; and set
+  // while the watchdog stops the engine (the end of a run waits for it).
+  uint8_t* noExit_ = nullptr;
+  std::atomic<bool> stopping_{false};
+};
+
+// One guest address space: the mapping list the TLB-fill callback resolves
+// guest virtual pages from, and the engine (Core) it runs on.
+class Space : public Napi::ObjectWrap<Space> {
+ public:
+  static Napi::Function Init(Napi::Env env);
+  static Napi::FunctionReference* constructor;
+  explicit Space(const Napi::CallbackInfo& info);
+  ~Space() override;
+
+  Core* core() const { return core_.get(); }
+  uc_engine* uc() const { return core_ ? core_->uc : nullptr; }
+  uint8_t* window() const { return core_->window; }
+
+  // Translate a guest virtual address for a host access. Returns a host
+  // pointer and the number of contiguous bytes valid from it, or nullptr.
+  uint8_t* translate(uint64_t va, int access, uint64_t* avail);
+  bool copyIn(uint64_t va, void* dst, uint64_t len);
+  bool copyOut(uint64_t va, const void* src, uint64_t len);
+  // The exact address of a data fault on the page of faultVa (decode.cc), or faultVa.
+  uint64_t exactDataFault(Thread* t, uint64_t faultVa);
+
+  // run(thread, count): guest code until an exit (run.cc; runcall.cc is its JavaScript face).
+  int run(Thread* t, uint64_t count);
+  // Called by runcall.cc with the space's number as an extra last argument.
+  Napi::Value ReadInto(const Napi::CallbackInfo& info);
+  Napi::Value Write(const Napi::CallbackInfo& info);
+  Napi::Value ReadCString(const Napi::CallbackInfo& info);
+  Napi::Value Check(const Napi::CallbackInfo& info);
+  Napi::Value FdIo(const Napi::CallbackInfo& info);
+  uint32_t id = 0;  // runcall.cc
+
+  // Calls the engine serves itself (fastcall.cc).
   int64_t pid = 0;
   bool fastGetpid = false;   // the fast calls at all (process spaces, not vmspaces)
   bool fastClock = false;    // clock_gettime too
   int64_t clockOffsetNs = 0;
-  Thread* running = nullptr;
 
+  // The TLB-fill callback for this space (the core's current one).
   bool fill(uint64_t vaddr, int access, uc_tlb_entry* out);
 
-  DebugHooks dbg;
   void debugClear();
 
  private:
@@ -197,44 +282,25 @@ class Space : public Napi::ObjectWrap<Space> {
   Napi::Value SetWatchpoints(const Napi::CallbackInfo& info);
   Napi::Value DebugWalk(const Napi::CallbackInfo& info);
 
+  // run.cc
+  void beginRun(Thread* t, uint64_t count);
+  uc_err emulate(uint64_t rip, uint64_t count);
+  int exitReason(Thread* t, uc_err err, uint64_t startRip);
+  int debuggerStop(Thread* t, int reason);
+
   void removeRange(uint64_t start, uint64_t end);
   void splitAt(uint64_t addr);
   Vma* find(uint64_t va);
-  std::shared_ptr<Slice> allocSlice(uint64_t len);
   bool attach(Vma& v, uint64_t len);
+  // The TLB may hold stale translations of this space: flush it if this
+  // space's pages are the ones it holds.
   void invalidate();
-  void growTlb();
-  uint64_t tlbFills_ = 0, tlbFillsAtFlush_ = 0;  // successful fills, and their number at the last flush
-  uint32_t tlbGuess_ = 256;                      // what Unicorn's TLB has grown to, at least
-  void enterUserMode();
-  void probeOldException();
-  void clearOldException();
-  uc_context* scratch_ = nullptr;
+  void release();  // give up the core (close, destruction)
 
-  uc_engine* uc_ = nullptr;
-  uc_context* pristine_ = nullptr;
-  uc_hook hookBlock_ = 0, hookInvalid_ = 0, hookFill_ = 0, hookSyscall_ = 0, hookIntr_ = 0;
+  std::shared_ptr<Core> core_;
   std::map<uint64_t, Vma> vmas_;  // keyed by start
   Vma* cache_ = nullptr;
-  uint8_t* window_ = nullptr;
-  uint64_t bump_ = 0;
-  std::map<uint64_t, uint64_t> free_;  // offset -> length of freed window pieces
-  bool flushCode_ = false;
   bool closed_ = false;
-  // Pages of MAP_VPAGETABLE mappings the engine's TLB may hold (filled since
-  // the last flush): an MADV_INVAL of pages it cannot hold needs no flush.
-  // Past kMaxTracked pages every MADV_INVAL flushes.
-  static constexpr size_t kMaxTracked = 1 << 16;
-  std::unordered_set<uint64_t> vptFilled_;
-  bool vptOverflow_ = false;
-  bool watched_ = false;
-  // preempt.cc: Unicorn's no_exit_request in this engine, or null; and set
-  // while the watchdog stops the engine (the end of a run waits for it).
-  uint8_t* noExit_ = nullptr;
-  std::atomic<bool> stopping_{false};
- public:
-  void freeSlice(uint64_t off, uint64_t len);
-  uint8_t* window() const { return window_; }
   friend class Thread;
 };
 
@@ -253,7 +319,7 @@ class Thread : public Napi::ObjectWrap<Thread> {
   uint64_t* regs = nullptr;
 
   void loadInto(Space* s);   // make this thread's state live in s's engine
-  void saveFrom(Space* s);   // store live state back into ctx
+  void saveFrom(Core* c);    // store live state back into ctx
   void pullRegs();           // engine -> regs slots
   void pushDirty();          // regs slots -> engine for dirty registers
 
@@ -285,7 +351,7 @@ uint64_t* findGuestRegs(uc_engine* uc);
 bool serveFast(Space* s);
 extern const int kEnvWord[kRip + 1];
 void InitSockets(Napi::Env env, Napi::Object exports);
-void watchdogAdd(Space* s);
-void watchdogRemove(Space* s);
+void watchdogAdd(Core* c);
+void watchdogRemove(Core* c);
 
 }  // namespace vkemu

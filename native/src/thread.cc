@@ -44,14 +44,18 @@ Thread::Thread(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Thread>(info) 
   }
   regsRef = Napi::Persistent(r);
   regs = r.Data();
+  if (!space->core()) {
+    Napi::Error::New(env, "the address space is closed").ThrowAsJavaScriptException();
+    return;
+  }
   uc_context_alloc(space->uc(), &ctx);
   size_t size = uc_context_size(space->uc());
   if (info.Length() > 2 && info[2].IsObject()) {
     Thread* tpl = Thread::Unwrap(info[2].As<Napi::Object>());
-    if (tpl->space->loaded == tpl) tpl->saveFrom(tpl->space);
+    if (tpl->space->core() && tpl->space->core()->loaded == tpl) tpl->saveFrom(tpl->space->core());
     memcpy(ctx, tpl->ctx, size);
   } else {
-    memcpy(ctx, space->pristine(), size);
+    memcpy(ctx, space->core()->pristine, size);
   }
   uint64_t vals[kNumRegs];
   void* ptrs[kNumRegs];
@@ -63,21 +67,22 @@ Thread::Thread(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Thread>(info) 
 
 Thread::~Thread() {
   unregisterObject(this);
-  if (space && space->loaded == this) space->loaded = nullptr;
+  if (space && space->core() && space->core()->loaded == this) space->core()->loaded = nullptr;
   if (ctx) uc_context_free(ctx);
 }
 
-void Thread::saveFrom(Space* s) { uc_context_save(s->uc(), ctx); }
+void Thread::saveFrom(Core* c) { uc_context_save(c->uc, ctx); }
 
 void Thread::loadInto(Space* s) {
-  if (s->loaded == this) return;
-  if (s->loaded) s->loaded->saveFrom(s);
-  uc_context_restore(s->uc(), ctx);
-  s->loaded = this;
+  Core* c = s->core();
+  if (c->loaded == this) return;
+  if (c->loaded) c->loaded->saveFrom(c);
+  uc_context_restore(c->uc, ctx);
+  c->loaded = this;
 }
 
 void Thread::pullRegs() {
-  if (const uint64_t* g = space->gpr) {
+  if (const uint64_t* g = space->core()->gpr) {
     for (int i = 0; i <= kRip; i++) regs[i] = g[kEnvWord[i]];
     uc_reg_read(space->uc(), UC_X86_REG_EFLAGS, &regs[kRflags]);
     regs[kDirty] = 0;
@@ -98,7 +103,7 @@ void Thread::pullRegs() {
 void Thread::pushDirty() {
   uint64_t d = regs[kDirty];
   if (!d) return;
-  uint64_t* g = space->gpr;
+  uint64_t* g = space->core()->gpr;
   for (int i = 0; i < kNumRegs; i++) {
     if (!(d & (1ull << i))) continue;
     if (g && i <= kRip) g[kEnvWord[i]] = regs[i];
@@ -122,9 +127,11 @@ Napi::Value Thread::MoveTo(const Napi::CallbackInfo& info) {
   Napi::Object so = info[0].As<Napi::Object>();
   Space* ns = Space::Unwrap(so);
   if (ns == space) return info.Env().Undefined();
-  if (space->loaded == this) {
-    saveFrom(space);
-    space->loaded = nullptr;
+  Core* c = space->core();
+  // Between spaces of one engine the registers stay where they are.
+  if (c && c->loaded == this && c != ns->core()) {
+    saveFrom(c);
+    c->loaded = nullptr;
   }
   space = ns;
   spaceRef = Napi::Persistent(so);
@@ -132,12 +139,13 @@ Napi::Value Thread::MoveTo(const Napi::CallbackInfo& info) {
 }
 
 // Reads or writes a register of this thread wherever its state lives.
+static bool live(Thread* t) { return t->space->core() && t->space->core()->loaded == t; }
 static void regRead(Thread* t, int id, void* v) {
-  if (t->space->loaded == t) uc_reg_read(t->space->uc(), id, v);
+  if (live(t)) uc_reg_read(t->space->uc(), id, v);
   else uc_context_reg_read(t->ctx, id, v);
 }
 static void regWrite(Thread* t, int id, const void* v) {
-  if (t->space->loaded == t) uc_reg_write(t->space->uc(), id, v);
+  if (live(t)) uc_reg_write(t->space->uc(), id, v);
   else uc_context_reg_write(t->ctx, id, v);
 }
 

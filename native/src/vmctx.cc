@@ -26,9 +26,11 @@ constexpr uint64_t kAllRegs = (1ull << kNumRegs) - 1;
 void moveThread(Thread* t, const Napi::Object& so) {
   Space* ns = Space::Unwrap(so);
   if (ns == t->space) return;
-  if (t->space->loaded == t) {
-    t->saveFrom(t->space);
-    t->space->loaded = nullptr;
+  Core* c = t->space->core();
+  // Between spaces of one engine the registers stay where they are.
+  if (c && c->loaded == t && c != ns->core()) {
+    t->saveFrom(c);
+    c->loaded = nullptr;
   }
   t->space = ns;
   t->spaceRef = Napi::Persistent(so);

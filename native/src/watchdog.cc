@@ -14,7 +14,7 @@ namespace vkemu {
 
 namespace {
 std::mutex gMutex;
-std::set<Space*> gSpaces;
+std::set<Core*> gCores;
 bool gStarted = false;
 constexpr int kTickUs = 1000;
 
@@ -22,7 +22,7 @@ void loop() {
   for (;;) {
     std::this_thread::sleep_for(std::chrono::microseconds(kTickUs));
     std::lock_guard<std::mutex> lock(gMutex);
-    for (Space* s : gSpaces) {
+    for (Core* s : gCores) {
       uint64_t gen = s->runGen.load(std::memory_order_acquire);
       if (!(gen & 1)) {  // even: not inside uc_emu_start
         s->watchSeen = gen;
@@ -43,18 +43,18 @@ void loop() {
 }
 }  // namespace
 
-void watchdogAdd(Space* s) {
+void watchdogAdd(Core* c) {
   std::lock_guard<std::mutex> lock(gMutex);
-  gSpaces.insert(s);
+  gCores.insert(c);
   if (!gStarted) {
     gStarted = true;
     std::thread(loop).detach();
   }
 }
 
-void watchdogRemove(Space* s) {
+void watchdogRemove(Core* c) {
   std::lock_guard<std::mutex> lock(gMutex);
-  gSpaces.erase(s);
+  gCores.erase(c);
 }
 
 }  // namespace vkemu
