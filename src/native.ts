@@ -15,7 +15,7 @@ export type NativeSpace = AddressSpace;
 export interface Numbered { readonly id: number }
 
 export interface NativeAddon extends HostOs {
-  Space: { new (): AddressSpace; prototype: NativeSpace };
+  Space: { new (sibling?: AddressSpace): AddressSpace; prototype: NativeSpace };
   Thread: { new (space: AddressSpace, regs: BigUint64Array): CpuThread; prototype: CpuThread };
   unicornVersion: string;
   /** space.run(thread, count) by numbers: no objects to unwrap on the hot path. */

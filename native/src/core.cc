@@ -3,7 +3,9 @@
 // whose slices back every guest mapping.
 #include "space.h"
 
+#include <errno.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <cstring>
@@ -253,6 +255,25 @@ void Core::freeSlice(uint64_t off, uint64_t len) {
     }
   }
   free_[off] = len;
+}
+
+std::shared_ptr<Slice> Core::imageSlice(int fd, uint64_t len) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return nullptr;
+  auto key = std::make_pair(st.st_dev, st.st_ino);
+  auto it = images_.find(key);
+  if (it != images_.end()) {
+    auto sl = it->second.slice.lock();
+    if (sl && it->second.len >= len) return sl;
+  }
+  auto sl = allocSlice(len);
+  if (!sl) return nullptr;
+  uint8_t* at = window + sl->off;
+  void* p = mmap(at, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+  if (p == MAP_FAILED && errno == EACCES) p = mmap(at, len, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
+  if (p == MAP_FAILED) return nullptr;
+  images_[key] = Image{sl, len};
+  return sl;
 }
 
 }  // namespace vkemu

@@ -65,8 +65,17 @@ int Space::run(Thread* t, uint64_t count) {
   uint64_t rip = t->regs[kRip];
   beginRun(t, count);
   uc_err err = emulate(rip, count);
-  core_->running = nullptr;
   t->pullRegs();
+  // A page whose translated code went stale (codepages.cc): drop that code
+  // and go on from where the run stopped, which the guest never sees.
+  while (core_->stop.staleCode) {
+    RunStop st = core_->stop;
+    refreshCode(st.faultAddr & ~(kPage - 1), st.staleOff);
+    core_->stop = RunStop();
+    err = emulate(t->regs[kRip], count);
+    t->pullRegs();
+  }
+  core_->running = nullptr;
   int reason = exitReason(t, err, rip);
   if (reason == kExitException || reason == kExitFault || reason == kExitHalt) core_->clearOldException();
   if (switches().traceRuns)

@@ -49,10 +49,15 @@ Napi::Function Space::Init(Napi::Env env) {
   return f;
 }
 
-// new Space(): an address space on an engine of its own.
+// new Space([sibling: Space]): an address space on an engine of its own, or
+// on the sibling's (the vmspaces of one virtual kernel).
 Space::Space(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Space>(info) {
   registerObject(this, info.This().As<Napi::Object>());
-  core_ = std::make_shared<Core>();
+  if (info.Length() > 0 && info[0].IsObject()) {
+    Space* sib = Space::Unwrap(info[0].As<Napi::Object>());
+    if (sib && sib->core_) core_ = sib->core_;
+  }
+  if (!core_) core_ = std::make_shared<Core>();
   if (!core_->ok()) {
     std::string why = core_->error;
     core_.reset();
@@ -72,6 +77,7 @@ Space::~Space() {
 // ours, the mappings (and so the slices) dropped first, then the core itself,
 // which goes (engine and window) with its last space.
 void Space::release() {
+  execDropped(0, ~0ull);
   vmas_.clear();
   cache_ = nullptr;
   closed_ = true;
@@ -152,6 +158,21 @@ bool Space::fill(uint64_t vaddr, int access, uc_tlb_entry* out) {
     return false;
   }
   st.fault = false;
+  if (v->kind == 4) {
+    // Through a memory image, code comes only from fills for a fetch, which
+    // are remembered (codepages.cc): a page first read as data is filled
+    // again when code runs from it. The vkernel's own pages are executable
+    // but hold data: remembering them all would cost a hash per invalidation.
+    if (access != 2) {
+      perms &= ~kProtExec;
+    } else if (codeStale(static_cast<uint64_t>(off))) {
+      st.staleCode = true;
+      st.staleOff = static_cast<uint64_t>(off);
+      return false;
+    } else {
+      execFilled(page, static_cast<uint64_t>(off));
+    }
+  }
   Core* c = core_.get();
   if (v->kind == 4 && !c->vptOverflow) {
     if (c->vptFilled.size() < Core::kMaxTracked) c->vptFilled.insert(page);
@@ -220,13 +241,22 @@ bool Space::copyOut(uint64_t va, const void* src, uint64_t len) {
 // Give v host memory for `len` bytes from its start, as its kind wants.
 bool Space::attach(Vma& v, uint64_t len) {
   if (len == 0) return true;
+  if (v.kind == 4) {
+    // Frames are offsets into the image: one slice per image and engine.
+    auto sl = core_->imageSlice(v.backing->fd, len);
+    if (!sl) return false;
+    v.slice = sl;
+    v.sliceOff = 0;
+    v.valid = len;
+    return true;
+  }
   auto sl = core_->allocSlice(len);
   if (!sl) return false;
   uint8_t* at = window() + sl->off;
   if (v.backing && v.backing->fd >= 0) {
     bool shared = v.kind != 2;
     int fl = (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED;
-    uint64_t foff = v.kind == 4 ? 0 : v.fileOff;
+    uint64_t foff = v.fileOff;
     void* p = mmap(at, len, PROT_READ | PROT_WRITE, fl, v.backing->fd, static_cast<off_t>(foff));
     if (p == MAP_FAILED && errno == EACCES) p = mmap(at, len, PROT_READ, fl, v.backing->fd, static_cast<off_t>(foff));
     if (p == MAP_FAILED) return false;
@@ -255,6 +285,7 @@ void Space::splitAt(uint64_t addr) {
 }
 
 void Space::removeRange(uint64_t start, uint64_t end) {
+  execDropped(start, end);
   splitAt(start);
   splitAt(end);
   cache_ = nullptr;
@@ -352,6 +383,7 @@ Napi::Value Space::Protect(const Napi::CallbackInfo& info) {
     if (!v) return Napi::Number::New(env, -ENOMEM);
     a = v->end;
   }
+  execDropped(start, end);
   splitAt(start);
   splitAt(end);
   for (auto it = vmas_.lower_bound(start); it != vmas_.end() && it->first < end; ++it) {
@@ -621,6 +653,7 @@ Napi::Value Space::SetFast(const Napi::CallbackInfo& info) {
 Napi::Value Space::SetMasterPde(const Napi::CallbackInfo& info) {
   uint64_t start = num(info[0]), len = num(info[1]), value = num(info[2]);
   uint64_t end = start + len;
+  execDropped(start, end);
   bool any = false;
   for (uint64_t a = start; a < end;) {
     Vma* v = find(a);
@@ -639,15 +672,20 @@ Napi::Value Space::SetMasterPde(const Napi::CallbackInfo& info) {
 // big; a range whose pages were not filled since the last flush is skipped
 // (the common case of a vkernel invalidating after entering a new mapping).
 Napi::Value Space::Inval(const Napi::CallbackInfo& info) {
-  bool flush = true;
   if (closed_) return Napi::Boolean::New(info.Env(), false);
+  uint64_t start = 0, end = ~0ull;
+  bool ranged = info.Length() >= 2;
+  if (ranged) {
+    start = num(info[0]) & ~(kPage - 1);
+    uint64_t len = num(info[1]);
+    end = len > ~0ull - start ? ~0ull : (start + len + kPage - 1) & ~(kPage - 1);
+  }
+  execDropped(start, end);
   Core* c = core_.get();
   // The TLB holds another space's pages: nothing of this one to drop.
   if (c->current != this) return Napi::Boolean::New(info.Env(), false);
-  if (info.Length() >= 2 && !c->vptOverflow) {
-    uint64_t start = num(info[0]) & ~(kPage - 1);
-    uint64_t len = num(info[1]);
-    uint64_t end = len > ~0ull - start ? ~0ull : (start + len + kPage - 1) & ~(kPage - 1);
+  bool flush = true;
+  if (ranged && !c->vptOverflow) {
     flush = false;
     if ((end - start) / kPage < c->vptFilled.size()) {
       for (uint64_t a = start; a < end && !flush; a += kPage) flush = c->vptFilled.count(a) != 0;

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <sys/types.h>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -137,13 +138,17 @@ struct RunStop {
   int faultAccess = 0;      //   0 read, 1 write, 2 fetch
   bool faultPresent = false;       // a mapping exists but forbids the access
   bool faultNoncanonical = false;  // the address is not canonical: #GP, not #PF
+  bool staleCode = false;   // refused: code translated from this page may be stale (codepages.cc)
+  uint64_t staleOff = 0;    //   the page's window offset
 };
 
 // One Unicorn instance in virtual-TLB mode and its 512 GiB host window, and
 // what belongs to the engine rather than to one address space: the loaded
 // thread, why the last run stopped, the watchdog's, the debugger's and the
 // register file's state (core.cc). Its TLB holds the translations of one
-// space at a time, `current`.
+// space at a time, `current`. The vmspaces of a virtual kernel share one:
+// their memory image has one guest-physical address there, so the programs
+// it runs again and again are translated once, not once per process.
 class Core {
  public:
   Core();
@@ -202,10 +207,17 @@ class Core {
   // may still have translated code: flushCode makes the next run drop it.
   std::shared_ptr<Slice> allocSlice(uint64_t len);
   void freeSlice(uint64_t off, uint64_t len);
+  // The slice showing the first `len` bytes of a MAP_VPAGETABLE memory image,
+  // shared by every space of this core that maps the same file.
+  std::shared_ptr<Slice> imageSlice(int fd, uint64_t len);
   bool flushCode = false;
 
   void clearOldException();
   void unload();  // save the loaded thread's state out of the engine
+
+  // Memory-image pages code may have been translated from whose mapping has
+  // since been invalidated, with a hash of their contents then (codepages.cc).
+  std::unordered_map<uint64_t, uint64_t> suspect;
 
  private:
   void enterUserMode();
@@ -215,6 +227,8 @@ class Core {
   uc_hook hookBlock_ = 0, hookInvalid_ = 0, hookFill_ = 0, hookSyscall_ = 0, hookIntr_ = 0;
   uint64_t bump_ = 0;
   std::map<uint64_t, uint64_t> free_;  // offset -> length of freed window pieces
+  struct Image { std::weak_ptr<Slice> slice; uint64_t len; };
+  std::map<std::pair<dev_t, ino_t>, Image> images_;
   // preempt.cc: Unicorn's no_exit_request in this engine, or null; and set
   // while the watchdog stops the engine (the end of a run waits for it).
   uint8_t* noExit_ = nullptr;
@@ -222,7 +236,8 @@ class Core {
 };
 
 // One guest address space: the mapping list the TLB-fill callback resolves
-// guest virtual pages from, and the engine (Core) it runs on.
+// guest virtual pages from, and the engine (Core) it runs on, its own or one
+// shared with its sibling vmspaces.
 class Space : public Napi::ObjectWrap<Space> {
  public:
   static Napi::Function Init(Napi::Env env);
@@ -296,6 +311,14 @@ class Space : public Napi::ObjectWrap<Space> {
   // space's pages are the ones it holds.
   void invalidate();
   void release();  // give up the core (close, destruction)
+
+  // codepages.cc: the pages of MAP_VPAGETABLE mappings this space has filled
+  // for a fetch, virtual page -> window offset, until their mapping changes.
+  std::unordered_map<uint64_t, uint64_t> execPages_;
+  void execFilled(uint64_t page, uint64_t off);
+  bool codeStale(uint64_t off);
+  void execDropped(uint64_t start, uint64_t end);
+  void refreshCode(uint64_t page, uint64_t off);
 
   std::shared_ptr<Core> core_;
   std::map<uint64_t, Vma> vmas_;  // keyed by start

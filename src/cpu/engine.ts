@@ -132,6 +132,11 @@ export interface Engine {
   readonly name: string;
   readonly version: string;
   readonly caps: EngineCaps;
-  createSpace(): AddressSpace;
+  /**
+   * A new address space. `sibling`: another vmspace of the same virtual kernel, whose
+   * engine (and the code translated from their common memory image) the new space may
+   * share; a backend is free to ignore it.
+   */
+  createSpace(sibling?: AddressSpace): AddressSpace;
   createThread(space: AddressSpace, regs: BigUint64Array): CpuThread;
 }

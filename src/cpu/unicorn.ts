@@ -58,7 +58,7 @@ export function unicornEngine(): Engine {
     name: 'unicorn',
     version: n.unicornVersion,
     caps: UNICORN_CAPS,
-    createSpace: () => new n.Space(),
+    createSpace: (sibling) => new n.Space(sibling),
     createThread: (space, regs) => new n.Thread(space, regs),
   };
 }

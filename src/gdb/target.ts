@@ -42,8 +42,8 @@ interface Watch { addr: bigint; len: number; kinds: number }
 export function trackSpaces(engine: Engine, spaces: Set<AddressSpace>, created: (s: AddressSpace) => void): Engine {
   return {
     ...engine,
-    createSpace: () => {
-      const s = engine.createSpace();
+    createSpace: (sibling) => {
+      const s = engine.createSpace(sibling);
       spaces.add(s);
       const close = s.close.bind(s);
       // Native methods are read-only on the prototype: shadow close on the instance.

@@ -23,7 +23,9 @@ function create(s: Sys): SyscallResult {
   if (s.p.vmspaces.size >= 4096) return -E.ENOMEM;
   let space;
   try {
-    space = s.m.engine.createSpace();
+    // The vmspaces of a vkernel share an engine: its processes run the same programs from
+    // the same memory image, translated once (native/src/codepages.cc).
+    space = s.m.engine.createSpace(s.p.vmspaces.values().next().value?.space);
   } catch {
     return -E.ENOMEM;
   }
