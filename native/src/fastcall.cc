@@ -14,9 +14,7 @@
 
 namespace vkemu {
 
-namespace {
-
-uint64_t reg(Space* s, int slot, int id) {
+uint64_t callReg(Space* s, int slot, int id) {
   if (uint64_t* g = s->core()->gpr) return g[kEnvWord[slot]];
   uint64_t v = 0;
   uc_reg_read(s->uc(), id, &v);
@@ -24,7 +22,7 @@ uint64_t reg(Space* s, int slot, int id) {
 }
 
 // The result: rax and a clear carry flag (DragonFly's success).
-void succeed(Space* s, uint64_t value) {
+void callSucceed(Space* s, uint64_t value) {
   if (uint64_t* g = s->core()->gpr) g[kEnvWord[kRax]] = value;
   else uc_reg_write(s->uc(), UC_X86_REG_RAX, &value);
   uint64_t fl = 0;
@@ -33,8 +31,10 @@ void succeed(Space* s, uint64_t value) {
   uc_reg_write(s->uc(), UC_X86_REG_EFLAGS, &fl);
 }
 
+namespace {
+
 bool getpid(Space* s) {
-  succeed(s, static_cast<uint64_t>(s->pid));
+  callSucceed(s, static_cast<uint64_t>(s->pid));
   return true;
 }
 
@@ -43,7 +43,7 @@ bool getpid(Space* s) {
 // and their variants), as src/vm/syscalls/clocks.ts and src/vm/clock.ts do.
 bool clockGettime(Space* s) {
   if (!s->fastClock) return false;
-  uint64_t id = reg(s, kRdi, UC_X86_REG_RDI), va = reg(s, kRsi, UC_X86_REG_RSI);
+  uint64_t id = callReg(s, kRdi, UC_X86_REG_RDI), va = callReg(s, kRsi, UC_X86_REG_RSI);
   bool wall = id == 0 || id == 9 || id == 10 || id == 13;
   bool mono = id == 4 || id == 5 || id == 7 || id == 8 || id == 11 || id == 12;
   if (!wall && !mono) return false;
@@ -54,7 +54,7 @@ bool clockGettime(Space* s) {
   if (id == 13) ns -= ns % 1000000000;
   int64_t out[2] = {ns / 1000000000, ns % 1000000000};
   if (!s->copyOut(va, out, sizeof out)) return false;  // EFAULT, from TypeScript
-  succeed(s, 0);
+  callSucceed(s, 0);
   return true;
 }
 
@@ -65,12 +65,15 @@ struct FastCall {
 const FastCall kServed[] = {
     {20, getpid},
     {232, clockGettime},
+    {75, serveMadvise},          // a virtual kernel's MADV_INVAL (vkcalls.cc)
+    {485, serveMcontrol},
+    {491, serveVmspaceMcontrol},
 };
 
 }  // namespace
 
 bool serveFast(Space* s) {
-  uint64_t num = reg(s, kRax, UC_X86_REG_RAX);
+  uint64_t num = callReg(s, kRax, UC_X86_REG_RAX);
   for (const FastCall& c : kServed) {
     if (c.num != num) continue;
     if (!c.serve(s)) return false;

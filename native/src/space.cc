@@ -40,6 +40,7 @@ Napi::Function Space::Init(Napi::Env env) {
           InstanceMethod("setFast", &Space::SetFast),
           InstanceMethod("setMasterPde", &Space::SetMasterPde),
           InstanceMethod("inval", &Space::Inval),
+          InstanceMethod("setVmspace", &Space::SetVmspace),
           InstanceMethod("close", &Space::Close),
           InstanceMethod("setBreakpoints", &Space::SetBreakpoints),
           InstanceMethod("setWatchpoints", &Space::SetWatchpoints),
@@ -78,6 +79,7 @@ Space::~Space() {
 // which goes (engine and window) with its last space.
 void Space::release() {
   execDropped(0, ~0ull);
+  vmspaces_.clear();
   vmas_.clear();
   cache_ = nullptr;
   closed_ = true;
@@ -636,8 +638,9 @@ Napi::Value Space::CopyFrom(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, 0);
 }
 
-// setFast(pid, enableGetpid[, clockOffsetNs]): with the offset, clock_gettime
-// too (the guest's monotonic time is CLOCK_MONOTONIC minus it).
+// setFast(pid, enableGetpid[, clockOffsetNs[, vkernel]]): with the offset,
+// clock_gettime too (the guest's monotonic time is CLOCK_MONOTONIC minus it);
+// with vkernel, a virtual kernel's MADV_INVAL (vkcalls.cc).
 Napi::Value Space::SetFast(const Napi::CallbackInfo& info) {
   pid = info[0].As<Napi::Number>().Int64Value();
   fastGetpid = info[1].As<Napi::Boolean>().Value();
@@ -646,6 +649,7 @@ Napi::Value Space::SetFast(const Napi::CallbackInfo& info) {
     bool lossless;
     clockOffsetNs = info[2].As<Napi::BigInt>().Int64Value(&lossless);
   }
+  fastVkernel = info.Length() > 3 && info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value();
   return info.Env().Undefined();
 }
 
@@ -672,18 +676,21 @@ Napi::Value Space::SetMasterPde(const Napi::CallbackInfo& info) {
 // big; a range whose pages were not filled since the last flush is skipped
 // (the common case of a vkernel invalidating after entering a new mapping).
 Napi::Value Space::Inval(const Napi::CallbackInfo& info) {
-  if (closed_) return Napi::Boolean::New(info.Env(), false);
+  if (info.Length() >= 2) return Napi::Boolean::New(info.Env(), inval(num(info[0]), num(info[1])));
+  return Napi::Boolean::New(info.Env(), inval(0, ~0ull, false));
+}
+
+bool Space::inval(uint64_t addr, uint64_t len, bool ranged) {
+  if (closed_) return false;
   uint64_t start = 0, end = ~0ull;
-  bool ranged = info.Length() >= 2;
   if (ranged) {
-    start = num(info[0]) & ~(kPage - 1);
-    uint64_t len = num(info[1]);
+    start = addr & ~(kPage - 1);
     end = len > ~0ull - start ? ~0ull : (start + len + kPage - 1) & ~(kPage - 1);
   }
   execDropped(start, end);
   Core* c = core_.get();
   // The TLB holds another space's pages: nothing of this one to drop.
-  if (c->current != this) return Napi::Boolean::New(info.Env(), false);
+  if (c->current != this) return false;
   bool flush = true;
   if (ranged && !c->vptOverflow) {
     flush = false;
@@ -694,7 +701,20 @@ Napi::Value Space::Inval(const Napi::CallbackInfo& info) {
     }
   }
   if (flush) invalidate();
-  return Napi::Boolean::New(info.Env(), flush);
+  return flush;
+}
+
+// setVmspace(id: bigint, space: Space | null): the vmspace this (virtual
+// kernel's) space knows by `id`, for the calls served in the engine
+// (vkcalls.cc); null forgets it.
+Napi::Value Space::SetVmspace(const Napi::CallbackInfo& info) {
+  uint64_t id = num(info[0]);
+  vmspaces_.erase(id);
+  if (info[1].IsObject()) {
+    Napi::Object o = info[1].As<Napi::Object>();
+    vmspaces_.emplace(id, VmRef{Space::Unwrap(o), Napi::Persistent(o)});
+  }
+  return info.Env().Undefined();
 }
 
 // close(): release the engine and the window now (when this was the last

@@ -267,11 +267,20 @@ class Space : public Napi::ObjectWrap<Space> {
   Napi::Value FdIo(const Napi::CallbackInfo& info);
   uint32_t id = 0;  // runcall.cc
 
-  // Calls the engine serves itself (fastcall.cc).
+  // Calls the engine serves itself (fastcall.cc, vkcalls.cc).
   int64_t pid = 0;
   bool fastGetpid = false;   // the fast calls at all (process spaces, not vmspaces)
   bool fastClock = false;    // clock_gettime too
   int64_t clockOffsetNs = 0;
+  bool fastVkernel = false;  // a virtual kernel's MADV_INVAL on itself and on its vmspaces (by id)
+  Space* vmspace(uint64_t id, Napi::Object* obj = nullptr) {
+    auto it = vmspaces_.find(id);
+    if (it == vmspaces_.end() || it->second.space->closed_) return nullptr;
+    if (obj) *obj = it->second.ref.Value();
+    return it->second.space;
+  }
+  // MADV_INVAL of [addr, addr+len) (everything when not ranged): true if the TLB was flushed.
+  bool inval(uint64_t addr, uint64_t len, bool ranged = true);
 
   // The TLB-fill callback for this space (the core's current one).
   bool fill(uint64_t vaddr, int access, uc_tlb_entry* out);
@@ -291,6 +300,7 @@ class Space : public Napi::ObjectWrap<Space> {
   Napi::Value SetFast(const Napi::CallbackInfo& info);
   Napi::Value SetMasterPde(const Napi::CallbackInfo& info);
   Napi::Value Inval(const Napi::CallbackInfo& info);
+  Napi::Value SetVmspace(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   // debug.cc
   Napi::Value SetBreakpoints(const Napi::CallbackInfo& info);
@@ -320,6 +330,8 @@ class Space : public Napi::ObjectWrap<Space> {
   void execDropped(uint64_t start, uint64_t end);
   void refreshCode(uint64_t page, uint64_t off);
 
+  struct VmRef { Space* space; Napi::ObjectReference ref; };
+  std::unordered_map<uint64_t, VmRef> vmspaces_;
   std::shared_ptr<Core> core_;
   std::map<uint64_t, Vma> vmas_;  // keyed by start
   Vma* cache_ = nullptr;
@@ -370,8 +382,15 @@ void InitRunCall(Napi::Env env, Napi::Object exports);
 // regs.cc
 bool unicorn21();  // the Unicorn loaded is 2.1.x, whose private layout regs.cc and preempt.cc use
 uint64_t* findGuestRegs(uc_engine* uc);
-// fastcall.cc: answers the system call in the engine if it can.
+// fastcall.cc: answers the system call in the engine if it can; a call's
+// argument register and its successful result.
 bool serveFast(Space* s);
+uint64_t callReg(Space* s, int slot, int id);
+void callSucceed(Space* s, uint64_t value);
+// vkcalls.cc: a virtual kernel's MADV_INVAL, entries of fastcall.cc's table.
+bool serveMadvise(Space* s);
+bool serveMcontrol(Space* s);
+bool serveVmspaceMcontrol(Space* s);
 extern const int kEnvWord[kRip + 1];
 void InitSockets(Napi::Env env, Napi::Object exports);
 void watchdogAdd(Core* c);

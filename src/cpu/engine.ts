@@ -63,9 +63,12 @@ export interface AddressSpace extends Vmas {
   copyFrom(parent: AddressSpace): number;
   /**
    * Serve getpid inside the engine for this pid and, given clockOffsetNs, clock_gettime of the
-   * wall and monotonic clocks (the guest's monotonic time is the host's CLOCK_MONOTONIC minus it).
+   * wall and monotonic clocks (the guest's monotonic time is the host's CLOCK_MONOTONIC minus it);
+   * with vkernel, a virtual kernel's MADV_INVAL on itself and its registered vmspaces (caps.fastVkernel).
    */
-  setFast(pid: number, getpid: boolean, clockOffsetNs?: bigint): void;
+  setFast(pid: number, getpid: boolean, clockOffsetNs?: bigint, vkernel?: boolean): void;
+  /** The vmspace a virtual kernel knows by `id`, for the MADV_INVAL the engine serves (caps.fastVkernel); null forgets it. */
+  setVmspace(id: bigint, space: AddressSpace | null): void;
   setMasterPde(start: number, len: number, value: bigint): number;
   /** MADV_INVAL: drop cached translations of [start, start+len) (all when no range); true if the TLB was flushed. */
   inval(start?: number, len?: number): boolean;
@@ -117,6 +120,8 @@ export interface EngineCaps {
   readonly guestContexts: boolean;
   /** getpid and the host clocks answered inside the engine without a syscall exit (AddressSpace.setFast). */
   readonly fastGetpid: boolean;
+  /** A virtual kernel's MADV_INVAL (madvise, mcontrol, vmspace_mcontrol) answered inside the engine (setFast, setVmspace). */
+  readonly fastVkernel: boolean;
   /** run(thread, budget) with budget > 0 stops after that many instructions (--deterministic). */
   readonly countedRuns: boolean;
   /** setBreakpoints, setWatchpoints and debugWalk (the gdb stub's hardware breakpoints, watchpoints, `monitor vpte`). */

@@ -5,7 +5,7 @@ import type { Exit } from './regfile.js';
 
 // Everything: the vkernel MMU (native/src/vpt.cc), the vmspace switch
 // (vmctx.cc), getpid in the hook, Unicorn's instruction count, debug hooks (debug.cc).
-const UNICORN_CAPS: EngineCaps = { vpageTable: true, guestContexts: true, fastGetpid: true, countedRuns: true, debugHooks: true };
+const UNICORN_CAPS: EngineCaps = { vpageTable: true, guestContexts: true, fastGetpid: true, fastVkernel: true, countedRuns: true, debugHooks: true };
 
 let patched = false;
 function load(): NativeAddon {

@@ -79,10 +79,14 @@ export class Machine {
       if (p.state === 'running' && !p.children.some((c) => c.vforkOf?.parent === p)) this.fastCalls(p.space, p.pid);
   }
 
-  /** The calls a process's engine answers itself (AddressSpace.setFast): getpid, and the host clocks unless traced. */
+  /**
+   * The calls a process's engine answers itself (AddressSpace.setFast): getpid, and unless traced the
+   * host clocks and a virtual kernel's MADV_INVAL (strace is to show them).
+   */
   fastCalls(space: AddressSpace, pid: number): void {
     if (!this.engine.caps.fastGetpid) return;
-    space.setFast(pid, true, this.clock instanceof HostClock && !this.tracing ? this.clock.hostOffsetNs : undefined);
+    space.setFast(pid, true, this.clock instanceof HostClock && !this.tracing ? this.clock.hostOffsetNs : undefined,
+      this.engine.caps.fastVkernel && !this.tracing);
   }
   private readonly warned = new Set<string>();
   init: Process | undefined;

@@ -30,6 +30,7 @@ function create(s: Sys): SyscallResult {
     return -E.ENOMEM;
   }
   s.p.vmspaces.set(id, { space, running: 0 });
+  s.p.space.setVmspace(id, space);
   s.p.vkernel = true;
   return 0;
 }
@@ -40,6 +41,7 @@ function destroy(s: Sys): SyscallResult {
   if (vs.running > 0) return -E.EBUSY;
   vs.space.close();
   s.p.vmspaces.delete(s.raw(0));
+  s.p.space.setVmspace(s.raw(0), null);
   return 0;
 }
 
