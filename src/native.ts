@@ -26,8 +26,8 @@ export interface NativeAddon extends HostOs {
   spaceReadCString(addr: number, max: number, id: number): Buffer | null | false;
   spaceCheck(addr: number, len: number, access: Access, id: number): boolean;
   spaceFdIo(write: boolean, hostFd: number, addr: number, len: number, pos: number, id: number): number;
-  vmEnter(t: CpuThread, space: AddressSpace, tframe: number, vframe: number, saved: BigUint64Array): number;
-  vmLeave(t: CpuThread, space: AddressSpace, tframe: number, trapno: number, err: number, addr: bigint, syscall: boolean, saved: BigUint64Array): number;
+  vmEnter(t: CpuThread, space: AddressSpace, id: bigint, tframe: number, vframe: number): number;
+  vmLeave(t: CpuThread, trapno: number, err: number, addr: bigint, syscall: boolean): number;
 }
 
 let cached: NativeAddon | undefined;

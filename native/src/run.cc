@@ -62,6 +62,32 @@ int Space::run(Thread* t, uint64_t count) {
     t->regs[kExitError] = UC_ERR_HANDLE;
     return kExitEngineError;
   }
+  // Guest contexts entered and left here (vmctx.cc) keep the run going, in
+  // the other space, until something TypeScript must see or the slice ends.
+  Space* s = this;
+  int reason;
+  uint64_t ticks = watchdogTicks();
+  for (;;) {
+    reason = s->runOnce(t, count);
+    if (!t->regs[kCtxFast] || count != 0) break;
+    Space* next = switchContext(t, s, reason);
+    if (!next) break;
+    s = next;
+    if (watchdogTicks() - ticks >= static_cast<uint64_t>(core_->sliceTicks)) {
+      reason = kExitBudget;
+      t->regs[kExitReason] = static_cast<uint64_t>(reason);
+      break;
+    }
+  }
+  return reason;
+}
+
+int Space::runOnce(Thread* t, uint64_t count) {
+  if (closed_) {
+    t->regs[kExitReason] = kExitEngineError;
+    t->regs[kExitError] = UC_ERR_HANDLE;
+    return kExitEngineError;
+  }
   uint64_t rip = t->regs[kRip];
   beginRun(t, count);
   uc_err err = emulate(rip, count);

@@ -59,7 +59,13 @@ enum Slot : int {
   kExitError,         // unicorn error code for kExitEngineError
   kFastCalls,         // syscalls served inside the hook since the last exit
   kDebugSkip,         // debugger: a breakpoint at this rip does not stop the run's first instruction
-  kRegSlots = 32
+  kCtxFast,           // set by TypeScript: this run may enter and leave guest contexts itself (vmctx.cc)
+  // A guest context (vmspace_ctl RUN, vmctx.cc), kept here so that both sides see it:
+  kCtxActive = 32,    // 1 while the thread runs one
+  kCtxId,             // its vmspace id
+  kCtxTframe,         // where its exit trapframe goes (a vkernel address)
+  kCtxSaved = 40,     // the vkernel's registers (kNumRegs slots), restored on exit
+  kRegSlots = 64
 };
 
 enum ExitReason : int {
@@ -308,6 +314,7 @@ class Space : public Napi::ObjectWrap<Space> {
   Napi::Value DebugWalk(const Napi::CallbackInfo& info);
 
   // run.cc
+  int runOnce(Thread* t, uint64_t count);
   void beginRun(Thread* t, uint64_t count);
   uc_err emulate(uint64_t rip, uint64_t count);
   int exitReason(Thread* t, uc_err err, uint64_t startRip);
@@ -348,6 +355,10 @@ class Thread : public Napi::ObjectWrap<Thread> {
 
   uc_context* ctx = nullptr;
   Space* space = nullptr;
+  // While in a guest context: the virtual kernel's space, to go back to.
+  Space* home = nullptr;
+  Napi::ObjectReference homeRef;
+  void moveTo(Space* ns, const Napi::Object& so);  // carry the CPU state into another space
   uint32_t id = 0;  // runcall.cc
   Napi::ObjectReference spaceRef;
   Napi::Reference<Napi::BigUint64Array> regsRef;
@@ -387,6 +398,13 @@ uint64_t* findGuestRegs(uc_engine* uc);
 bool serveFast(Space* s);
 uint64_t callReg(Space* s, int slot, int id);
 void callSucceed(Space* s, uint64_t value);
+// vmctx.cc: entering and leaving a guest context; 0 or -EFAULT.
+int enterContext(Thread* t, Space* vm, const Napi::Object& vmObj, uint64_t id, uint64_t tframe, uint64_t vframe);
+int leaveContext(Thread* t, uint64_t trapno, uint64_t err, uint64_t addr, bool syscall);
+// After a run of t in s ended with `reason`: the space the run goes on in
+// when the engine enters or leaves a guest context itself, or null.
+Space* switchContext(Thread* t, Space* s, int reason);
+
 // vkcalls.cc: a virtual kernel's MADV_INVAL, entries of fastcall.cc's table.
 bool serveMadvise(Space* s);
 bool serveMcontrol(Space* s);
@@ -395,5 +413,6 @@ extern const int kEnvWord[kRip + 1];
 void InitSockets(Napi::Env env, Napi::Object exports);
 void watchdogAdd(Core* c);
 void watchdogRemove(Core* c);
+uint64_t watchdogTicks();  // milliseconds the watchdog has counted (it runs once any run asked for it)
 
 }  // namespace vkemu

@@ -126,7 +126,12 @@ Napi::Value Thread::Clone(const Napi::CallbackInfo& info) {
 Napi::Value Thread::MoveTo(const Napi::CallbackInfo& info) {
   Napi::Object so = info[0].As<Napi::Object>();
   Space* ns = Space::Unwrap(so);
-  if (ns == space) return info.Env().Undefined();
+  moveTo(ns, so);
+  return info.Env().Undefined();
+}
+
+void Thread::moveTo(Space* ns, const Napi::Object& so) {
+  if (ns == space) return;
   Core* c = space->core();
   // Between spaces of one engine the registers stay where they are.
   if (c && c->loaded == this && c != ns->core()) {
@@ -135,7 +140,6 @@ Napi::Value Thread::MoveTo(const Napi::CallbackInfo& info) {
   }
   space = ns;
   spaceRef = Napi::Persistent(so);
-  return info.Env().Undefined();
 }
 
 // Reads or writes a register of this thread wherever its state lives.

@@ -16,11 +16,13 @@ namespace {
 std::mutex gMutex;
 std::set<Core*> gCores;
 bool gStarted = false;
+std::atomic<uint64_t> gTicks{0};
 constexpr int kTickUs = 1000;
 
 void loop() {
   for (;;) {
     std::this_thread::sleep_for(std::chrono::microseconds(kTickUs));
+    gTicks.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard<std::mutex> lock(gMutex);
     for (Core* s : gCores) {
       uint64_t gen = s->runGen.load(std::memory_order_acquire);
@@ -51,6 +53,8 @@ void watchdogAdd(Core* c) {
     std::thread(loop).detach();
   }
 }
+
+uint64_t watchdogTicks() { return gTicks.load(std::memory_order_relaxed); }
 
 void watchdogRemove(Core* c) {
   std::lock_guard<std::mutex> lock(gMutex);

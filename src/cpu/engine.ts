@@ -103,9 +103,9 @@ export interface CpuThread {
    * current registers in `saved` (REG_NAMES.length slots), load the guest's and
    * move into `space`. 0 or -EFAULT.
    */
-  enterContext(space: AddressSpace, tframe: number, vframe: number, saved: BigUint64Array): number;
+  enterContext(space: AddressSpace, id: bigint, tframe: number, vframe: number): number;
   /** Leave it: write the exit trapframe at tframe of `space`, move back, restore `saved`. 0 or -EFAULT. */
-  leaveContext(space: AddressSpace, tframe: number, trapno: number, err: number, addr: bigint, syscall: boolean, saved: BigUint64Array): number;
+  leaveContext(trapno: number, err: number, addr: bigint, syscall: boolean): number;
 }
 
 /**
@@ -116,7 +116,11 @@ export interface CpuThread {
 export interface EngineCaps {
   /** MAP_VPAGETABLE mappings translated by walking the vkernel's page tables (setMasterPde, inval). */
   readonly vpageTable: boolean;
-  /** Guest contexts of a virtual kernel: CpuThread.enterContext/leaveContext (vmspace_ctl). */
+  /**
+   * Guest contexts of a virtual kernel: CpuThread.enterContext/leaveContext (vmspace_ctl), which a run
+   * with CTX_FAST set also does by itself for a guest's system calls and page faults and for the
+   * vmspace_ctl(RUN) of a vmspace registered with setVmspace.
+   */
   readonly guestContexts: boolean;
   /** getpid and the host clocks answered inside the engine without a syscall exit (AddressSpace.setFast). */
   readonly fastGetpid: boolean;

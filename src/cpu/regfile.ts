@@ -4,7 +4,9 @@
 // details there (vector, fault address and access, whether the page was
 // present, an engine error), DIRTY tells the backend which registers
 // TypeScript changed, FAST_CALLS counts calls served inside the engine.
-// native/src/space.h mirrors these numbers (kRegSlots and the k* slots).
+// The CTX_* slots hold the guest context a vkernel thread runs (vmspace_ctl),
+// which the engine may enter and leave by itself during a run when CTX_FAST
+// allows it. native/src/space.h mirrors these numbers (kRegSlots and the k* slots).
 
 /** Register slots of a thread's register file (BigUint64Array). */
 export const enum Reg {
@@ -14,8 +16,14 @@ export const enum Reg {
   DIRTY = 20, EXIT_REASON, EXIT_VECTOR, EXIT_ADDR, EXIT_ACCESS, EXIT_PRESENT, EXIT_ERROR, FAST_CALLS,
   /** Debugger: a breakpoint at this rip does not stop the next run's first instruction (0: none). */
   DEBUG_SKIP = 28,
+  /** Set before a run: the engine may enter and leave guest contexts itself (native/src/vmctx.cc). */
+  CTX_FAST = 29,
+  /** 1 while the thread runs a guest context; its vmspace id; where its exit trapframe goes. */
+  CTX_ACTIVE = 32, CTX_ID, CTX_TFRAME,
+  /** The vkernel's registers (REG_NAMES.length slots) while it runs a guest context. */
+  CTX_SAVED = 40,
 }
-export const REG_SLOTS = 32;
+export const REG_SLOTS = 64;
 export const REG_NAMES = [
   'rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp',
   'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15',

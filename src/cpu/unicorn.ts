@@ -42,11 +42,11 @@ function load(): NativeAddon {
       return n.spaceFdIo(write, hostFd, addr, len, pos, this.id);
     };
     // The vmspace context switch lives in C++ as free functions; present them as thread methods.
-    n.Thread.prototype.enterContext = function (this: CpuThread, space, tframe, vframe, saved) {
-      return n.vmEnter(this, space, tframe, vframe, saved);
+    n.Thread.prototype.enterContext = function (this: CpuThread, space, id, tframe, vframe) {
+      return n.vmEnter(this, space, id, tframe, vframe);
     };
-    n.Thread.prototype.leaveContext = function (this: CpuThread, space, tframe, trapno, err, addr, syscall, saved) {
-      return n.vmLeave(this, space, tframe, trapno, err, addr, syscall, saved);
+    n.Thread.prototype.leaveContext = function (this: CpuThread, trapno, err, addr, syscall) {
+      return n.vmLeave(this, trapno, err, addr, syscall);
     };
   }
   return n;

@@ -3,6 +3,7 @@
 // virtual page tables, the system-call tracer, and time.
 import { Reg } from '../cpu/engine.js';
 import { Tracer } from '../vm/strace.js';
+import { contextsIn } from '../vm/vmspace.js';
 import { parseSignal } from './sigpolicy.js';
 import type { DebugThread, Target } from './target.js';
 
@@ -33,7 +34,7 @@ export function monitor(target: Target, current: DebugThread | undefined, line: 
           const on = target.threads().filter((d) => d.context && d.t.proc === p && d.t.vm?.id === id);
           const where = on.map((d) => `lwp ${d.t.tid} (gdb thread ${d.id}, rip ${hex(d.t.get(Reg.RIP))})`).join(', ');
           const maps = vs.space.regions().filter((r) => r.kind === 4).map((r) => `${hex(r.start)}-${hex(r.end)}`).join(' ');
-          out.push(`  vmspace ${hex(id)}: ${vs.running} running${where ? ' on ' + where : ''}${maps ? '; vpagetable ' + maps : ''}`);
+          out.push(`  vmspace ${hex(id)}: ${contextsIn(p, id)} running${where ? ' on ' + where : ''}${maps ? '; vpagetable ' + maps : ''}`);
         }
         const kva = p.space.regions().filter((r) => r.kind === 4).map((r) => `${hex(r.start)}-${hex(r.end)}`);
         if (kva.length) out.push(`  its own MAP_VPAGETABLE windows: ${kva.join(' ')}`);

@@ -49,7 +49,7 @@ export class Process {
   args: string[] = [];
   rlimits = new Map<number, Rlimit>();
   /** vmspace_create'd address spaces, by the vkernel's opaque id. */
-  vmspaces = new Map<bigint, { space: AddressSpace; running: number }>();
+  vmspaces = new Map<bigint, { space: AddressSpace }>();
   /** Set by the first vmspace_create: later calls find a (maybe empty) table. */
   vkernel = false;
   osrel = 500901;

@@ -148,6 +148,11 @@ export class Scheduler {
       // CPU interval timers (ITIMER_VIRTUAL/PROF) are charged only while one runs.
       const itimers = t.proc.itimers?.cpuArmed ? t.proc.itimers : undefined;
       const ran0 = itimers ? m.clock.monotonicNs() : 0n;
+      // The engine may enter and leave guest contexts itself (a vkernel's guest system calls and
+      // page faults) when nothing here would have acted in between: no signal pending, no
+      // debugger, tracer, CPU timer or virtual clock.
+      t.u32[2 * Reg.CTX_FAST] = t.proc.vkernel && !dbg && !m.tracer && !itimers && !m.clock.virtual &&
+        t.pending === 0n && t.proc.pending === 0n ? 1 : 0;
       // Looked up each time: execve and vmspace_ctl change the address space.
       const reason = (t.vm?.space ?? t.proc.space).run(t.cpu, budget);
       if (m.clock.virtual) {

@@ -1,6 +1,6 @@
 // A guest thread (DragonFly LWP): its register file, signal state and what it
 // is waiting for.
-import { Reg, REG_SLOTS, type AddressSpace, type CpuThread } from '../cpu/engine.js';
+import { Reg, REG_NAMES, REG_SLOTS, type AddressSpace, type CpuThread } from '../cpu/engine.js';
 import type { Process } from './process.js';
 import type { Sys } from './syscalls/types.js';
 
@@ -20,7 +20,7 @@ export interface VmRun {
   space: AddressSpace;
   /** Where the exit trapframe goes (a vkernel address). */
   tframe: number;
-  /** The caller's registers (rax..gs_base) to restore on exit. */
+  /** The caller's registers (rax..gs_base) to restore on exit: a view of the thread's CTX_SAVED slots. */
   saved: BigUint64Array;
 }
 
@@ -51,8 +51,7 @@ export class GuestThread {
   /** Signal information for the next delivery of each pending signal. */
   siginfo = new Map<number, { code: number; addr: bigint; pid: number; trapno: number; err: number }>();
   slices = 0;
-  /** Set while the thread runs in a vmspace on behalf of a virtual kernel. */
-  vm: VmRun | undefined;
+  private vmRun: VmRun | undefined;
   /** Its system calls' view of arguments (syscalls/dispatch.ts), made at the first one. */
   sys: Sys | undefined;
 
@@ -77,6 +76,21 @@ export class GuestThread {
       this.regs[r] = BigInt.asUintN(64, BigInt(Math.trunc(v)));
     }
     this.u32[2 * Reg.DIRTY] |= 1 << r;
+  }
+  /**
+   * The vmspace the thread runs in on behalf of a virtual kernel, if any: from
+   * its register file (Reg.CTX_*), since the engine enters and leaves guest
+   * contexts itself too.
+   */
+  get vm(): VmRun | undefined {
+    if (this.regs[Reg.CTX_ACTIVE] === 0n) return undefined;
+    const id = this.regs[Reg.CTX_ID];
+    const space = this.proc.vmspaces.get(id)?.space;
+    if (!space) return undefined;
+    const tframe = this.num(Reg.CTX_TFRAME);
+    const c = this.vmRun;
+    if (c && c.id === id && c.space === space && c.tframe === tframe) return c;
+    return (this.vmRun = { id, space, tframe, saved: this.regs.subarray(Reg.CTX_SAVED, Reg.CTX_SAVED + REG_NAMES.length) });
   }
   get label(): string {
     return `${this.proc.pid}:${this.tid}`;

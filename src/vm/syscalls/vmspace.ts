@@ -3,14 +3,14 @@
 import { E } from '../abi/errno.js';
 import { MAP } from '../abi/flags.js';
 import { guestMmap, guestMunmap, PAGE, pageUp } from '../memory.js';
-import { enterVmspace } from '../vmspace.js';
+import { contextsIn, enterVmspace } from '../vmspace.js';
 import { Reg, vkernelCapable } from '../../cpu/engine.js';
 import type { Sys, SyscallResult, Handler } from './types.js';
 
 const VMSPACE_CTL_RUN = 1;
 const MADV_INVAL = 10, MADV_SETMAP = 11;
 
-function lookup(s: Sys, i: number): { space: import('../../cpu/engine.js').AddressSpace; running: number } | number {
+function lookup(s: Sys, i: number): { space: import('../../cpu/engine.js').AddressSpace } | number {
   if (!s.p.vkernel) return -E.EINVAL;
   return s.p.vmspaces.get(s.raw(i)) ?? -E.ENOENT;
 }
@@ -29,7 +29,7 @@ function create(s: Sys): SyscallResult {
   } catch {
     return -E.ENOMEM;
   }
-  s.p.vmspaces.set(id, { space, running: 0 });
+  s.p.vmspaces.set(id, { space });
   s.p.space.setVmspace(id, space);
   s.p.vkernel = true;
   return 0;
@@ -38,7 +38,7 @@ function create(s: Sys): SyscallResult {
 function destroy(s: Sys): SyscallResult {
   const vs = lookup(s, 0);
   if (typeof vs === 'number') return vs;
-  if (vs.running > 0) return -E.EBUSY;
+  if (contextsIn(s.p, s.raw(0)) > 0) return -E.EBUSY;
   vs.space.close();
   s.p.vmspaces.delete(s.raw(0));
   s.p.space.setVmspace(s.raw(0), null);
