@@ -197,6 +197,11 @@ export class Machine {
     this.sched.makeRunnable(t);
   }
 
+  /** sched_yield: end t's turn after this call if another thread can run. */
+  yieldTurn(t: GuestThread): void {
+    this.sched.yieldTurn(t);
+  }
+
   /** Block t until `start`'s done callback fires; signals cancel interruptible waits. */
   block(t: GuestThread, what: string, interruptible: boolean,
     start: (done: (result: number) => void) => (() => void) | void): Promise<number> {

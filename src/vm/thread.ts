@@ -51,6 +51,8 @@ export class GuestThread {
   /** Signal information for the next delivery of each pending signal. */
   siginfo = new Map<number, { code: number; addr: bigint; pid: number; trapno: number; err: number }>();
   slices = 0;
+  /** sched_yield asked to end this thread's turn (Scheduler.yieldTurn). */
+  yielding = false;
   private vmRun: VmRun | undefined;
   /** Its system calls' view of arguments (syscalls/dispatch.ts), made at the first one. */
   sys: Sys | undefined;

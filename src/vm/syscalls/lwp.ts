@@ -134,8 +134,8 @@ export const lwpHandlers = {
   set_tls_area: setTls,
   get_tls_area: getTls,
   extexit,
-  sched_yield: () => 0,
-  yield: () => 0,
+  sched_yield: (s) => { s.m.yieldTurn(s.t); return 0; },
+  yield: (s) => { s.m.yieldTurn(s.t); return 0; },
   usched_set: (s) => (s.int(1) >= 0 && s.int(1) <= 6 ? 0 : -E.EINVAL),
   lwp_setname: (s) => {
     const t = s.p.threads.get(s.int(0) === -1 ? s.t.tid : s.int(0));
