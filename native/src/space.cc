@@ -605,37 +605,60 @@ Napi::Value Space::CopyFrom(const Napi::CallbackInfo& info) {
     v.sliceOff = 0;
     bool shared = pv.kind == 1 || pv.kind == 3 || pv.kind == 4;
     uint64_t len = pv.valid;
-    if (!shared) {
-      v.backing = nullptr;
-      if (v.kind == 2) v.kind = 0;
-    }
+    // A private file mapping stays one in the child: the pages the parent
+    // did not write come from the file, not from the parent's copy.
+    if (!shared && v.kind != 2) v.backing = nullptr;
     if (len && !attach(v, len)) return Napi::Number::New(env, -ENOMEM);
-    if (!shared && len) {
-      uint8_t* src = p->window() + pv.slice->off + pv.sliceOff;
-      uint8_t* dst = window() + v.slice->off;
-      size_t pages = len / kPage;
-      std::vector<unsigned char> vec(pages);
-      uintptr_t a = reinterpret_cast<uintptr_t>(src);
-      if (!(a & (kPage - 1)) && mincore(src, len, vec.data()) == 0) {
-        // Runs of resident pages, the child's side faulted in with one call per run:
-        // a page fault each cost most of a fork (this VM's faults are dear; 4 MiB: 1024 faults).
-        for (size_t i = 0; i < pages;) {
-          if (!(vec[i] & 1)) { i++; continue; }
-          size_t j = i;
-          while (j < pages && (vec[j] & 1)) j++;
-          madvise(dst + i * kPage, (j - i) * kPage, MADV_POPULATE_WRITE);
-          memcpy(dst + i * kPage, src + i * kPage, (j - i) * kPage);
-          i = j;
-        }
-      } else {
-        memcpy(dst, src, len);
-      }
-    }
+    if (!shared && len)
+      copyWritten(p->window() + pv.slice->off + pv.sliceOff, window() + v.slice->off, len, pv.kind == 2);
     vmas_.emplace(v.start, v);
   }
   cache_ = nullptr;
   invalidate();
   return Napi::Number::New(env, 0);
+}
+
+// Copy the pages of private memory at src (len bytes, page aligned) that
+// differ from what dst already shows: for anonymous memory the pages ever
+// touched (the rest are zero on both sides), for a private file mapping the
+// pages the parent wrote (the rest are the file's, which dst maps too). Asked
+// of /proc/self/pagemap: mincore(2) answered for a file mapping whether the
+// file's page is in the host page cache, and a page evicted from it came out
+// as zeros in the child (seen as a forked vkernel with parts of its data and
+// of libc zeroed). Runs of pages to copy have the child's side faulted in with
+// one call each: a page fault each cost most of a fork (this VM's faults are
+// dear; 4 MiB: 1024 faults). Without pagemap everything is copied.
+void Space::copyWritten(const uint8_t* src, uint8_t* dst, uint64_t len, bool file) {
+  static int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  constexpr uint64_t kPresent = 1ull << 63, kSwapped = 1ull << 62, kFilePage = 1ull << 61;
+  constexpr size_t kChunk = 4096;
+  uint64_t entries[kChunk];
+  size_t pages = len / kPage;
+  uintptr_t base = reinterpret_cast<uintptr_t>(src);
+  auto copy = [&](size_t from, size_t to) {
+    madvise(dst + from * kPage, (to - from) * kPage, MADV_POPULATE_WRITE);
+    memcpy(dst + from * kPage, src + from * kPage, (to - from) * kPage);
+  };
+  for (size_t i = 0; i < pages; i += kChunk) {
+    size_t n = std::min(kChunk, pages - i);
+    off_t at = static_cast<off_t>((base / kPage + i) * sizeof(uint64_t));
+    if (pagemap < 0 || (base & (kPage - 1)) ||
+        pread(pagemap, entries, n * sizeof(uint64_t), at) != static_cast<ssize_t>(n * sizeof(uint64_t))) {
+      copy(i, i + n);
+      continue;
+    }
+    auto written = [&](size_t j) {
+      uint64_t e = entries[j];
+      return (e & kSwapped) || ((e & kPresent) && !(file && (e & kFilePage)));
+    };
+    for (size_t j = 0; j < n;) {
+      if (!written(j)) { j++; continue; }
+      size_t k = j;
+      while (k < n && written(k)) k++;
+      copy(i + j, i + k);
+      j = k;
+    }
+  }
 }
 
 // setFast(pid, enableGetpid[, clockOffsetNs[, vkernel]]): with the offset,

@@ -324,6 +324,7 @@ class Space : public Napi::ObjectWrap<Space> {
   void splitAt(uint64_t addr);
   Vma* find(uint64_t va);
   bool attach(Vma& v, uint64_t len);
+  static void copyWritten(const uint8_t* src, uint8_t* dst, uint64_t len, bool file);
   // The TLB may hold stale translations of this space: flush it if this
   // space's pages are the ones it holds.
   void invalidate();
