@@ -239,7 +239,7 @@ std::shared_ptr<Slice> Core::allocSlice(uint64_t len) {
 }
 
 void Core::freeSlice(uint64_t off, uint64_t len) {
-  if (!window) return;
+  if (!window || closing) return;
   // Replace whatever was mapped there (file, memfd, data) with fresh zero pages.
   mmap(window + off, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
   auto next = free_.lower_bound(off);

@@ -80,6 +80,9 @@ Space::~Space() {
 void Space::release() {
   execDropped(0, ~0ull);
   vmspaces_.clear();
+  // The last space of an engine: its window goes whole, no slice need be
+  // given back piece by piece (an mmap each).
+  if (core_ && core_->spaces == 1) core_->closing = true;
   vmas_.clear();
   cache_ = nullptr;
   closed_ = true;

@@ -217,6 +217,7 @@ class Core {
   // shared by every space of this core that maps the same file.
   std::shared_ptr<Slice> imageSlice(int fd, uint64_t len);
   bool flushCode = false;
+  bool closing = false;  // its last space is closing: slices need not be given back
 
   void clearOldException();
   void unload();  // save the loaded thread's state out of the engine
