@@ -85,7 +85,7 @@ export class GuestThread {
    * contexts itself too.
    */
   get vm(): VmRun | undefined {
-    if (this.regs[Reg.CTX_ACTIVE] === 0n) return undefined;
+    if (this.u32[2 * Reg.CTX_ACTIVE] === 0) return undefined;  // no BigInt on the common path
     const id = this.regs[Reg.CTX_ID];
     const space = this.proc.vmspaces.get(id)?.space;
     if (!space) return undefined;
