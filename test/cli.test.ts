@@ -34,6 +34,17 @@ describe('bin/vkemu', () => {
     const help = vkemu(['--help']).stdout;
     expect([...read].filter((v) => !help.includes(`  ${v}=`))).toEqual([]);
   });
+  it('dragonfly: --help after a command prints the usage, not an error; a bad option names itself', () => {
+    for (const sub of ['build', 'boot', 'status']) {
+      const r = vkemu(['dragonfly', sub, '--help']);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^usage: vkemu dragonfly build/);
+      expect(r.stderr).toBe('');
+    }
+    const bad = vkemu(['dragonfly', 'boot', '--bogus']);
+    expect(bad.status).toBe(64);
+    expect(bad.stderr).toContain("'--bogus'");
+  });
   it('an unknown option is a usage error naming it', () => {
     const r = vkemu(['--bogus', image('c', 'hello')]);
     expect(r.status).toBe(64);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { mkimgDisk } from '../tools/mkimg.js';
 import { readRecord, type BuildRecord } from './build.js';
 import { BuildError } from './errors.js';
+import { smallMemoryWarning } from './smallmem.js';
 
 export interface BootOptions {
   out: string;
@@ -99,6 +100,8 @@ export function planBoot(o: BootOptions): BootPlan {
     if (o.net.address) argv.push('-e', `ifconfig_vke0=inet ${o.net.address}`);
   }
   argv.push(...o.kernelArgs);
+  const warning = smallMemoryWarning(record.release, argv.slice(argv.indexOf(record.kernel) + 1));
+  if (warning) o.say(`vkemu dragonfly: warning: ${warning}`);
   return { record, argv };
 }
 

@@ -40,6 +40,9 @@ function jobs(v: string | undefined): number {
 async function dispatch(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   const say = (s: string): void => { process.stdout.write(s); };
+  // `dragonfly boot --help` asks for the usage; after `--` the words belong to the kernel.
+  const own = rest.indexOf('--') < 0 ? rest : rest.slice(0, rest.indexOf('--'));
+  if (sub !== undefined && (own.includes('--help') || own.includes('-h'))) { say(DRAGONFLY_USAGE); return 0; }
   switch (sub) {
     case 'build': {
       const { values } = parseArgs({
