@@ -3,7 +3,8 @@
  *   chflags set DIR     sets flags on files in DIR and checks st_flags and enforcement
  *   chflags check DIR   (a new vkemu) finds the same st_flags and enforcement, then
  *                       clears every flag and removes the files
- * As root (vkemu's uid): UF_NODUMP|UF_NOUNLINK|SF_ARCHIVED on f1, UF_IMMUTABLE on f2
+ * As root (vkemu's uid): UF_NODUMP|UF_NOUNLINK|SF_ARCHIVED on f1 (unlink, rename from and
+ * over it EPERM), UF_IMMUTABLE on f2
  * (writes EPERM), SF_APPEND on f3 (only O_APPEND writes), UF_OPAQUE on the directory d,
  * UF_NOHISTORY through fchflags on f4. Not root: the UF_ flags without a Linux attribute
  * only, and SF_ARCHIVED -> EPERM (DragonFly: only root sets SF_ flags).
@@ -71,6 +72,12 @@ static void check_flags(int root)
 	struct stat st;
 	CHECK(fd >= 0 && fstat(fd, &st) == 0 && st.st_flags == UF_NOHISTORY, "f4: fstat shows them too");
 	close(fd);
+	/* UF_NOUNLINK has no Linux attribute: vkemu refuses removal itself. */
+	CHECK_ERRNO(unlink(at("f1")), EPERM, "f1: unlink of a UF_NOUNLINK file -> EPERM");
+	CHECK_ERRNO(rename(at("f1"), at("f1.moved")), EPERM, "f1: rename from it -> EPERM");
+	CHECK_ERRNO(rename(at("f4"), at("f1")), EPERM, "f1: rename over it -> EPERM");
+	CHECK_ERRNO(unlinkat(AT_FDCWD, at("f1"), 0), EPERM, "f1: unlinkat -> EPERM");
+	CHECK_EQ(flags_of("f1"), f1_flags(root), "f1: still there with its flags");
 	if (!root)
 		return;
 	CHECK_EQ(flags_of("f2"), UF_IMMUTABLE, "f2: st_flags UF_IMMUTABLE");

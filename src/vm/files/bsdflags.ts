@@ -4,8 +4,9 @@
 // - the flags Linux can enforce also as inode attributes (FS_IOC_SETFLAGS):
 //   UF_NODUMP as FS_NODUMP_FL, UF/SF_IMMUTABLE as FS_IMMUTABLE_FL, UF/SF_APPEND as
 //   FS_APPEND_FL, so the host refuses writes as DragonFly would.
-// A flag that can go in neither is EOPNOTSUPP; one without a Linux attribute
-// (UF_NOUNLINK, SF_ARCHIVED...) is kept and shown but not enforced.
+// A flag that can go in neither is EOPNOTSUPP. UF/SF_NOUNLINK, which Linux has no attribute
+// for, vkemu enforces itself (removalRefused); the others without one (SF_ARCHIVED...) are
+// kept and shown only.
 //
 // stat reads the attribute once per inode and change time: a cache keyed by device and
 // inode answers while ctime is unchanged (setting either kind of attribute changes
@@ -16,7 +17,7 @@ import type { HostOs } from '../../host/hostos.js';
 
 export const FLAGS_XATTR = 'user.dragonfly.flags';
 
-const UF_NODUMP = 0x1, UF_IMMUTABLE = 0x2, UF_APPEND = 0x4, SF_IMMUTABLE = 0x20000, SF_APPEND = 0x40000, SF_NOUNLINK = 0x100000;
+const UF_NODUMP = 0x1, UF_IMMUTABLE = 0x2, UF_APPEND = 0x4, UF_NOUNLINK = 0x10, SF_IMMUTABLE = 0x20000, SF_APPEND = 0x40000, SF_NOUNLINK = 0x100000;
 const UF_SETTABLE = 0x0000ffff, SF_SETTABLE = 0xffff0000;
 // Linux inode attributes (linux/fs.h) and the BSD flags each stands for.
 const FS_IMMUTABLE_FL = 0x10, FS_APPEND_FL = 0x20, FS_NODUMP_FL = 0x40;
@@ -70,6 +71,18 @@ export function flagsOf(host: HostOs, st: BigIntStats, where: FlagsTarget): numb
   if (flags < 0) flags = 0;
   remember(st, flags);
   return flags;
+}
+
+/**
+ * EPERM when the host file at `path` carries UF_NOUNLINK or SF_NOUNLINK (DragonFly's
+ * unlink, rmdir and rename refuse such a file, as source or as the target replaced), else 0;
+ * a missing file is left to the operation itself to report.
+ */
+export function removalRefused(host: HostOs, path: string): number {
+  let st: BigIntStats;
+  try { st = fs.lstatSync(path, { bigint: true }); } catch { return 0; }
+  if (st.isSymbolicLink()) return 0;
+  return flagsOf(host, st, { path, follow: false }) & (UF_NOUNLINK | SF_NOUNLINK) ? -E.EPERM : 0;
 }
 
 /**

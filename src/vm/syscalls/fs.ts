@@ -10,6 +10,7 @@ import { HostDir, HostFile, statFromNode } from '../files/hostfile.js';
 import { KQueue } from '../files/kqueue.js';
 import { FALLBACK_POLL_MS } from '../files/hostwatch.js';
 import { F_RDLCK, F_UNLCK, F_WRLCK } from '../files/reclocks.js';
+import { removalRefused } from '../files/bsdflags.js';
 import { SIG } from '../abi/signals.js';
 import { fifoStat, openNamedPipe } from './fifo.js';
 import { setCwd } from '../cwd.js';
@@ -40,6 +41,11 @@ export function guard(fn: () => SyscallResult): SyscallResult {
   } catch (e) {
     return -fromNodeError(e);
   }
+}
+
+/** 0, or EPERM for a file whose NOUNLINK flag Linux cannot enforce (vm/files/bsdflags.ts). */
+function removable(s: Sys, host: string): number {
+  return removalRefused(s.m.host, host);
 }
 
 /** A uid_t/gid_t argument: unsigned, with -1 meaning "leave it". */
@@ -420,11 +426,11 @@ export const fsHandlers = {
   eaccess: (s) => { const h = pathArg(s, 0, AT_FDCWD, FOLLOW); return typeof h === 'number' ? h : guard(() => { fs.accessSync(h, s.int(1) & 7); return 0; }); },
   mkdir: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.mkdirSync(h, s.int(1) & ~s.p.umask & 0o7777); return 0; }); },
   mkdirat: (s) => { const h = pathArg(s, 1, s.int(0)); return typeof h === 'number' ? h : guard(() => { fs.mkdirSync(h, s.int(2) & ~s.p.umask & 0o7777); return 0; }); },
-  rmdir: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.rmdirSync(h); return 0; }); },
-  unlink: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : guard(() => { fs.unlinkSync(h); return 0; }); },
-  unlinkat: (s) => { const h = pathArg(s, 1, s.int(0)); return typeof h === 'number' ? h : guard(() => { if (s.int(2) & AT_REMOVEDIR) fs.rmdirSync(h); else fs.unlinkSync(h); return 0; }); },
-  rename: (s) => { const a = pathArg(s, 0), b = pathArg(s, 1); if (typeof a === 'number') return a; if (typeof b === 'number') return b; return guard(() => { fs.renameSync(a, b); return 0; }); },
-  renameat: (s) => { const a = pathArg(s, 1, s.int(0)), b = pathArg(s, 3, s.int(2)); if (typeof a === 'number') return a; if (typeof b === 'number') return b; return guard(() => { fs.renameSync(a, b); return 0; }); },
+  rmdir: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : removable(s, h) || guard(() => { fs.rmdirSync(h); return 0; }); },
+  unlink: (s) => { const h = pathArg(s, 0); return typeof h === 'number' ? h : removable(s, h) || guard(() => { fs.unlinkSync(h); return 0; }); },
+  unlinkat: (s) => { const h = pathArg(s, 1, s.int(0)); return typeof h === 'number' ? h : removable(s, h) || guard(() => { if (s.int(2) & AT_REMOVEDIR) fs.rmdirSync(h); else fs.unlinkSync(h); return 0; }); },
+  rename: (s) => { const a = pathArg(s, 0), b = pathArg(s, 1); if (typeof a === 'number') return a; if (typeof b === 'number') return b; return removable(s, a) || removable(s, b) || guard(() => { fs.renameSync(a, b); return 0; }); },
+  renameat: (s) => { const a = pathArg(s, 1, s.int(0)), b = pathArg(s, 3, s.int(2)); if (typeof a === 'number') return a; if (typeof b === 'number') return b; return removable(s, a) || removable(s, b) || guard(() => { fs.renameSync(a, b); return 0; }); },
   readlink: (s) => {
     const h = pathArg(s, 0);
     if (typeof h === 'number') return h;

@@ -76,7 +76,7 @@ const ROWS: Record<number, Row> = {
   31: full('getpeername', socket.getpeername, ['fd', 'ptr', 'ptr']),
   32: full('getsockname', socket.getsockname, ['fd', 'ptr', 'ptr']),
   33: full('access', fs.access, ['path', 'int']),
-  34: partial('chflags', fileattr.chflags, ['path', 'hex'], 'the flags in a user.dragonfly.flags extended attribute, kept across runs; UF_NODUMP, UF/SF_IMMUTABLE and UF/SF_APPEND also as Linux inode attributes, which the host enforces (others are shown, not enforced); EOPNOTSUPP where the host file system can keep neither'),
+  34: partial('chflags', fileattr.chflags, ['path', 'hex'], 'the flags in a user.dragonfly.flags extended attribute, kept across runs; UF_NODUMP, UF/SF_IMMUTABLE and UF/SF_APPEND also as Linux inode attributes, which the host enforces; UF/SF_NOUNLINK enforced by vkemu on unlink, rmdir and rename (others are shown, not enforced); EOPNOTSUPP where the host file system can keep neither'),
   35: partial('fchflags', fileattr.fchflags, ['fd', 'hex'], 'as chflags, on host-backed descriptors'),
   36: full('sync', fs.sync, []),
   37: full('kill', signal.kill, ['int', 'sig']),
