@@ -58,11 +58,36 @@ const C: [Struct<Fields>, string, Members][] = [
   [S.LwpParams, 'struct lwp_params', { func: 'lwp_func', arg: 'lwp_arg', stack: 'lwp_stack', tid1: 'lwp_tid1', tid2: 'lwp_tid2' }],
   [S.TlsInfo, 'struct tls_info', { base: 'base', size: 'size' }],
   [S.PsStrings, 'struct ps_strings', { argvstr: 'ps_argvstr', nargvstr: 'ps_nargvstr', envstr: 'ps_envstr', nenvstr: 'ps_nenvstr' }],
+  [S.Termios, 'struct termios', { iflag: 'c_iflag', oflag: 'c_oflag', cflag: 'c_cflag', lflag: 'c_lflag', cc: 'c_cc', ispeed: 'c_ispeed', ospeed: 'c_ospeed' }],
+  [S.SockaddrIn, 'struct sockaddr_in', { len: 'sin_len', family: 'sin_family', port: 'sin_port', addr: 'sin_addr' }],
+  [S.SockaddrIn6, 'struct sockaddr_in6', {
+    len: 'sin6_len', family: 'sin6_family', port: 'sin6_port', flowinfo: 'sin6_flowinfo', addr: 'sin6_addr', scopeId: 'sin6_scope_id',
+  }],
+  [S.SockaddrDl, 'struct sockaddr_dl', {
+    len: 'sdl_len', family: 'sdl_family', index: 'sdl_index', type: 'sdl_type', nlen: 'sdl_nlen', alen: 'sdl_alen', slen: 'sdl_slen', data: 'sdl_data',
+    rcf: 'sdl_rcf', route: 'sdl_route',
+  }],
+  [S.IfData, 'struct if_data', {
+    type: 'ifi_type', physical: 'ifi_physical', addrlen: 'ifi_addrlen', hdrlen: 'ifi_hdrlen', mtu: 'ifi_mtu', metric: 'ifi_metric',
+    linkState: 'ifi_link_state', baudrate: 'ifi_baudrate',
+  }],
+  [S.IfMsghdr, 'struct if_msghdr', {
+    msglen: 'ifm_msglen', version: 'ifm_version', type: 'ifm_type', index: 'ifm_index', flags: 'ifm_flags', addrs: 'ifm_addrs', data: 'ifm_data',
+  }],
+  [S.IfaMsghdr, 'struct ifa_msghdr', {
+    msglen: 'ifam_msglen', version: 'ifam_version', type: 'ifam_type', index: 'ifam_index', flags: 'ifam_flags', addrs: 'ifam_addrs',
+    addrflags: 'ifam_addrflags', metric: 'ifam_metric',
+  }],
+  [S.Ifreq, 'struct ifreq', { name: 'ifr_name', flags: 'ifr_flags', flagshigh: 'ifr_flagshigh' }],
+  [S.Ifaliasreq, 'struct ifaliasreq', { name: 'ifra_name', addr: 'ifra_addr', broadaddr: 'ifra_broadaddr', mask: 'ifra_mask' }],
+  [S.Ifdrv, 'struct ifdrv', { name: 'ifd_name', cmd: 'ifd_cmd', len: 'ifd_len', data: 'ifd_data' }],
+  [S.Ifbreq, 'struct ifbreq', { ifsname: 'ifbr_ifsname' }],
 ];
 
 const HEADERS = ['sys/types.h', 'sys/param.h', 'sys/stat.h', 'sys/event.h', 'sys/time.h', 'sys/resource.h', 'sys/mount.h',
   'sys/statvfs.h', 'sys/socket.h', 'sys/uio.h', 'sys/lwp.h', 'sys/tls.h', 'sys/exec.h', 'poll.h', 'fcntl.h', 'signal.h',
-  'ucontext.h', 'machine/frame.h', 'machine/sigframe.h', 'stddef.h'];
+  'ucontext.h', 'machine/frame.h', 'machine/sigframe.h', 'termios.h', 'net/if.h', 'net/if_dl.h', 'net/ethernet.h', 'netinet/in.h',
+  'net/bridge/if_bridgevar.h', 'stddef.h'];
 
 /** The C source asserting every layout: one _Static_assert per fact, its message naming the field. */
 function assertions(): string {

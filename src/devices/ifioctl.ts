@@ -7,18 +7,16 @@ import path from 'node:path';
 import type { AddressSpace } from '../cpu/engine.js';
 import type { HostOs } from '../host/hostos.js';
 import { E, fromLinuxErrno } from '../vm/abi/errno.js';
+import { Ifaliasreq, Ifbreq, Ifdrv, Ifreq } from '../vm/abi/structs.js';
 import { dfIfFlags, linuxIfFlags } from './ifflags.js';
 
 export const SIOCGIFFLAGS = 0xc0206911, SIOCSIFFLAGS = 0x80206910, SIOCAIFADDR = 0x8040691a,
   SIOCSDRVSPEC = 0x8028697b;
 const BRDGADD = 0, BRDGDEL = 1;
-const IFREQ_SIZE = 32, IFALIASREQ_SIZE = 64, IFDRV_SIZE = 40, IFBREQ_SIZE = 112;
-const IFNAMSIZ = 16;
 const AF_INET = 2;
 
 /** An interface name from a fixed IFNAMSIZ field, or undefined when it has no NUL. */
-function ifName(b: Buffer, off: number): string | undefined {
-  const f = b.subarray(off, off + IFNAMSIZ);
+function ifName(f: Buffer): string | undefined {
   const nul = f.indexOf(0);
   if (nul <= 0) return undefined;
   const name = f.toString('latin1', 0, nul);
@@ -42,18 +40,18 @@ function masterOf(ifname: string): string | undefined {
 }
 
 function bridgeCmd(host: HostOs, space: AddressSpace, req: Buffer): number {
-  const bridge = ifName(req, 0);
+  const drv = Ifdrv.read(req);
+  const bridge = ifName(drv.name);
   if (!bridge) return -E.EINVAL;
-  const cmd = req.readBigUInt64LE(16), len = req.readBigUInt64LE(24), data = Number(req.readBigUInt64LE(32));
-  if (cmd !== BigInt(BRDGADD) && cmd !== BigInt(BRDGDEL)) return -E.EOPNOTSUPP;
-  if (len !== BigInt(IFBREQ_SIZE)) return -E.EINVAL;
-  const br = space.read(data, IFBREQ_SIZE);
+  if (drv.cmd !== BigInt(BRDGADD) && drv.cmd !== BigInt(BRDGDEL)) return -E.EOPNOTSUPP;
+  if (drv.len !== BigInt(Ifbreq.size)) return -E.EINVAL;
+  const br = space.read(Number(drv.data), Ifbreq.size);
   if (!br) return -E.EFAULT;
-  const member = ifName(br, 0);
+  const member = ifName(Ifbreq.read(br).ifsname);
   if (!member) return -E.EINVAL;
   if (!fs.existsSync(`/sys/class/net/${bridge}`)) return -E.ENXIO;
   if (!fs.existsSync(`/sys/class/net/${member}`)) return -E.ENOENT;
-  const add = cmd === BigInt(BRDGADD);
+  const add = drv.cmd === BigInt(BRDGADD);
   const r = host.bridgePort(bridge, member, add);
   if (r >= 0) return 0;
   // Linux says EBUSY for any existing membership; DragonFly says EEXIST when it
@@ -66,41 +64,40 @@ function bridgeCmd(host: HostOs, space: AddressSpace, req: Buffer): number {
 export function ifIoctl(host: HostOs, cmd: number, arg: number, space: AddressSpace): number {
   switch (cmd >>> 0) {
     case SIOCGIFFLAGS: {
-      const req = space.read(arg, IFREQ_SIZE);
+      const req = space.read(arg, Ifreq.size);
       if (!req) return -E.EFAULT;
-      const name = ifName(req, 0);
+      const name = ifName(Ifreq.read(req).name);
       if (!name) return -E.ENXIO;
       const f = host.ifFlags(name);
       if (f < 0) return ifErr(f);
       const df = dfIfFlags(f);
-      req.writeUInt16LE(df & 0xffff, 16);
-      req.writeUInt16LE(df >>> 16, 18);
+      Ifreq.write(req, { flags: df & 0xffff, flagshigh: df >>> 16 });
       return space.write(arg, req) ? 0 : -E.EFAULT;
     }
     case SIOCSIFFLAGS: {
-      const req = space.read(arg, IFREQ_SIZE);
+      const req = space.read(arg, Ifreq.size);
       if (!req) return -E.EFAULT;
-      const name = ifName(req, 0);
+      const r0 = Ifreq.read(req);
+      const name = ifName(r0.name);
       if (!name) return -E.ENXIO;
       const cur = host.ifFlags(name);
       if (cur < 0) return ifErr(cur);
-      const df = req.readUInt16LE(16) | req.readUInt16LE(18) << 16;
+      const df = r0.flags | r0.flagshigh << 16;
       const r = host.ifFlags(name, linuxIfFlags(df, cur));
       return r < 0 ? ifErr(r) : 0;
     }
     case SIOCAIFADDR: {
-      // struct ifaliasreq: name, then addr, broadaddr and mask as BSD sockaddr_in (len, family, port, addr).
-      const req = space.read(arg, IFALIASREQ_SIZE);
-      if (!req) return -E.EFAULT;
-      const name = ifName(req, 0);
+      const b = space.read(arg, Ifaliasreq.size);
+      if (!b) return -E.EFAULT;
+      const req = Ifaliasreq.read(b);
+      const name = ifName(req.name);
       if (!name) return -E.ENXIO;
-      if (req[17] !== AF_INET) return -E.EAFNOSUPPORT;
-      const addr = req.subarray(20, 24), broad = req.subarray(36, 40), mask = req.subarray(52, 56);
-      const r = host.ifAddr(name, addr, mask, broad);
+      if (req.addr.family !== AF_INET) return -E.EAFNOSUPPORT;
+      const r = host.ifAddr(name, req.addr.addr, req.mask.addr, req.broadaddr.addr);
       return r < 0 ? ifErr(r) : 0;
     }
     case SIOCSDRVSPEC: {
-      const req = space.read(arg, IFDRV_SIZE);
+      const req = space.read(arg, Ifdrv.size);
       if (!req) return -E.EFAULT;
       return bridgeCmd(host, space, req);
     }

@@ -1,6 +1,8 @@
 // DragonFly <-> Linux termios translation (vkernel-host-abi.md §6.4, §7.6).
-// DragonFly struct termios: 4 u32 flag words, c_cc[20], ispeed, ospeed (44 bytes).
-// Linux struct termios (TCGETS): 4 u32 flag words, c_line, c_cc[19] (36 bytes + padding).
+// DragonFly's struct termios is Termios (vm/abi/structs.ts); Linux's is LinuxTermios below.
+
+import { bytes, struct } from '../vm/abi/layout.js';
+import { Termios } from '../vm/abi/structs.js';
 
 type BitMap = [df: number, linux: number][];
 
@@ -28,32 +30,40 @@ function mapBits(v: number, map: BitMap, toLinux: boolean): number {
 }
 
 export const LINUX_TERMIOS_SIZE = 60;
-export const DF_TERMIOS_SIZE = 44;
+export const DF_TERMIOS_SIZE = Termios.size;
+
+/** Linux's struct termios as TCGETS/TCSETS pass it (asm-generic/termbits.h): no speed fields, the speed is in c_cflag. */
+const LinuxTermios = struct('linux termios', 36, {
+  iflag: [0, 'u32'], oflag: [4, 'u32'], cflag: [8, 'u32'], lflag: [12, 'u32'], line: [16, 'u8'], cc: [17, bytes(19)],
+});
+const SPEED_MASK_LINUX = 0o10017;
 
 export function linuxToDf(lx: Buffer): Buffer {
-  const df = Buffer.alloc(DF_TERMIOS_SIZE);
-  df.writeUInt32LE(mapBits(lx.readUInt32LE(0), IFLAG, false), 0);
-  df.writeUInt32LE(mapBits(lx.readUInt32LE(4), OFLAG, false), 4);
-  const lc = lx.readUInt32LE(8);
-  df.writeUInt32LE((mapBits(lc, CFLAG, false) | (((lc & CSIZE_LINUX) >> 4) << 8)) >>> 0, 8);
-  df.writeUInt32LE(mapBits(lx.readUInt32LE(12), LFLAG, false), 12);
-  df.fill(0xff, 16, 36);
-  for (const [d, l] of CC) df[16 + d] = lx[17 + l];
-  const code = lc & 0o10017;
-  const baud = SPEEDS.find(([, c]) => c === code)?.[0] ?? 38400;
-  df.writeUInt32LE(baud, 36);
-  df.writeUInt32LE(baud, 40);
-  return df;
+  const l = LinuxTermios.read(lx);
+  const cc = Buffer.alloc(Termios.width.cc, 0xff);
+  for (const [d, i] of CC) cc[d] = l.cc[i];
+  const baud = SPEEDS.find(([, c]) => c === (l.cflag & SPEED_MASK_LINUX))?.[0] ?? 38400;
+  return Termios.encode({
+    iflag: mapBits(l.iflag, IFLAG, false),
+    oflag: mapBits(l.oflag, OFLAG, false),
+    cflag: (mapBits(l.cflag, CFLAG, false) | (((l.cflag & CSIZE_LINUX) >> 4) << 8)) >>> 0,
+    lflag: mapBits(l.lflag, LFLAG, false),
+    cc, ispeed: baud, ospeed: baud,
+  });
 }
 
 export function dfToLinux(df: Buffer, base: Buffer): Buffer {
+  const d = Termios.read(df);
   const lx = Buffer.from(base);
-  lx.writeUInt32LE(mapBits(df.readUInt32LE(0), IFLAG, true), 0);
-  lx.writeUInt32LE(mapBits(df.readUInt32LE(4), OFLAG, true), 4);
-  const dc = df.readUInt32LE(8);
-  const speed = SPEEDS.find(([b]) => b === df.readUInt32LE(40))?.[1] ?? (lx.readUInt32LE(8) & 0o10017);
-  lx.writeUInt32LE((mapBits(dc, CFLAG, true) | (((dc & CSIZE_DF) >> 8) << 4) | speed) >>> 0, 8);
-  lx.writeUInt32LE(mapBits(df.readUInt32LE(12), LFLAG, true), 12);
-  for (const [d, l] of CC) lx[17 + l] = df[16 + d] === 0xff ? 0 : df[16 + d];
-  return lx;
+  const old = LinuxTermios.read(lx);
+  const speed = SPEEDS.find(([b]) => b === d.ospeed)?.[1] ?? (old.cflag & SPEED_MASK_LINUX);
+  const cc = Buffer.from(old.cc);
+  for (const [di, li] of CC) cc[li] = d.cc[di] === 0xff ? 0 : d.cc[di];
+  return LinuxTermios.write(lx, {
+    iflag: mapBits(d.iflag, IFLAG, true),
+    oflag: mapBits(d.oflag, OFLAG, true),
+    cflag: (mapBits(d.cflag, CFLAG, true) | (((d.cflag & CSIZE_DF) >> 8) << 4) | speed) >>> 0,
+    lflag: mapBits(d.lflag, LFLAG, true),
+    cc,
+  });
 }

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { dfIfFlags } from '../devices/ifflags.js';
+import { IfaMsghdr, IfMsghdr, SockaddrDl, SockaddrIn, SockaddrIn6 } from './abi/structs.js';
 
 const CTL_NET = 4, PF_ROUTE = 17;
 const NET_RT_DUMP = 1, NET_RT_FLAGS = 2, NET_RT_IFLIST = 3;
@@ -13,7 +14,6 @@ const RTM_VERSION = 7, RTM_NEWADDR = 0xc, RTM_IFINFO = 0xe;
 const RTA_NETMASK = 0x4, RTA_IFP = 0x10, RTA_IFA = 0x20, RTA_BRD = 0x80;
 const AF_INET = 2, AF_INET6 = 28, AF_LINK = 18;
 const IFT_ETHER = 6, IFT_LOOP = 24, IFT_OTHER = 1;
-const IF_MSGHDR = 176, IFA_MSGHDR = 24;
 
 /** Sockaddrs in routing messages are padded to a multiple of sizeof(long). */
 const roundup = (n: number): number => (n === 0 ? 8 : (n + 7) & ~7);
@@ -57,33 +57,23 @@ function hostInterfaces(): HostIf[] {
 
 function sockaddrDl(ifc: HostIf): Buffer {
   const name = Buffer.from(ifc.name, 'latin1');
-  const len = 8 + Math.max(12, name.length + ifc.mac.length);
-  const b = Buffer.alloc(roundup(len));
-  b[0] = len;
-  b[1] = AF_LINK;
-  b.writeUInt16LE(ifc.index, 2);
-  b[4] = ifc.type;
-  b[5] = name.length;
-  b[6] = ifc.mac.length;
-  name.copy(b, 8);
-  ifc.mac.copy(b, 8 + name.length);
+  const dataAt = SockaddrDl.off.data;
+  // sdl_data holds the name, then the address; like the kernel's own (if_attach), the
+  // sockaddr is never shorter than the structure, rounded up to a long.
+  const len = roundup(Math.max(SockaddrDl.size, dataAt + name.length + ifc.mac.length));
+  const b = Buffer.alloc(len);
+  SockaddrDl.write(b, { len, family: AF_LINK, index: ifc.index, type: ifc.type, nlen: name.length, alen: ifc.mac.length });
+  name.copy(b, dataAt);
+  ifc.mac.copy(b, dataAt + name.length);
   return b;
 }
 
 function sockaddrIn(addr: string, family: number, scope = 0): Buffer {
   if (family === AF_INET) {
-    const b = Buffer.alloc(16);
-    b[0] = 16;
-    b[1] = AF_INET;
-    addr.split('.').forEach((o, i) => { b[4 + i] = Number(o); });
-    return b;
+    return SockaddrIn.encode({ len: SockaddrIn.size, family: AF_INET, addr: Buffer.from(addr.split('.').map(Number)) });
   }
-  const b = Buffer.alloc(32);
-  b[0] = 28;
-  b[1] = AF_INET6;
-  ipv6Bytes(addr).copy(b, 8);
-  b.writeUInt32LE(scope, 24);
-  return b;
+  const b = Buffer.alloc(roundup(SockaddrIn6.size));
+  return SockaddrIn6.write(b, { len: SockaddrIn6.size, family: AF_INET6, addr: ipv6Bytes(addr), scopeId: scope });
 }
 
 function ipv6Bytes(addr: string): Buffer {
@@ -103,19 +93,14 @@ function broadcast(addr: string, mask: string): string {
 
 function ifinfo(ifc: HostIf): Buffer {
   const dl = sockaddrDl(ifc);
-  const h = Buffer.alloc(IF_MSGHDR);
-  h.writeUInt16LE(IF_MSGHDR + dl.length, 0);
-  h[2] = RTM_VERSION;
-  h[3] = RTM_IFINFO;
-  h.writeUInt16LE(ifc.index, 4);
-  h.writeInt32LE(ifc.flags, 8);
-  h.writeInt32LE(RTA_IFP, 12);
-  // struct if_data at 16: type, physical, addrlen, hdrlen, ..., then u_long mtu at +8.
-  h[16] = ifc.type;
-  h[18] = ifc.mac.length;
-  h[19] = ifc.type === IFT_ETHER ? 14 : 0;
-  h.writeBigUInt64LE(BigInt(ifc.mtu), 24);
-  h.writeBigUInt64LE(ifc.flags & 0x40 ? 1n : 0n, 40); // link_state: up when running
+  const h = IfMsghdr.encode({
+    msglen: IfMsghdr.size + dl.length, version: RTM_VERSION, type: RTM_IFINFO, index: ifc.index, flags: ifc.flags, addrs: RTA_IFP,
+    data: {
+      type: ifc.type, physical: 0, addrlen: ifc.mac.length, hdrlen: ifc.type === IFT_ETHER ? 14 : 0, mtu: BigInt(ifc.mtu), metric: 0n,
+      linkState: ifc.flags & 0x40 ? 1n : 0n, // up when running
+      baudrate: 0n,
+    },
+  });
   return Buffer.concat([h, dl]);
 }
 
@@ -129,13 +114,7 @@ function newaddr(ifc: HostIf, a: os.NetworkInterfaceInfo): Buffer {
     parts.push(sockaddrIn(broadcast(a.address, a.netmask), fam));
   }
   const body = Buffer.concat(parts);
-  const h = Buffer.alloc(IFA_MSGHDR);
-  h.writeUInt16LE(IFA_MSGHDR + body.length, 0);
-  h[2] = RTM_VERSION;
-  h[3] = RTM_NEWADDR;
-  h.writeUInt16LE(ifc.index, 4);
-  h.writeInt32LE(0, 8);
-  h.writeInt32LE(addrs, 12);
+  const h = IfaMsghdr.encode({ msglen: IfaMsghdr.size + body.length, version: RTM_VERSION, type: RTM_NEWADDR, index: ifc.index, flags: 0, addrs });
   return Buffer.concat([h, body]);
 }
 

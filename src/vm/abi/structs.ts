@@ -91,3 +91,41 @@ export const TlsInfo = struct('tls_info', 16, { base: [0, 'u64'], size: [8, 'i64
 
 /** struct ps_strings at PS_STRINGS: where exec left the argument and environment vectors. */
 export const PsStrings = struct('ps_strings', 32, { argvstr: [0, 'u64'], nargvstr: [8, 'u32'], envstr: [16, 'u64'], nenvstr: [24, 'u32'] });
+
+/** sys/termios.h: four flag words, c_cc[NCCS = 20], the two speeds. */
+export const Termios = struct('termios', 44, {
+  iflag: [0, 'u32'], oflag: [4, 'u32'], cflag: [8, 'u32'], lflag: [12, 'u32'], cc: [16, bytes(20)], ispeed: [36, 'u32'], ospeed: [40, 'u32'],
+});
+
+// Network addresses and interface requests (netinet/in.h, netinet6/in6.h, net/if_dl.h, net/if.h,
+// net/bridge/if_bridgevar.h). Ports and addresses stay in network byte order, as bytes.
+export const SockaddrIn = struct('sockaddr_in', 16, { len: [0, 'u8'], family: [1, 'u8'], port: [2, bytes(2)], addr: [4, bytes(4)] });
+export const SockaddrIn6 = struct('sockaddr_in6', 28, {
+  len: [0, 'u8'], family: [1, 'u8'], port: [2, bytes(2)], flowinfo: [4, 'u32'], addr: [8, bytes(16)], scopeId: [24, 'u32'],
+});
+/** The name and the link-level address go in `data`, and run past it into the routing fields when they need to. */
+export const SockaddrDl = struct('sockaddr_dl', 54, {
+  len: [0, 'u8'], family: [1, 'u8'], index: [2, 'u16'], type: [4, 'u8'], nlen: [5, 'u8'], alen: [6, 'u8'], slen: [7, 'u8'], data: [8, bytes(12)],
+  rcf: [20, 'u16'], route: [22, bytes(32)],
+});
+/** struct if_data: the fields a routing message fills in (the counters stay zero). */
+export const IfData = struct('if_data', 160, {
+  type: [0, 'u8'], physical: [1, 'u8'], addrlen: [2, 'u8'], hdrlen: [3, 'u8'], mtu: [8, 'u64'], metric: [16, 'u64'],
+  linkState: [24, 'u64'], baudrate: [32, 'u64'],
+});
+export const IfMsghdr = struct('if_msghdr', 176, {
+  msglen: [0, 'u16'], version: [2, 'u8'], type: [3, 'u8'], index: [4, 'u16'], flags: [8, 'i32'], addrs: [12, 'i32'], data: [16, IfData],
+});
+export const IfaMsghdr = struct('ifa_msghdr', 24, {
+  msglen: [0, 'u16'], version: [2, 'u8'], type: [3, 'u8'], index: [4, 'u16'], flags: [8, 'i32'], addrs: [12, 'i32'],
+  addrflags: [16, 'i32'], metric: [20, 'i32'],
+});
+export const IFNAMSIZ = 16;
+/** struct ifreq as SIOCGIFFLAGS/SIOCSIFFLAGS use it: the flags word split in two shorts. */
+export const Ifreq = struct('ifreq', 32, { name: [0, bytes(IFNAMSIZ)], flags: [16, 'u16'], flagshigh: [18, 'u16'] });
+export const Ifaliasreq = struct('ifaliasreq', 64, {
+  name: [0, bytes(IFNAMSIZ)], addr: [16, SockaddrIn], broadaddr: [32, SockaddrIn], mask: [48, SockaddrIn],
+});
+export const Ifdrv = struct('ifdrv', 40, { name: [0, bytes(IFNAMSIZ)], cmd: [16, 'u64'], len: [24, 'u64'], data: [32, 'u64'] });
+/** struct ifbreq: a bridge member, by name (the STP fields are not served). */
+export const Ifbreq = struct('ifbreq', 112, { ifsname: [0, bytes(IFNAMSIZ)] });
