@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bytes, struct, Struct, type Fields } from '../src/vm/abi/layout.js';
 import * as S from '../src/vm/abi/structs.js';
+import { IOCTL } from '../src/vm/abi/ioctls.js';
 import { dragonflyBuild } from './dragonfly-build.js';
 import { scratch } from './helpers.js';
 
@@ -79,6 +80,16 @@ const C: [Struct<Fields>, string, Members][] = [
     addrflags: 'ifam_addrflags', metric: 'ifam_metric',
   }],
   [S.Ifreq, 'struct ifreq', { name: 'ifr_name', flags: 'ifr_flags', flagshigh: 'ifr_flagshigh' }],
+  [S.IfreqInt, 'struct ifreq', { name: 'ifr_name', value: 'ifr_mtu' }],
+  [S.IfreqInt, 'struct ifreq', { name: 'ifr_name', value: 'ifr_metric' }],
+  [S.IfreqIndex, 'struct ifreq', { name: 'ifr_name', index: 'ifr_index' }],
+  [S.IfreqCap, 'struct ifreq', { name: 'ifr_name', reqcap: 'ifr_reqcap', curcap: 'ifr_curcap' }],
+  [S.In6IfreqAddr, 'struct in6_ifreq', { name: 'ifr_name', addr: 'ifr_addr' }],
+  [S.In6IfreqFlags, 'struct in6_ifreq', { name: 'ifr_name', flags6: 'ifr_ifru.ifru_flags6' }],
+  [S.In6Lifetime, 'struct in6_ifreq', {
+    name: 'ifr_name', expire: 'ifr_ifru.ifru_lifetime.ia6t_expire', preferred: 'ifr_ifru.ifru_lifetime.ia6t_preferred',
+    vltime: 'ifr_ifru.ifru_lifetime.ia6t_vltime', pltime: 'ifr_ifru.ifru_lifetime.ia6t_pltime',
+  }],
   [S.Ifaliasreq, 'struct ifaliasreq', { name: 'ifra_name', addr: 'ifra_addr', broadaddr: 'ifra_broadaddr', mask: 'ifra_mask' }],
   [S.Ifdrv, 'struct ifdrv', { name: 'ifd_name', cmd: 'ifd_cmd', len: 'ifd_len', data: 'ifd_data' }],
   [S.Ifbreq, 'struct ifbreq', { ifsname: 'ifbr_ifsname' }],
@@ -87,7 +98,8 @@ const C: [Struct<Fields>, string, Members][] = [
 const HEADERS = ['sys/types.h', 'sys/param.h', 'sys/stat.h', 'sys/event.h', 'sys/time.h', 'sys/resource.h', 'sys/mount.h',
   'sys/statvfs.h', 'sys/socket.h', 'sys/uio.h', 'sys/lwp.h', 'sys/tls.h', 'sys/exec.h', 'poll.h', 'fcntl.h', 'signal.h',
   'ucontext.h', 'machine/frame.h', 'machine/sigframe.h', 'termios.h', 'net/if.h', 'net/if_dl.h', 'net/ethernet.h', 'netinet/in.h',
-  'net/bridge/if_bridgevar.h', 'stddef.h'];
+  'net/bridge/if_bridgevar.h', 'netinet6/in6_var.h', 'sys/ioctl.h', 'sys/filio.h', 'sys/sockio.h', 'net/tap/if_tap.h',
+  'stddef.h'];
 
 /** The C source asserting every layout: one _Static_assert per fact, its message naming the field. */
 function assertions(): string {
@@ -103,6 +115,7 @@ function assertions(): string {
       if (typeof m === 'string') check(`sizeof(((${type} *)0)->${m}) == ${st.width[field]}`, `${st.name}.${field}: ${m} is not ${st.width[field]} bytes`);
     }
   }
+  for (const [name, cmd] of Object.entries(IOCTL)) check(`(unsigned long)${name} == ${cmd}UL`, `${name} is not 0x${cmd.toString(16)}`);
   return lines.join('\n') + '\n';
 }
 
@@ -111,7 +124,7 @@ const clang = spawnSync('clang', ['--version']).status === 0;
 if (build && !clang) process.stderr.write('struct layout test skipped: no clang on PATH\n');
 
 describe.skipIf(!build || !clang)('DragonFly structure layouts (src/vm/abi/structs.ts)', () => {
-  it("match DragonFly 5.9's headers: every field's offset and size, every sizeof", () => {
+  it("match DragonFly 5.9's headers: every field's offset and size, every sizeof, every ioctl number", () => {
     const file = path.join(scratch(), 'layouts.c');
     fs.writeFileSync(file, assertions());
     const r = spawnSync('clang', ['-target', 'x86_64-unknown-dragonfly', `--sysroot=${build!.world}`, '-fsyntax-only',

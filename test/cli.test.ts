@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { image, ROOT, scratch, VKEMU, vkemu } from './helpers.js';
+import { IOCTL, ioctlName } from '../src/vm/abi/ioctls.js';
 
 describe('bin/vkemu', () => {
   it('--help', () => {
@@ -100,6 +101,13 @@ describe('bin/vkemu', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/\[\d+:1\] write\(1, "hello, dragonfly\\n", 17\) = 17/);
     expect(r.stderr).toMatch(/exit\(0\)/);
+  });
+  it('--strace names ioctl commands, and spells out the encoding of those vkemu does not serve', () => {
+    const r = vkemu(['--strace', image('c', 'ttyio')]); // stdin is /dev/null: not a terminal
+    expect(r.stderr).toMatch(/\[\d+:1\] ioctl\(0, TIOCGETA, 0x[0-9a-f]+\) = -1 ENOTTY/);
+    expect(ioctlName(0xc048698c)).toBe("_IOWR('i', 140, 72)");
+    expect(ioctlName(IOCTL.SIOCGIFMTU)).toBe('SIOCGIFMTU');
+    expect(ioctlName(0x1234)).toBe('0x1234');
   });
   it('--deterministic runs repeat exactly', () => {
     const a = vkemu(['--deterministic', '--strace', image('c', 'time')]);

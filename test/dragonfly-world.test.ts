@@ -127,6 +127,15 @@ else describe('DragonFly world under vkemu', () => {
     expect(r.ms).toBeLessThan(5000);
   });
 
+  it.skipIf(!has('sbin/ifconfig'))("ifconfig shows the host's loopback as lo0: flags, metric, mtu and both addresses, without errors", () => {
+    const mtu = fs.readFileSync('/sys/class/net/lo/mtu', 'utf8').trim();
+    const r = sh('ifconfig lo0\n');
+    expect(r.err).toBe('');
+    expect(r.out).toBe(`lo0: flags=9<UP,LOOPBACK> metric 0 mtu ${mtu}\n\tinet 127.0.0.1 netmask 0xff000000\n` +
+      (fs.readFileSync('/proc/net/if_inet6', 'utf8').includes(' lo\n') ? '\tinet6 ::1 prefixlen 128\n' : ''));
+    expect(sh('ifconfig nosuch0\n').err).toContain('nosuch0');
+  });
+
   it.skipIf(!SH)('date: formats and the host clock', () => {
     const r = sh("date -u -r 0 '+%Y-%m-%d %H:%M:%S %a'\ndate -u -r 1000000000 +%Y%j\ndate +%s\n");
     const lines = r.out.split('\n');

@@ -12,10 +12,9 @@ import type { AddressSpace } from '../cpu/engine.js';
 import type { HostOs } from '../host/hostos.js';
 import { dfToLinux, DF_TERMIOS_SIZE, LINUX_TERMIOS_SIZE, linuxToDf } from './termios.js';
 import { EPOLLIN, HostReadiness, type Dir } from '../vm/files/hostwatch.js';
+import { IOCTL } from '../vm/abi/ioctls.js';
 
-export const TIOCGETA = 0x402c7413, TIOCSETA = 0x802c7414, TIOCSETAW = 0x802c7415,
-  TIOCSETAF = 0x802c7416, TIOCGWINSZ = 0x40087468, TIOCSWINSZ = 0x80087467,
-  FIONREAD = 0x4004667f, FIONBIO = 0x8004667e, TIOCGPGRP = 0x40047477, TIOCSPGRP = 0x80047476, TIOCSCTTY = 0x20007461;
+export const { TIOCGETA, TIOCSETA, TIOCSETAW, TIOCSETAF, TIOCGWINSZ, TIOCSWINSZ, FIONREAD, FIONBIO, TIOCGPGRP, TIOCSPGRP, TIOCSCTTY } = IOCTL;
 
 /**
  * The user's terminal as the guest's controlling tty, shared by the three console descriptors

@@ -12,10 +12,11 @@ import type { GuestThread } from '../vm/thread.js';
 import type { DeviceNode } from './nodes.js';
 import { dfIfFlags } from './ifflags.js';
 import { EPOLLIN, EPOLLOUT, HostReadiness, type Dir } from '../vm/files/hostwatch.js';
+import { IOCTL } from '../vm/abi/ioctls.js';
 
 // DragonFly ioctls served on a tap descriptor (sys/net/tap/if_tap.h, sys/sys/filio.h, sys/sys/sockio.h).
-export const FIODNAME = 0x80106678, TAPGIFINFO = 0x4008745c, TAPGIFNAME = 0x4020745d,
-  SIOCGIFADDR = 0xc0206921, TAP_SIOCGIFFLAGS = 0xc0206911, FIONREAD = 0x4004667f;
+export const { FIODNAME, TAPGIFINFO, TAPGIFNAME, SIOCGIFADDR, FIONREAD } = IOCTL;
+export const TAP_SIOCGIFFLAGS = IOCTL.SIOCGIFFLAGS;
 const L_FIONREAD = 0x541b;
 const IFT_ETHER = 6;
 const POLLIN = 1;

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { dfIfFlags } from '../devices/ifflags.js';
+import { dfIfName, ifSysfs } from '../devices/ifnames.js';
 import { IfaMsghdr, IfMsghdr, SockaddrDl, SockaddrIn, SockaddrIn6 } from './abi/structs.js';
 
 const CTL_NET = 4, PF_ROUTE = 17;
@@ -20,14 +21,6 @@ const roundup = (n: number): number => (n === 0 ? 8 : (n + 7) & ~7);
 
 interface HostIf { name: string; index: number; flags: number; mtu: number; type: number; mac: Buffer; addrs: os.NetworkInterfaceInfo[] }
 
-function sysfs(name: string, file: string): string | undefined {
-  try {
-    return fs.readFileSync(`/sys/class/net/${name}/${file}`, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-}
-
 function hostInterfaces(): HostIf[] {
   const infos = os.networkInterfaces();
   let names: string[];
@@ -38,15 +31,15 @@ function hostInterfaces(): HostIf[] {
   }
   const out: HostIf[] = [];
   for (const name of names) {
-    const index = Number(sysfs(name, 'ifindex'));
+    const index = Number(ifSysfs(name, 'ifindex'));
     if (!Number.isInteger(index) || index <= 0 || index > 0xffff) continue;
-    const arphrd = Number(sysfs(name, 'type') ?? 1);
-    const mac = Buffer.from((sysfs(name, 'address') ?? '').split(':').filter(Boolean).map((h) => parseInt(h, 16)));
+    const arphrd = Number(ifSysfs(name, 'type') ?? 1);
+    const mac = Buffer.from((ifSysfs(name, 'address') ?? '').split(':').filter(Boolean).map((h) => parseInt(h, 16)));
     out.push({
-      name: name === 'lo' ? 'lo0' : name,
+      name: dfIfName(name),
       index,
-      flags: dfIfFlags(Number(sysfs(name, 'flags') ?? 0)),
-      mtu: Number(sysfs(name, 'mtu') ?? 1500),
+      flags: dfIfFlags(Number(ifSysfs(name, 'flags') ?? 0)),
+      mtu: Number(ifSysfs(name, 'mtu') ?? 1500),
       type: arphrd === 772 ? IFT_LOOP : arphrd === 1 ? IFT_ETHER : IFT_OTHER,
       mac: arphrd === 772 ? Buffer.alloc(0) : mac,
       addrs: infos[name] ?? [],

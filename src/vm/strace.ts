@@ -6,6 +6,7 @@ import { SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, signalName } from './abi/signals.j
 import type { GuestThread } from './thread.js';
 import type { Sys, SyscallDef, SyscallResult, ArgKind } from './syscalls/types.js';
 import { syscallName } from './syscalls/table.js';
+import { ioctlName } from './abi/ioctls.js';
 
 /** Single-bit flags of an abi table as [bit, name] (e.g. O.CREAT -> O_CREAT), lowest first. */
 function bits(table: Record<string, number>, prefix: string): [number, string][] {
@@ -73,6 +74,7 @@ function formatArg(s: Sys, kind: ArgKind, i: number, next: number): string {
     case 'clock': return CLOCKS.get(s.int(i)) ?? String(s.int(i));
     case 'whence': return WHENCE.get(s.int(i)) ?? String(s.int(i));
     case 'fcntl': return FCNTL.get(s.int(i)) ?? String(s.int(i));
+    case 'ioctl': return ioctlName(s.uint(i));
   }
 }
 

@@ -121,8 +121,22 @@ export const IfaMsghdr = struct('ifa_msghdr', 24, {
   addrflags: [16, 'i32'], metric: [20, 'i32'],
 });
 export const IFNAMSIZ = 16;
-/** struct ifreq as SIOCGIFFLAGS/SIOCSIFFLAGS use it: the flags word split in two shorts. */
+// struct ifreq is a name and a union; each request reads it through its own view.
+/** SIOCGIFFLAGS/SIOCSIFFLAGS: the flags word split in two shorts. */
 export const Ifreq = struct('ifreq', 32, { name: [0, bytes(IFNAMSIZ)], flags: [16, 'u16'], flagshigh: [18, 'u16'] });
+/** SIOCGIFMTU, SIOCGIFMETRIC: one int. */
+export const IfreqInt = struct('ifreq', 32, { name: [0, bytes(IFNAMSIZ)], value: [16, 'i32'] });
+/** SIOCGIFINDEX: a short. */
+export const IfreqIndex = struct('ifreq', 32, { name: [0, bytes(IFNAMSIZ)], index: [16, 'u16'] });
+/** SIOCGIFCAP: the capabilities asked for and those in use. */
+export const IfreqCap = struct('ifreq', 32, { name: [0, bytes(IFNAMSIZ)], reqcap: [16, 'i32'], curcap: [20, 'i32'] });
+/** netinet6/in6_var.h struct in6_ifreq, as SIOCGIFAFLAG_IN6 uses it: the address asked about in, its flags out. */
+export const In6IfreqAddr = struct('in6_ifreq', 288, { name: [0, bytes(IFNAMSIZ)], addr: [16, SockaddrIn6] });
+export const In6IfreqFlags = struct('in6_ifreq', 288, { name: [0, bytes(IFNAMSIZ)], flags6: [16, 'i32'] });
+/** SIOCGIFALIFETIME_IN6: struct in6_addrlifetime in the union. */
+export const In6Lifetime = struct('in6_ifreq', 288, {
+  name: [0, bytes(IFNAMSIZ)], expire: [16, 'i64'], preferred: [24, 'i64'], vltime: [32, 'u32'], pltime: [36, 'u32'],
+});
 export const Ifaliasreq = struct('ifaliasreq', 64, {
   name: [0, bytes(IFNAMSIZ)], addr: [16, SockaddrIn], broadaddr: [32, SockaddrIn], mask: [48, SockaddrIn],
 });

@@ -17,9 +17,10 @@ import { setCwd } from '../cwd.js';
 import { noteDiskLockConflict, noteDiskOpenRefused } from '../../devices/vkdisk.js';
 import { atPath, livePath, copyout, cstring, encodeStat, fdArg, FOLLOW, pathArg, readIovecs, scatter } from './util.js';
 import type { Sys, SyscallResult, Handler } from './types.js';
+import { IOCTL } from '../abi/ioctls.js';
 
 // FIODTYPE: the kind of a character device (dd asks before it reads one).
-const FIODTYPE = 0x4004667a, D_TTY = 0x4, D_MEM = 0x8;
+const FIODTYPE = IOCTL.FIODTYPE, D_TTY = 0x4, D_MEM = 0x8;
 const S_IFMT = 0o170000, S_IFCHR = 0o020000;
 /** Linux majors: 1 memory devices (null, zero, random...), 4 and 5 ttys, 136-143 ptys. */
 const majorOf = (rdev: number): number => ((rdev >>> 8) & 0xfff) | ((rdev >>> 12) & ~0xfff);

@@ -96,7 +96,7 @@ const ROWS: Record<number, Row> = {
   51: refused('acct', E.EPERM, ['path'], PRIV),
   52: obsolete('freebsd3_sigpending'),
   53: full('sigaltstack', signal.sigaltstack, ['ptr', 'ptr']),
-  54: partial('ioctl', fs.ioctl, ['fd', 'hex', 'ptr'], 'tty, tap(4) and interface (SIOC*) ioctls; others ENOTTY'),
+  54: partial('ioctl', fs.ioctl, ['fd', 'ioctl', 'ptr'], 'tty, tap(4) and interface (SIOC*) ioctls; others ENOTTY'),
   55: full('reboot', varsym.reboot, ['hex'], 'EPERM: a guest does not reboot the host'),
   56: refused('revoke', E.EPERM, ['path'], 'descriptors the host opened cannot be revoked from a guest; EPERM as for a file the caller does not own'),
   57: full('symlink', fs.symlink, ['str', 'path']),

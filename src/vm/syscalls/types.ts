@@ -14,7 +14,7 @@ export type Handler = (s: Sys) => SyscallResult | Promise<SyscallResult>;
  * bytes, length in the next argument), obuf (output bytes, length = result),
  * size, off, oflags, mode, prot, mflags, sig, how, clock, whence, fcntl, at, str.
  */
-export type ArgKind = 'int' | 'uint' | 'hex' | 'ptr' | 'fd' | 'path' | 'buf' | 'obuf' | 'size' | 'off' |
+export type ArgKind = 'int' | 'uint' | 'hex' | 'ptr' | 'fd' | 'path' | 'buf' | 'obuf' | 'size' | 'off' | 'ioctl' |
   'oflags' | 'mode' | 'prot' | 'mflags' | 'sig' | 'how' | 'clock' | 'whence' | 'fcntl' | 'at' | 'str';
 
 /**
