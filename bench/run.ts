@@ -12,8 +12,23 @@ const B = (p: string): string => path.join(ROOT, 'images/build', p);
  * `wall`: a real program without its own timer, timed from outside (metric `ms`, which then
  * includes vkemu's start-up); it must exit with `status` and print what the native run prints.
  */
-interface Bench { name: string; df: string; linux: string; args: string[]; metrics: string[]; env?: Record<string, string>; wall?: { status: number } }
+interface Bench {
+  name: string; df: string; linux: string; args: string[]; metrics: string[]; env?: Record<string, string>;
+  /** `per`: the wall time is divided by it (metric `ms_each`). */
+  wall?: { status: number; per?: number };
+  /** vkemu's options before the program (-L WORLD). */
+  vkemuArgs?: string[];
+  /** No qemu-user column: qemu-x86_64 would run only the first program, its children natively. */
+  noQemu?: boolean;
+}
 const GOROOT = spawnSync('go', ['env', 'GOROOT'], { encoding: 'utf8' }).stdout?.trim() ?? '';
+/** A DragonFly world built by `vkemu dragonfly build` (VKEMU_DRAGONFLY, else the default place), if there is one. */
+const WORLD = ((): string | undefined => {
+  const w = path.join(process.env.VKEMU_DRAGONFLY ?? path.join(process.env.HOME ?? '/root', '.cache/vkemu/dragonfly'), 'world');
+  return fs.existsSync(path.join(w, 'bin/sh')) && fs.existsSync(path.join(w, 'bin/echo')) ? w : undefined;
+})();
+const EXECS = 200;
+const SH_LOOP = `i=0; while [ $i -lt ${EXECS} ]; do /bin/echo x; i=$((i+1)); done`;
 const BENCHES: Bench[] = [
   { name: 'c compute', df: B('c/bench_compute'), linux: B('linux/c/bench_compute'), args: [], metrics: ['ms', 'sieve_ms', 'mix_ms'] },
   { name: 'c memory', df: B('c/bench_memory'), linux: B('linux/c/bench_memory'), args: [], metrics: ['ms', 'fill_ms', 'random_ms'] },
@@ -31,13 +46,20 @@ const BENCHES: Bench[] = [
   // A real Go program: gofmt -l over Go's own src/go (4.2 MB), on one thread. Status 2: one
   // testdata file there is not Go on purpose.
   { name: 'gofmt', df: B('go/gofmt'), linux: B('linux/go/gofmt'), args: ['-l', path.join(GOROOT, 'src/go')], metrics: ['ms'], env: { GOMAXPROCS: '1' }, wall: { status: 2 } },
+  // fork+exec+wait of a dynamic program from a shell loop: DragonFly's own sh, /bin/echo, rtld and
+  // libc from the built world under vkemu -L, against Linux's /bin/sh and /bin/echo (start-up included).
+  ...(WORLD ? [{
+    name: 'sh exec loop', df: path.join(WORLD, 'bin/sh'), linux: '/bin/sh', args: ['-c', SH_LOOP], metrics: ['ms_each'],
+    wall: { status: 0, per: EXECS }, vkemuArgs: ['-L', WORLD], noQemu: true,
+  }] : []),
 ];
+if (!WORLD) process.stderr.write('bench: sh exec loop left out: no DragonFly world (vkemu dragonfly build; VKEMU_DRAGONFLY)\n');
 
 type Target = 'native' | 'qemu' | 'vkemu';
 const TARGETS: Record<Target, (b: Bench) => [string, string[]]> = {
   native: (b) => [b.linux, b.args],
   qemu: (b) => ['qemu-x86_64', [b.linux, ...b.args]],
-  vkemu: (b) => [path.join(ROOT, 'bin/vkemu'), [b.df, ...b.args]],
+  vkemu: (b) => [path.join(ROOT, 'bin/vkemu'), [...(b.vkemuArgs ?? []), b.df, ...b.args]],
 };
 
 function runOnce(b: Bench, cmd: string, args: string[]): Record<string, number | string> | string {
@@ -46,7 +68,7 @@ function runOnce(b: Bench, cmd: string, args: string[]): Record<string, number |
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (b.wall) {
     if (r.status !== b.wall.status) return `failed (status ${r.status}): ${(r.stderr ?? '').trim().split('\n').pop() ?? ''}`;
-    return { ms, stdout: r.stdout };
+    return b.wall.per ? { ms_each: ms / b.wall.per, stdout: r.stdout } : { ms, stdout: r.stdout };
   }
   const line = (r.stdout ?? '').split('\n').reverse().find((l) => l.startsWith('{'));
   if (r.status !== 0 || !line) return `failed (status ${r.status}): ${(r.stderr ?? '').trim().split('\n').pop() ?? ''}`;
@@ -60,6 +82,7 @@ for (const b of BENCHES) {
   const got: Partial<Record<Target, Record<string, number | string>>> = {};
   const errors: string[] = [];
   for (const t of Object.keys(TARGETS) as Target[]) {
+    if (t === 'qemu' && b.noQemu) continue;
     process.stderr.write(`bench: ${b.name} on ${t}...\n`);
     const [cmd, args] = TARGETS[t](b);
     const r = runOnce(b, cmd, args);
@@ -90,12 +113,24 @@ for (const r of results) for (const e of r.errors) console.log(`note: ${r.bench}
 
 fs.mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
 const meta = { date: new Date().toISOString(), host: `${process.platform} ${process.arch}`, higherIsBetter: 'metrics ending in ps (MB/s, per second); all others are times' };
-// Only a run that measured the program benchmarks replaces their figures
-// (`npm run bench -- gdb` must not blank them).
-if (results.length) fs.writeFileSync(path.join(ROOT, 'bench/results/latest.json'), JSON.stringify({ ...meta, results }, null, 2) + '\n');
+// A run replaces the figures of the benchmarks it measured and keeps the others
+// (`npm run bench -- gofmt` must not blank them); each row says when it was measured.
+const latestPath = path.join(ROOT, 'bench/results/latest.json');
+let all: typeof results = results;
+if (results.length) {
+  type Row = (typeof results)[number] & { date?: string };
+  let kept: Row[] = [];
+  try { kept = (JSON.parse(fs.readFileSync(latestPath, 'utf8')) as { results: Row[] }).results ?? []; } catch { /* first run */ }
+  const measured = new Set(results.map((r) => `${r.bench}\0${r.metric}`));
+  const merged = [...kept.filter((r) => !measured.has(`${r.bench}\0${r.metric}`)), ...results.map((r) => ({ ...r, date: meta.date }))];
+  const order = (r: Row): number => { const i = BENCHES.findIndex((b) => b.name === r.bench); return i < 0 ? BENCHES.length : i; };
+  merged.sort((a, b) => order(a) - order(b));
+  fs.writeFileSync(latestPath, JSON.stringify({ ...meta, results: merged }, null, 2) + '\n');
+  all = merged;
+}
 
 // A bar chart of vkemu/qemu and vkemu/native per metric, log scale.
-const bars = results.filter((r) => r.vkemu !== undefined);
+const bars = all.filter((r) => r.vkemu !== undefined);
 const W = 900, rowH = 26, left = 230, H = 60 + bars.length * rowH;
 const x = (v: number): number => left + (Math.log10(v) + 1) / 3 * (W - left - 20); // 0.1x .. 100x
 const svg: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
