@@ -71,6 +71,10 @@ if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
   echo "setup.sh: node $(node --version) is too old or unsupported: vkemu needs Node ^20.19.0 || >=22.12.0 (package.json engines)" >&2
   exit 1
 fi
-if ! [ -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]; then
+# By content, not by time: a fresh checkout (a clone, a worktree sharing node_modules) has a
+# newer package.json without any change in what it asks for.
+deps=$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)
+if ! [ -d node_modules ] || [ "$(cat node_modules/.vkemu-deps 2>/dev/null)" != "$deps" ]; then
   npm install --no-audit --no-fund --loglevel=error
+  echo "$deps" > node_modules/.vkemu-deps
 fi
