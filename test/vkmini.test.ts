@@ -45,6 +45,12 @@ describe('vkmini virtual kernel', () => {
     const before = free(await vk.cmd('sysctl vm.free_pages'));
     await vk.cmd('run hello');
     expect(free(await vk.cmd('sysctl vm.free_pages'))).toBe(before);
+    // spawnbench: 20 processes started and reaped, none of their pages left behind.
+    const sb = JSON.parse((await vk.cmd('spawnbench 20')).split('\n').find((l) => l.startsWith('{')) ?? '{}') as { n?: number; ns_each?: number };
+    expect(sb.n).toBe(20);
+    expect(sb.ns_each).toBeGreaterThan(0);
+    expect(free(await vk.cmd('sysctl vm.free_pages'))).toBe(before);
+    expect(await vk.cmd('spawnbench 2 nosuch')).toContain('spawnbench: nosuch: no such');
     const ps = await vk.cmd('ps');
     expect(ps).toMatch(/PID +PPID +CPU +STAT +TIME +COMMAND/);
     expect(ps).toMatch(/ +1 +0 +\d +run +[\d.]+ init/);

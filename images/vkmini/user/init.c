@@ -12,6 +12,7 @@ static void help(void)
 	       "  uname               system name and release\n"
 	       "  run PROG [ARGS] [&] run hello, loop or crash (& = in the background)\n"
 	       "  kill PID            stop a process\n"
+	       "  spawnbench [N [PROG]]  start PROG (true) N times, each waited for: us each\n"
 	       "  halt | reboot       stop or restart the virtual kernel\n");
 	printf("devices (programs disk, files and net):\n"
 	       "  disks               vkd and vcd units: sizes, serial numbers, counters\n"
@@ -23,12 +24,13 @@ static void help(void)
 	       "  netbench [vkeN] udp IP PORT [FRAMES [SECONDS [SIZE]]] | ping IP [COUNT]\n");
 }
 
-/* Device commands and the programs that carry them out (argv[0] says which command). */
+/* Commands carried out by programs of their own (argv[0] says which command). */
 static const struct { const char *cmd, *prog; } devcmds[] = {
 	{ "disks", "disk" }, { "dwrite", "disk" }, { "dread", "disk" }, { "dsync", "disk" },
 	{ "dbench", "disk" }, { "cdbench", "disk" },
 	{ "ls", "files" }, { "cat", "files" }, { "cdls", "files" }, { "cdcat", "files" },
 	{ "ifconfig", "net" }, { "netbench", "net" },
+	{ "spawnbench", "spawnbench" },
 };
 
 static void report(int pid, int status)
