@@ -34,8 +34,15 @@ static uint64_t pageHash(const uint8_t* p) {
   return (h[0] * 3) ^ (h[1] * 5) ^ (h[2] * 7) ^ (h[3] * 11);
 }
 
-// fill() made `page` executable (a fetch) from the data page at window offset `off`.
-void Space::execFilled(uint64_t page, uint64_t off) { execPages_[page] = off; }
+// fill() made `page` executable (a fetch) from the data page at window offset `off`. The
+// page's hash is taken now, the first time since its code was last dropped: the contents
+// code is translated from. Hashed later (at the invalidation), a page rewritten while still
+// mapped would match its new contents and the old code would be trusted.
+void Space::execFilled(uint64_t page, uint64_t off) {
+  execPages_[page] = off;
+  Core* c = core_.get();
+  if (!c->codeHash.count(off)) c->codeHash.emplace(off, pageHash(window() + off));
+}
 
 // Whether code translated from the page at `off` may no longer match it; a
 // suspect page that did not change is trusted again.
@@ -49,13 +56,15 @@ bool Space::codeStale(uint64_t off) {
   return false;
 }
 
-// The mappings of [start, end) changed or went: their executable pages
-// become suspect, hashed as they are now.
+// The mappings of [start, end) changed or went: their executable pages become
+// suspect, with the hash of what their code was translated from.
 void Space::execDropped(uint64_t start, uint64_t end) {
   if (execPages_.empty() || !core_) return;
   Core* c = core_.get();
   auto drop = [&](uint64_t off) {
-    if (!c->suspect.count(off)) c->suspect.emplace(off, pageHash(window() + off));
+    if (c->suspect.count(off)) return;
+    auto h = c->codeHash.find(off);
+    c->suspect.emplace(off, h != c->codeHash.end() ? h->second : pageHash(window() + off));
   };
   if (end - start <= execPages_.size() * kPage) {
     for (uint64_t a = start; a < end && a >= start; a += kPage) {
@@ -82,6 +91,7 @@ void Space::execDropped(uint64_t start, uint64_t end) {
 // translated code goes.
 void Space::refreshCode(uint64_t page, uint64_t off) {
   core_->suspect.erase(off);
+  core_->codeHash.erase(off);  // the next fetch fill hashes what the new code comes from
   execPages_.erase(page);
   uc_ctl_remove_cache(core_->uc, page, page + kPage);
   auto it = execPages_.find(page);

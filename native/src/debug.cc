@@ -33,7 +33,7 @@ static void onAccess(uc_engine* uc, uc_mem_type type, uint64_t address, int size
   if (s->dbg.watchHit) return;
   int acc = type == UC_MEM_WRITE ? 1 : 0;
   for (const auto& w : s->dbg.watches) {
-    if (!(w.kinds & (1 << acc))) continue;
+    if (!(w.kinds & (1 << acc)) || w.owner != s->current) continue;
     if (address < w.pa + w.len && address + static_cast<uint64_t>(size) > w.pa) {
       s->dbg.watchHit = true;
       s->dbg.hitAddr = w.va + (address > w.pa ? address - w.pa : 0);
@@ -70,8 +70,13 @@ Napi::Value Space::SetBreakpoints(const Napi::CallbackInfo& info) {
   // state of the user-mode stub and made ~40% of first runs fault fetching
   // the stub page (measured): flush everything instead then.
   bool fresh = core->runGen.load(std::memory_order_relaxed) == 0;
+  // An engine shared by vmspaces holds code of other spaces at the same addresses, which
+  // uc_ctl_remove_cache (through this space's TLB) does not find: all code goes then.
+  bool whole = fresh || core->spaces > 1;
+  bool changed = false;
   auto forget = [&](uint64_t addr) {
-    if (!fresh) uc_ctl_remove_cache(uc_, addr, addr + 1);
+    changed = true;
+    if (!whole) uc_ctl_remove_cache(uc_, addr, addr + 1);
   };
   std::map<uint64_t, uc_hook> keep;
   for (size_t i = 0; i < a.ElementLength(); i++) {
@@ -94,7 +99,7 @@ Napi::Value Space::SetBreakpoints(const Napi::CallbackInfo& info) {
     forget(kv.first);
   }
   dbg.bps.swap(keep);
-  if (fresh) uc_ctl_flush_tb(uc_);
+  if (fresh || (whole && changed)) uc_ctl_flush_tb(uc_);
   return info.Env().Undefined();
 }
 
@@ -103,16 +108,16 @@ Napi::Value Space::SetBreakpoints(const Napi::CallbackInfo& info) {
 // (Exit.Stop, vector 1, the data address in EXIT_ADDR). Replaces the set.
 // Memory hooks see guest-physical addresses, so each page of a range is
 // translated now (a later remapping of it is not followed). Returns the
-// number of bytes that could not be watched (not mapped).
+// number of bytes that could not be watched (not mapped). The set is this
+// space's: the other spaces of a shared engine keep theirs.
 Napi::Value Space::SetWatchpoints(const Napi::CallbackInfo& info) {
   Napi::BigUint64Array a = info[0].As<Napi::BigUint64Array>();
   if (closed_) return Napi::Number::New(info.Env(), 0);
   Core* core = core_.get();
   DebugHooks& dbg = core->dbg;
   uc_engine* uc_ = core->uc;
-  if (dbg.watches.empty() && a.ElementLength() == 0) return Napi::Number::New(info.Env(), 0);
-  for (auto& w : dbg.watches) uc_hook_del(uc_, w.hook);
-  dbg.watches.clear();
+  bool had = dropWatches();
+  if (!had && a.ElementLength() == 0) return Napi::Number::New(info.Env(), 0);
   uint64_t missing = 0;
   for (size_t i = 0; i + 2 < a.ElementLength(); i += 3) {
     uint64_t addr = a[i], len = a[i + 1];
@@ -133,19 +138,39 @@ Napi::Value Space::SetWatchpoints(const Napi::CallbackInfo& info) {
       // start 7 bytes early so that a wide access overlapping the piece counts.
       uc_hook h = 0;
       if (uc_hook_add(uc_, &h, types, (void*)onAccess, core, pa - 7, pa + n - 1) == UC_ERR_OK)
-        dbg.watches.push_back({va, pa, n, kinds, h});
+        dbg.watches.push_back({va, pa, n, kinds, h, this});
       va += n;
     }
   }
-  if (!dbg.watches.empty() && !dbg.after) {
-    uc_hook_add(uc_, &dbg.after, UC_HOOK_CODE, (void*)onAfterAccess, core, 1, 0);
-  } else if (dbg.watches.empty() && dbg.after) {
-    uc_hook_del(uc_, dbg.after);
-    dbg.after = 0;
-  }
+  afterHook();
   // Memory and code hooks are compiled into translated code: start afresh.
   uc_ctl_flush_tb(uc_);
   return Napi::Number::New(info.Env(), static_cast<double>(missing));
+}
+
+// Remove this space's watchpoints from the engine; whether it had any.
+bool Space::dropWatches() {
+  if (!core_) return false;
+  DebugHooks& dbg = core_->dbg;
+  bool had = false;
+  for (auto it = dbg.watches.begin(); it != dbg.watches.end();) {
+    if (it->owner != this) { ++it; continue; }
+    uc_hook_del(core_->uc, it->hook);
+    it = dbg.watches.erase(it);
+    had = true;
+  }
+  return had;
+}
+
+// The code hook that ends a run after a watched access exists while any space has a watch.
+void Space::afterHook() {
+  DebugHooks& dbg = core_->dbg;
+  if (!dbg.watches.empty() && !dbg.after) {
+    uc_hook_add(core_->uc, &dbg.after, UC_HOOK_CODE, (void*)onAfterAccess, core_.get(), 1, 0);
+  } else if (dbg.watches.empty() && dbg.after) {
+    uc_hook_del(core_->uc, dbg.after);
+    dbg.after = 0;
+  }
 }
 
 // debugWalk(va) -> null when va is not in a MAP_VPAGETABLE mapping, else

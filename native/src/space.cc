@@ -79,6 +79,8 @@ Space::~Space() {
 // which goes (engine and window) with its last space.
 void Space::release() {
   execDropped(0, ~0ull);
+  // A vmspace's watchpoints must not outlive it on the engine its siblings go on using.
+  if (core_ && core_->spaces > 1 && dropWatches()) afterHook();
   vmspaces_.clear();
   // The last space of an engine: its window goes whole, no slice need be
   // given back piece by piece (an mmap each).

@@ -117,7 +117,9 @@ class Space;
 struct DebugHooks {
   // A watched piece within one page: its virtual and guest-physical address
   // (memory hooks see physical addresses). kinds: bit 0 read, bit 1 write.
-  struct Watch { uint64_t va, pa, len; int kinds; uc_hook hook; };
+  // `owner`: the space the watch was set in; the vmspaces of a virtual kernel share one
+  // engine, and a watch stops only the space it belongs to (compared with Core::current).
+  struct Watch { uint64_t va, pa, len; int kinds; uc_hook hook; const void* owner; };
   std::map<uint64_t, uc_hook> bps;
   std::vector<Watch> watches;
   uc_hook after = 0;        // whole-range code hook, only while watchpoints exist
@@ -225,6 +227,9 @@ class Core {
   // Memory-image pages code may have been translated from whose mapping has
   // since been invalidated, with a hash of their contents then (codepages.cc).
   std::unordered_map<uint64_t, uint64_t> suspect;
+  // Each executable memory-image page's hash when it was first filled for a fetch since its
+  // code was last dropped: what the translated code was made from (codepages.cc).
+  std::unordered_map<uint64_t, uint64_t> codeHash;
 
  private:
   void enterUserMode();
@@ -337,6 +342,9 @@ class Space : public Napi::ObjectWrap<Space> {
   void execFilled(uint64_t page, uint64_t off);
   bool codeStale(uint64_t off);
   void execDropped(uint64_t start, uint64_t end);
+  // debug.cc: this space's watchpoints out of the engine, and the after-access hook kept in step.
+  bool dropWatches();
+  void afterHook();
   void refreshCode(uint64_t page, uint64_t off);
 
   struct VmRef { Space* space; Napi::ObjectReference ref; };
