@@ -632,9 +632,30 @@ Napi::Value Space::CopyFrom(const Napi::CallbackInfo& info) {
 // as zeros in the child (seen as a forked vkernel with parts of its data and
 // of libc zeroed). Runs of pages to copy have the child's side faulted in with
 // one call each: a page fault each cost most of a fork (this VM's faults are
-// dear; 4 MiB: 1024 faults). Without pagemap everything is copied.
+// dear; 4 MiB: 1024 faults). Without pagemap (or one that fails its probe) everything is copied.
+// pagemap is trusted once a page just written reads back as present in it: a host whose
+// pagemap said nothing would otherwise give every child zeroed memory.
+static int openPagemap() {
+  int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  void* p = mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  bool ok = false;
+  if (p != MAP_FAILED) {
+    *static_cast<volatile uint8_t*>(p) = 1;
+    uint64_t e = 0;
+    off_t at = static_cast<off_t>(reinterpret_cast<uintptr_t>(p) / kPage * sizeof(uint64_t));
+    ok = pread(fd, &e, sizeof(e), at) == static_cast<ssize_t>(sizeof(e)) && (e & (1ull << 63));
+    munmap(p, kPage);
+  }
+  if (!ok) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 void Space::copyWritten(const uint8_t* src, uint8_t* dst, uint64_t len, bool file) {
-  static int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  static int pagemap = openPagemap();
   constexpr uint64_t kPresent = 1ull << 63, kSwapped = 1ull << 62, kFilePage = 1ull << 61;
   constexpr size_t kChunk = 4096;
   uint64_t entries[kChunk];
