@@ -32,7 +32,7 @@ const SH_LOOP = `i=0; while [ $i -lt ${EXECS} ]; do /bin/echo x; i=$((i+1)); don
 const BENCHES: Bench[] = [
   { name: 'c compute', df: B('c/bench_compute'), linux: B('linux/c/bench_compute'), args: [], metrics: ['ms', 'sieve_ms', 'mix_ms'] },
   { name: 'c memory', df: B('c/bench_memory'), linux: B('linux/c/bench_memory'), args: [], metrics: ['ms', 'fill_ms', 'random_ms'] },
-  { name: 'c getpid', df: B('c/bench_getpid'), linux: B('linux/c/bench_getpid'), args: [], metrics: ['ns_per_call', 'getuid_ns'] },
+  { name: 'c getpid', df: B('c/bench_getpid'), linux: B('linux/c/bench_getpid'), args: [], metrics: ['ns_per_call', 'getuid_ns', 'write_ns', 'pread_ns'] },
   { name: 'c page fault', df: B('c/bench_fault'), linux: B('linux/c/bench_fault'), args: [], metrics: ['ns_per_fault'] },
   { name: 'c threads', df: B('c/bench_threads'), linux: B('linux/c/bench_threads'), args: [], metrics: ['create_join_us', 'pingpong_ns'] },
   { name: 'go compute', df: B('go/bench_compute'), linux: B('linux/go/bench_compute'), args: [], metrics: ['ms'] },
