@@ -43,7 +43,7 @@ Environment:
   VKEMU_FALLBACK_POLL_MS=N  how often waits on files that cannot announce readiness look
                        again (default 50; none of vkemu's own files need it)
   VKEMU_GDB_TRACE=1    every GDB remote packet, both ways, on stderr
-  VKEMU_DEBUG_RUN=1    one line per engine run on stderr (start, stop, reason)
+  VKEMU_DEBUG_RUN=1    one line per engine run on stderr (start, stop, reason, calls served in the engine)
   VKEMU_DEBUG_STOP=1   a line for each engine stop that raced with a watchdog stop
   VKEMU_DEBUG_SEG=1    the CPL 3 entry of each new engine on stderr
 `;

@@ -26,6 +26,11 @@ export interface NativeAddon extends HostOs {
   spaceReadCString(addr: number, max: number, id: number): Buffer | null | false;
   spaceCheck(addr: number, len: number, access: Access, id: number): boolean;
   spaceFdIo(write: boolean, hostFd: number, addr: number, len: number, pos: number, id: number): number;
+  /** Engine.hookFiles (native/src/fdmirror.cc). */
+  hookDescs(buf: ArrayBuffer): void;
+  hookTable(): number;
+  hookTableFree(table: number): void;
+  hookSet(table: number, fd: number, slot: number): void;
   vmEnter(t: CpuThread, space: AddressSpace, id: bigint, tframe: number, vframe: number): number;
   vmLeave(t: CpuThread, trapno: number, err: number, addr: bigint, syscall: boolean): number;
 }

@@ -25,7 +25,7 @@ export type RunFn = (cpu: FakeThread, space: FakeSpace, budget: number) => Exit;
 export class FakeEngine implements Engine {
   readonly name = 'fake';
   readonly version = '0';
-  readonly caps: EngineCaps = { vpageTable: false, guestContexts: false, fastGetpid: false, fastVkernel: false, countedRuns: true, debugHooks: false };
+  readonly caps: EngineCaps = { vpageTable: false, guestContexts: false, fastGetpid: false, fastVkernel: false, fastFiles: false, countedRuns: true, debugHooks: false };
   /** Every run, in order: which thread, in which space. */
   readonly runs: { cpu: FakeThread; space: FakeSpace }[] = [];
   readonly spaces: FakeSpace[] = [];

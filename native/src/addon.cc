@@ -5,6 +5,7 @@ namespace vkemu {
 void InitTap(Napi::Env env, Napi::Object exports);  // tap.cc
 void InitVmctx(Napi::Env env, Napi::Object exports);  // vmctx.cc
 void InitPoller(Napi::Env env, Napi::Object exports);  // poller.cc
+void InitHookFiles(Napi::Env env, Napi::Object exports);  // fdmirror.cc
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Space", Space::Init(env));
@@ -19,6 +20,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitTap(env, exports);
   InitVmctx(env, exports);
   InitPoller(env, exports);
+  InitHookFiles(env, exports);
   InitRunCall(env, exports);
   return InitHost(env, exports);
 }

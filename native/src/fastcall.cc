@@ -10,6 +10,7 @@
 
 #include <cstring>
 
+#include "fdmirror.h"
 #include "space.h"
 
 namespace vkemu {
@@ -68,6 +69,15 @@ const FastCall kServed[] = {
     {75, serveMadvise},          // a virtual kernel's MADV_INVAL (vkcalls.cc)
     {485, serveMcontrol},
     {491, serveVmspaceMcontrol},
+    {3, serveRead},              // host files and memory devices (fdcalls.cc)
+    {4, serveWrite},
+    {120, serveReadv},
+    {121, serveWritev},
+    {173, serveExtpread},
+    {174, serveExtpwrite},
+    {199, serveLseek},
+    {289, serveExtpreadv},
+    {290, serveExtpwritev},
 };
 
 }  // namespace

@@ -105,9 +105,9 @@ int Space::runOnce(Thread* t, uint64_t count) {
   int reason = exitReason(t, err, rip);
   if (reason == kExitException || reason == kExitFault || reason == kExitHalt) core_->clearOldException();
   if (switches().traceRuns)
-    fprintf(stderr, "run %lx -> %lx rsp %lx reason %d err %d count %lu vector %d\n", (unsigned long)rip,
+    fprintf(stderr, "run %lx -> %lx rsp %lx reason %d err %d count %lu vector %d fast %lu\n", (unsigned long)rip,
             (unsigned long)t->regs[kRip], (unsigned long)t->regs[kRsp], reason, err, (unsigned long)count,
-            core_->stop.vector);
+            core_->stop.vector, (unsigned long)t->regs[kFastCalls]);
   reason = debuggerStop(t, reason);
   t->regs[kExitReason] = static_cast<uint64_t>(reason);
   return reason;

@@ -699,6 +699,7 @@ Napi::Value Space::SetFast(const Napi::CallbackInfo& info) {
     clockOffsetNs = info[2].As<Napi::BigInt>().Int64Value(&lossless);
   }
   fastVkernel = info.Length() > 3 && info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value();
+  fastFiles = info.Length() > 4 && info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
   return info.Env().Undefined();
 }
 

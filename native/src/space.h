@@ -60,6 +60,7 @@ enum Slot : int {
   kFastCalls,         // syscalls served inside the hook since the last exit
   kDebugSkip,         // debugger: a breakpoint at this rip does not stop the run's first instruction
   kCtxFast,           // set by TypeScript: this run may enter and leave guest contexts itself (vmctx.cc)
+  kFiles,             // set by TypeScript: the number of the thread's descriptor table (fdmirror.cc), 0: none
   // A guest context (vmspace_ctl RUN, vmctx.cc), kept here so that both sides see it:
   kCtxActive = 32,    // 1 while the thread runs one
   kCtxId,             // its vmspace id
@@ -285,6 +286,7 @@ class Space : public Napi::ObjectWrap<Space> {
   bool fastClock = false;    // clock_gettime too
   int64_t clockOffsetNs = 0;
   bool fastVkernel = false;  // a virtual kernel's MADV_INVAL on itself and on its vmspaces (by id)
+  bool fastFiles = false;    // I/O on the descriptors of the running thread's table (fdcalls.cc)
   Space* vmspace(uint64_t id, Napi::Object* obj = nullptr) {
     auto it = vmspaces_.find(id);
     if (it == vmspaces_.end() || it->second.space->closed_) return nullptr;

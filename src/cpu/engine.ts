@@ -64,9 +64,10 @@ export interface AddressSpace extends Vmas {
   /**
    * Serve getpid inside the engine for this pid and, given clockOffsetNs, clock_gettime of the
    * wall and monotonic clocks (the guest's monotonic time is the host's CLOCK_MONOTONIC minus it);
-   * with vkernel, a virtual kernel's MADV_INVAL on itself and its registered vmspaces (caps.fastVkernel).
+   * with vkernel, a virtual kernel's MADV_INVAL on itself and its registered vmspaces (caps.fastVkernel);
+   * with files, I/O on the descriptors a running thread's table has in Engine.hookFiles (Reg.FILES).
    */
-  setFast(pid: number, getpid: boolean, clockOffsetNs?: bigint, vkernel?: boolean): void;
+  setFast(pid: number, getpid: boolean, clockOffsetNs?: bigint, vkernel?: boolean, files?: boolean): void;
   /** The vmspace a virtual kernel knows by `id`, for the MADV_INVAL the engine serves (caps.fastVkernel); null forgets it. */
   setVmspace(id: bigint, space: AddressSpace | null): void;
   setMasterPde(start: number, len: number, value: bigint): number;
@@ -126,6 +127,8 @@ export interface EngineCaps {
   readonly fastGetpid: boolean;
   /** A virtual kernel's MADV_INVAL (madvise, mcontrol, vmspace_mcontrol) answered inside the engine (setFast, setVmspace). */
   readonly fastVkernel: boolean;
+  /** read, write and their kin on host files and memory devices answered inside the engine (Engine.hookFiles). */
+  readonly fastFiles: boolean;
   /** run(thread, budget) with budget > 0 stops after that many instructions (--deterministic). */
   readonly countedRuns: boolean;
   /** setBreakpoints, setWatchpoints and debugWalk (the gdb stub's hardware breakpoints, watchpoints, `monitor vpte`). */
@@ -137,10 +140,28 @@ export function vkernelCapable(c: EngineCaps): boolean {
   return c.vpageTable && c.guestContexts;
 }
 
+/**
+ * The engine's mirror of the guest descriptors it may serve itself (caps.fastFiles): descriptions in
+ * memory both sides share, and per descriptor table which descriptor is served by which description
+ * (src/vm/files/hookfiles.ts keeps it; native/src/fdmirror.cc for Unicorn). One per host process.
+ */
+export interface HookFilesBackend {
+  /** The descriptions, 16 bytes each (host fd int32, flags uint32, position float64); again after growing. */
+  setDescs(buf: ArrayBuffer): void;
+  /** A new empty table: its number goes into the Reg.FILES slot of the threads using it. */
+  newTable(): number;
+  /** The table is gone: its number names nothing any more. */
+  freeTable(table: number): void;
+  /** Serve guest descriptor fd of the table by description slot, or (0) not at all. */
+  set(table: number, fd: number, slot: number): void;
+}
+
 export interface Engine {
   readonly name: string;
   readonly version: string;
   readonly caps: EngineCaps;
+  /** Present with caps.fastFiles. */
+  readonly hookFiles?: HookFilesBackend;
   /**
    * A new address space. `sibling`: another vmspace of the same virtual kernel, whose
    * engine (and the code translated from their common memory image) the new space may

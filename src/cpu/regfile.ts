@@ -18,6 +18,8 @@ export const enum Reg {
   DEBUG_SKIP = 28,
   /** Set before a run: the engine may enter and leave guest contexts itself (native/src/vmctx.cc). */
   CTX_FAST = 29,
+  /** Set by TypeScript: the number of the thread's descriptor table in Engine.hookFiles (0: none). */
+  FILES = 30,
   /** 1 while the thread runs a guest context; its vmspace id; where its exit trapframe goes. */
   CTX_ACTIVE = 32, CTX_ID, CTX_TFRAME,
   /** The vkernel's registers (REG_NAMES.length slots) while it runs a guest context. */

@@ -1,11 +1,13 @@
 // The Unicorn 2.1 backend: the native addon in native/.
 import { nativeAddon, type NativeAddon, type NativeSpace, type Numbered } from '../native.js';
-import type { Access, CpuThread, Engine, EngineCaps } from './engine.js';
+import type { Access, CpuThread, Engine, EngineCaps, HookFilesBackend } from './engine.js';
 import type { Exit } from './regfile.js';
 
 // Everything: the vkernel MMU (native/src/vpt.cc), the vmspace switch
-// (vmctx.cc), getpid in the hook, Unicorn's instruction count, debug hooks (debug.cc).
-const UNICORN_CAPS: EngineCaps = { vpageTable: true, guestContexts: true, fastGetpid: true, fastVkernel: true, countedRuns: true, debugHooks: true };
+// (vmctx.cc), getpid and host-file I/O in the hook, Unicorn's instruction count, debug hooks (debug.cc).
+const UNICORN_CAPS: EngineCaps = {
+  vpageTable: true, guestContexts: true, fastGetpid: true, fastVkernel: true, fastFiles: true, countedRuns: true, debugHooks: true,
+};
 
 let patched = false;
 function load(): NativeAddon {
@@ -52,12 +54,22 @@ function load(): NativeAddon {
   return n;
 }
 
+// The addon's descriptor mirror is one per host process, whatever the number of engines.
+let hookFiles: HookFilesBackend | undefined;
+
 export function unicornEngine(): Engine {
   const n = load();
+  hookFiles ??= {
+    setDescs: (buf) => n.hookDescs(buf),
+    newTable: () => n.hookTable(),
+    freeTable: (table) => n.hookTableFree(table),
+    set: (table, fd, slot) => n.hookSet(table, fd, slot),
+  };
   return {
     name: 'unicorn',
     version: n.unicornVersion,
     caps: UNICORN_CAPS,
+    hookFiles,
     createSpace: (sibling) => new n.Space(sibling),
     createThread: (space, regs) => new n.Thread(space, regs),
   };

@@ -11,6 +11,7 @@ import { linuxHost } from '../host/linux.js';
 import { HostClock, VirtualClock, type Clock } from './clock.js';
 import { execProgram, loadProgram } from './exec.js';
 import { FdTable, OpenFile } from './files/file.js';
+import { hookFilesOf, type HookFiles } from './files/hookfiles.js';
 import { DEFAULT_MAX_FILES, Process } from './process.js';
 import { GuestPaths } from './guestpaths.js';
 import { endThread, exitProcess, killProcess } from './procexit.js';
@@ -81,13 +82,15 @@ export class Machine {
 
   /**
    * The calls a process's engine answers itself (AddressSpace.setFast): getpid, and unless traced the
-   * host clocks and a virtual kernel's MADV_INVAL (strace is to show them).
+   * host clocks, a virtual kernel's MADV_INVAL and I/O on host files (strace is to show them).
    */
   fastCalls(space: AddressSpace, pid: number): void {
     if (!this.engine.caps.fastGetpid) return;
     space.setFast(pid, true, this.clock instanceof HostClock && !this.tracing ? this.clock.hostOffsetNs : undefined,
-      this.engine.caps.fastVkernel && !this.tracing);
+      this.engine.caps.fastVkernel && !this.tracing, this.hookFiles !== undefined && !this.tracing);
   }
+  /** The engine's mirror of the descriptors it may serve (caps.fastFiles), given to every descriptor table. */
+  readonly hookFiles: HookFiles | undefined;
   private readonly warned = new Set<string>();
   init: Process | undefined;
   exitStatus: number | undefined;
@@ -109,6 +112,7 @@ export class Machine {
   /** The engine runs guest code; the host OS serves devices and files (separate: a KVM engine reuses it). */
   constructor(readonly engine: Engine, readonly opts: MachineOptions = {}, readonly host: HostOs = linuxHost()) {
     this.clock = opts.deterministic ? new VirtualClock() : new HostClock();
+    this.hookFiles = engine.caps.fastFiles && engine.hookFiles ? hookFilesOf(engine.hookFiles) : undefined;
     // Synchronous: vkemu exits right after the guest, and pipes must not lose the tail.
     this.log = opts.log ?? ((l) => writeStderr(l + '\n'));
     this.tracer = opts.strace ? new Tracer(this.log) : undefined;
@@ -132,7 +136,7 @@ export class Machine {
   /** Create the first process from a program on the host. */
   spawn(program: string, argv: string[], envp: string[], cwd = process.cwd()): Process {
     const space = this.engine.createSpace();
-    const fds = new FdTable(this.opts.maxFiles ?? DEFAULT_MAX_FILES);
+    const fds = new FdTable(this.opts.maxFiles ?? DEFAULT_MAX_FILES, this.hookFiles);
     for (let fd = 0; fd < 3; fd++) fds.put(fd, new OpenFile(this.kernel.console[fd], fd === 0 ? 0 : 1));
     const p = new Process(this.allocPid(), undefined, space, fds, cwd, this.kernel.locks);
     if (this.opts.maxFiles !== undefined) p.rlimits.set(8, { cur: BigInt(fds.limit), max: BigInt(fds.limit) });

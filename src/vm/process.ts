@@ -97,6 +97,8 @@ export class Process {
 
 function attachFds(p: Process, fds: FdTable): void {
   fds.users.add(p.pid);
+  // The engine serves some descriptors itself: from the table its threads name.
+  for (const t of p.threads.values()) t.useFiles(fds);
   // POSIX: closing any descriptor of a file drops the process's record locks on it; in a
   // shared table, those of every process using the table (DragonFly's closef does so).
   fds.onClose = (file) => { if (file.lockKey) for (const pid of fds.users) p.locks.drop(pid, file.lockKey); };
@@ -105,7 +107,7 @@ function attachFds(p: Process, fds: FdTable): void {
 /** p lets go of its descriptor table (exit): the descriptors close when no other process shares it. */
 export function releaseFds(p: Process): void {
   p.fds.users.delete(p.pid);
-  if (p.fds.users.size === 0) p.fds.closeAll();
+  if (p.fds.users.size === 0) p.fds.release();
 }
 
 /** Give p `fds` as its descriptor table instead of the one it has (released as at exit). */

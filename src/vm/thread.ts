@@ -2,6 +2,7 @@
 // is waiting for.
 import { Reg, REG_NAMES, REG_SLOTS, type AddressSpace, type CpuThread } from '../cpu/engine.js';
 import type { Process } from './process.js';
+import type { FdTable } from './files/file.js';
 import type { Sys } from './syscalls/types.js';
 
 const TWO32 = 4294967296;
@@ -57,7 +58,15 @@ export class GuestThread {
   /** Its system calls' view of arguments (syscalls/dispatch.ts), made at the first one. */
   sys: Sys | undefined;
 
-  constructor(readonly proc: Process, readonly tid: number) {}
+  constructor(readonly proc: Process, readonly tid: number) {
+    this.useFiles(proc.fds);
+  }
+
+  /** The descriptor table whose host files the engine may serve for this thread (Reg.FILES). */
+  useFiles(fds: FdTable): void {
+    this.u32[2 * Reg.FILES] = fds.hookTable % TWO32;
+    this.u32[2 * Reg.FILES + 1] = Math.floor(fds.hookTable / TWO32);
+  }
 
   get(r: Reg): bigint {
     return this.regs[r];

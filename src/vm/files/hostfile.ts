@@ -24,13 +24,29 @@ function guard(fn: () => number): number {
   }
 }
 
+/**
+ * Linux's memory devices whose reads and writes never block: null, zero, full, random (which blocks
+ * only until the host's pool is first initialised), urandom. Not mem, kmem, port or kmsg.
+ */
+const MEM_MAJOR = 1, NEVER_BLOCKING_MEM = new Set([3, 5, 7, 8, 9]);
+
+function neverBlockingDevice(st: fs.BigIntStats): boolean {
+  if (!st.isCharacterDevice()) return false;
+  const rdev = Number(st.rdev & 0xffffffffn);
+  const major = ((rdev >>> 8) & 0xfff) | ((rdev >>> 12) & ~0xfff), minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xff);
+  return major === MEM_MAJOR && NEVER_BLOCKING_MEM.has(minor);
+}
+
 /** A regular file or character device of the host, read and written synchronously. */
 export class HostFile implements FileOps {
   readonly kind: 'file' | 'dev';
   readonly seekable: boolean;
+  /** Regular files and the memory devices: the engine may serve their I/O (hookfiles.ts); not ttys and the like. */
+  readonly hookable: boolean;
   constructor(readonly hostFd: number, readonly hostPath: string, st: fs.BigIntStats, private host: HostOs) {
     this.kind = st.isFile() ? 'file' : 'dev';
     this.seekable = st.isFile() || st.isBlockDevice();
+    this.hookable = st.isFile() || neverBlockingDevice(st);
   }
   io(write: boolean, space: AddressSpace, addr: number, len: number, pos: number | null, desc: OpenFile): number {
     let at = pos ?? (this.seekable ? desc.pos : -1);

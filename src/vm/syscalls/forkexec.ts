@@ -41,7 +41,7 @@ function fork(s: Sys, how: ForkHow = {}): SyscallResult | Promise<SyscallResult>
       return -E.ENOMEM;
     }
   }
-  const fds = how.fds === 'empty' ? new FdTable(p.fds.limit) : how.fds === 'shared' ? p.fds : p.fds.clone();
+  const fds = how.fds === 'empty' ? new FdTable(p.fds.limit, p.fds.hook) : how.fds === 'shared' ? p.fds : p.fds.clone();
   const c = new Process(m.allocPid(), how.detach ? undefined : p, space, fds, p.cwd, m.kernel.locks);
   inheritCwd(c, p);
   c.root = p.root;
@@ -98,7 +98,7 @@ function rfork(s: Sys): SyscallResult | Promise<SyscallResult> {
     // Changes to the caller itself, which DragonFly allows only while it has one thread.
     if (s.p.liveThreads().length !== 1) return -E.EINVAL;
     // A new empty table (a process sharing the old one keeps its descriptors), or an own copy.
-    if (flags & RFCFDG) replaceFds(s.p, new FdTable(s.p.fds.limit));
+    if (flags & RFCFDG) replaceFds(s.p, new FdTable(s.p.fds.limit, s.p.fds.hook));
     if (flags & RFFDG) unshareFds(s.p);
     return [0, 0];
   }
