@@ -11,6 +11,7 @@
 // host call that fails has transferred nothing.
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -84,8 +85,16 @@ bool transfer(Space* s, HookDesc* d, bool toFile, int n, int64_t pos) {
     at = st.st_size;
   }
   ssize_t r;
-  if (toFile) r = at < 0 ? writev(d->hostFd, tIov, n) : pwritev(d->hostFd, tIov, n, at);
-  else r = at < 0 ? readv(d->hostFd, tIov, n) : preadv(d->hostFd, tIov, n, at);
+  if (n == 1) {  // the common case: the plain call spares the host copying in an iovec
+    void* b = tIov[0].iov_base;
+    size_t len = tIov[0].iov_len;
+    if (toFile) r = at < 0 ? write(d->hostFd, b, len) : pwrite(d->hostFd, b, len, at);
+    else r = at < 0 ? read(d->hostFd, b, len) : pread(d->hostFd, b, len, at);
+  } else if (toFile) {
+    r = at < 0 ? writev(d->hostFd, tIov, n) : pwritev(d->hostFd, tIov, n, at);
+  } else {
+    r = at < 0 ? readv(d->hostFd, tIov, n) : preadv(d->hostFd, tIov, n, at);
+  }
   if (r < 0) return false;  // TypeScript does it again and translates the errno
   if (pos < 0 && seekable) d->pos = static_cast<double>(at + r);
   callSucceed(s, static_cast<uint64_t>(r));
