@@ -168,7 +168,9 @@ else describe('DragonFly world under vkemu', () => {
     const dir = scratch();
     const file = path.join(dir, 'script.sh');
     fs.writeFileSync(file, [
+      // ps must not run before the background child has become sleep (it is sh until its exec).
       't=$(tty); echo "tty $t"', 'sleep 5 &', 'echo "sleep $!"', 'echo "sh $$"',
+      'while [ "$(ps -p $! -o ucomm=)" != sleep ]; do :; done',
       'ps -o pid,tt,stat,ucomm', 'ps -t $t -o pid,tt,ucomm', 'kill $!', '',
     ].join('\n'));
     const cmd = [path.join(ROOT, 'bin/vkemu'), '-L', WORLD, '-E', 'PATH=/bin:/sbin:/usr/bin:/usr/sbin', '-E', 'LC_ALL=C',
