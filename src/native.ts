@@ -18,6 +18,8 @@ export interface NativeAddon extends HostOs {
   Space: { new (sibling?: AddressSpace): AddressSpace; prototype: NativeSpace };
   Thread: { new (space: AddressSpace, regs: BigUint64Array): CpuThread; prototype: CpuThread };
   unicornVersion: string;
+  /** System-call numbers the engine's syscall hook answers itself when it can (native/src/fastcall.cc). */
+  hookCalls: number[];
   /** space.run(thread, count) by numbers: no objects to unwrap on the hot path. */
   run(spaceId: number, threadId: number, count: number): Exit;
   /** The space's copy-in/copy-out methods, with the space's number last. */

@@ -17,6 +17,10 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   std::string version = std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
   if (extra != 255) version += "-rc" + std::to_string(extra);
   exports.Set("unicornVersion", Napi::String::New(env, version));
+  Napi::Array hook = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (uint64_t n : vkemu::fastCallNumbers()) hook.Set(i++, Napi::Number::New(env, static_cast<double>(n)));
+  exports.Set("hookCalls", hook);
   InitTap(env, exports);
   InitVmctx(env, exports);
   InitPoller(env, exports);

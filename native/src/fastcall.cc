@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include <cstring>
+#include <vector>
 
 #include "fdmirror.h"
 #include "space.h"
@@ -81,6 +82,12 @@ const FastCall kServed[] = {
 };
 
 }  // namespace
+
+std::vector<uint64_t> fastCallNumbers() {
+  std::vector<uint64_t> v;
+  for (const FastCall& c : kServed) v.push_back(c.num);
+  return v;
+}
 
 bool serveFast(Space* s) {
   uint64_t num = callReg(s, kRax, UC_X86_REG_RAX);

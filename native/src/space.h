@@ -408,6 +408,8 @@ uint64_t* findGuestRegs(uc_engine* uc);
 // fastcall.cc: answers the system call in the engine if it can; a call's
 // argument register and its successful result.
 bool serveFast(Space* s);
+// The numbers serveFast answers (when their conditions hold), for the syscall table's page.
+std::vector<uint64_t> fastCallNumbers();
 uint64_t callReg(Space* s, int slot, int id);
 void callSucceed(Space* s, uint64_t value);
 // vmctx.cc: entering and leaving a guest context; 0 or -EFAULT.

@@ -3,6 +3,7 @@
 // (`npm run docs`) it prints the page; test/syscall-table.test.ts checks that the
 // committed page is what it prints.
 import { pathToFileURL } from 'node:url';
+import { nativeAddon } from '../../native.js';
 import { errnoName } from '../abi/errno.js';
 import { TABLE } from './table.js';
 import type { SyscallDef } from './types.js';
@@ -16,15 +17,16 @@ const NO_CALL: Partial<Record<SyscallDef['support'], string>> = {
 
 const esc = (s: string): string => s.replace(/\|/g, '\\|');
 
-function row(d: SyscallDef): string {
+function row(d: SyscallDef, hook: Set<number>): string {
   const noCall = NO_CALL[d.support];
   if (noCall) return `| ${d.num} | ${esc(d.name)} |  | ${d.support} | ${noCall} |`;
   const args = d.indirect ? 'int, ...' : (d.args ?? []).join(', ');
-  const status = d.support === 'refused' ? `refused: ${errnoName(d.errno)}` : d.support;
+  const status = (d.support === 'refused' ? `refused: ${errnoName(d.errno)}` : d.support) + (hook.has(d.num) ? ', hook' : '');
   return `| ${d.num} | \`${d.name}\` | ${args} | ${status} | ${esc(d.note ?? '')} |`;
 }
 
 export function syscallsDoc(): string {
+  const hook = new Set(nativeAddon().hookCalls);
   const count = (f: (d: SyscallDef) => boolean): number => TABLE.filter(f).length;
   const out: string[] = [
     '# DragonFly system calls and vkemu',
@@ -39,9 +41,13 @@ export function syscallsDoc(): string {
     'Numbers beyond the table, and any not served, return ENOSYS and are logged once by name; no call brings vkemu down',
     '(an internal error fails the call with EIO).',
     '',
+    '`hook`: the engine answers the call itself, inside its syscall hook, when it can (native/src/fastcall.cc: getpid,',
+    "the clocks, a virtual kernel's MADV_INVAL, I/O on host files and memory devices): no trip to TypeScript. Anything",
+    'unusual, and every call while `--strace` runs, goes to the TypeScript handler, which gives the same answers.',
+    '',
     '| # | name | arguments | support | note |',
     '|---|---|---|---|---|',
-    ...TABLE.map(row),
+    ...TABLE.map((d) => row(d, hook)),
     '',
   ];
   return out.join('\n');
