@@ -9,6 +9,9 @@
 //      and Unicorn: exits reaching TypeScript, engine runs, guest system calls, TLB flushes,
 //      translations) and sampled (perf record: where the CPU time goes), each in its own run.
 //      The counts and samples need root and perf; without them that part says so and is left out.
+//   4. with VKEMU_VCPU_UNICORN=DIR, a Unicorn built by bench/vcpu/unicorn-parallel.sh into DIR: the
+//      lock-prefixed instructions again on it, and (with VKEMU_DRAGONFLY) the real kernel's boot,
+//      shell loop and fork+exec on it against the shipped one, two rounds alternating (CPU time)
 // Writes bench/results/vcpu.json. Figures, never pass/fail; the load average is printed next to
 // every figure that depends on idle cores (the machine is shared).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -26,8 +29,8 @@ const log = (s: string): void => { process.stderr.write(`bench vcpu: ${s}\n`); }
 const load = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 const out: Record<string, unknown> = { date: new Date().toISOString(), cores: os.cpus().length };
 
-// VKEMU_VCPU_PARTS=cc,napi,vkernel (default: all) picks the parts, to repeat some when the load is low.
-const PARTS = (process.env.VKEMU_VCPU_PARTS ?? 'cc,napi,vkernel').split(',');
+// VKEMU_VCPU_PARTS=cc,napi,vkernel,unicorn (default: all) picks the parts, to repeat some when the load is low.
+const PARTS = (process.env.VKEMU_VCPU_PARTS ?? 'cc,napi,vkernel,unicorn').split(',');
 const built = spawnSync('bash', [path.join(HERE, 'build.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
 if (built.status !== 0) throw new Error('bench/vcpu/build.sh failed');
 
@@ -199,7 +202,8 @@ if (build && PARTS.includes('vkernel')) {
   if (typeof probes === 'string') log(`counts and samples left out: ${probes}`);
   // JavaScript's functions named for perf (/tmp/perf-PID.map): the rest of the anonymous code is
   // the guest's, translated by Unicorn.
-  else process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --perf-basic-prof`.trim();
+  const nodeOptions = process.env.NODE_OPTIONS;
+  if (typeof probes !== 'string') process.env.NODE_OPTIONS = `${nodeOptions ?? ''} --perf-basic-prof`.trim();
   const vk: Record<string, Record<string, unknown>> = {};
   out.vkernel = vk;
   for (const n of [1, 2, 4]) {
@@ -236,6 +240,7 @@ if (build && PARTS.includes('vkernel')) {
     await g.halt(60_000);
     fs.rmSync(`/tmp/perf-${pid}.map`, { force: true });
   }
+  if (nodeOptions === undefined) delete process.env.NODE_OPTIONS; else process.env.NODE_OPTIONS = nodeOptions;
   console.log(`  a real VKERNEL64 (${path.basename(build.kernel)}), wall seconds in the guest (load at the start of each):`);
   for (const name of Object.keys(WORKLOADS))
     console.log(`    ${name.padEnd(12)} ${[1, 2, 4].map((n) => { const r = vk[`n${n}_${name}`]; return `-n ${n}: ${f(r?.wall_s as number)} s, CPU ${f(r?.cpu_s as number)} s (${String(r?.load).split(' ')[0]})`; }).join('   ')}`);
@@ -254,6 +259,45 @@ if (build && PARTS.includes('vkernel')) {
     console.log(`    -n ${n} ${name.padEnd(12)} counted ${f(row.counted_wall_s as number)} s; per CPU second of the uncounted run (${f(w)} s): exits to TypeScript ${per('ts_exits')}, engine runs ${per('engine_runs')}, guest syscalls ${per('syscalls')}, stops ${per('uc_emu_stop')}, MADV_INVAL ${per('invals')}, TLB flushes ${per('tlb_flush')} (of them after a mapping change ${per('space_flushes')}; +${per('tlb_flush_page')} single pages), translations ${per('tb_gen_code')}`);
     console.log(`      per fork+exec or loop: ${Object.entries(c).map(([k, v]) => `${k} ${f(v / (name.startsWith('fork') ? ECHO : name.endsWith('x4') ? 4 : 1), 0)}`).join(', ')}`);
     console.log(`      CPU samples (%): ${Object.entries(row.cpu_pct as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
+}
+
+// 4. Unicorn with parallel translation (bench/vcpu/unicorn-parallel.sh), against the shipped one.
+const parallelLib = process.env.VKEMU_VCPU_UNICORN;
+if (parallelLib && PARTS.includes('unicorn')) {
+  if (!fs.existsSync(path.join(parallelLib, 'libunicorn.so.2'))) throw new Error(`VKEMU_VCPU_UNICORN=${parallelLib}: no libunicorn.so.2 there (bench/vcpu/unicorn-parallel.sh builds it)`);
+  const withLib = { ...process.env, VCPU_ONLY: 'atomic', LD_LIBRARY_PATH: parallelLib };
+  const at = spawnSync(path.join(HERE, 'build/vcpu'), [], { encoding: 'utf8', env: withLib, timeout: 600_000 });
+  const a = JSON.parse(at.stdout.trim().split('\n').pop() ?? '{}') as Record<string, number>;
+  const u: Record<string, unknown> = { atomic: a };
+  out.unicorn_parallel = u;
+  console.log(`  Unicorn with CF_PARALLEL: lost increments, lock xadd ${a.atomic_xadd_lost}, lock cmpxchg ${a.atomic_cmpxchg_lost}, plain inc ${a.atomic_inc_lost}; an uncontended lock xadd ${f(a.xadd_one_engine_ns)} ns`);
+  if (build) {
+    const rounds: string[] = [];
+    for (const round of [1, 2]) for (const lib of ['shipped', 'parallel'] as const) {
+      const env = process.env.LD_LIBRARY_PATH;
+      if (lib === 'parallel') process.env.LD_LIBRARY_PATH = parallelLib;
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vkemu-bench-vcpu-lib-'));
+      const g = bootDragonfly(build, dir, ['-n', '2']);
+      if (env === undefined) delete process.env.LD_LIBRARY_PATH; else process.env.LD_LIBRARY_PATH = env;
+      try {
+        const t0 = Date.now();
+        await g.booted(300_000);
+        const row: Record<string, number> = { boot_ms: Date.now() - t0, boot_cpu_s: cpuSeconds(g.child.pid!) };
+        for (const name of ['compute_x1', 'forkexec_x1']) {
+          const c0 = cpuSeconds(g.child.pid!);
+          row[`${name}_wall_s`] = realSeconds(await g.cmd(`/usr/bin/time -p sh -c '${WORKLOADS[name]}' 2>&1`, 600_000));
+          row[`${name}_cpu_s`] = cpuSeconds(g.child.pid!) - c0;
+        }
+        await g.halt(60_000);
+        u[`round${round}_${lib}`] = { ...row, load: load() };
+        rounds.push(`    round ${round}, ${lib.padEnd(8)}: boot ${row.boot_ms} ms (CPU ${f(row.boot_cpu_s)} s), shell loop CPU ${f(row.compute_x1_cpu_s)} s, ${ECHO} fork+exec CPU ${f(row.forkexec_x1_cpu_s)} s (load ${load().split(' ')[0]})`);
+      } finally {
+        g.kill();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    console.log(`  the real kernel (-n 2) on the shipped Unicorn and on the parallel one:\n${rounds.join('\n')}`);
   }
 }
 
