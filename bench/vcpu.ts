@@ -53,6 +53,7 @@ if (PARTS.includes('cc')) {
   console.log(`  the same on the host (std::atomic): ${exp.atomic_host_lost} lost`);
   console.log(`  uc_ctl_flush_tlb with 0/64/1024/8192 pages in the TLB: ${[0, 64, 1024, 8192].map((p) => f(exp[`flush_${p}_pages_us`])).join(' / ')} µs; refill ${f(exp.refill_1024_pages_ns_per_page, 0)}-${f(exp.refill_8192_pages_ns_per_page, 0)} ns a page`);
   if (exp.xlate_blocks) console.log(`  translating the kernel's ${exp.xlate_blocks} function entries: ${f(exp.xlate_ms_first_engine, 0)} ms, again in a second engine ${f(exp.xlate_ms_second_engine, 0)} ms (${f(exp.xlate_us_per_block, 1)} µs a block of ${f(exp.xlate_guest_bytes_per_block, 0)} bytes; a cached lookup ${f(exp.xlate_cached_lookup_ns, 0)} ns)`);
+  console.log(`  two plain host loops on two threads against one after the other: ${f(exp.host_par2_speedup)}× (what this machine's second core gives now)`);
   for (const n of [1, 2, 4])
     console.log(`  guest compute in ${n} engine(s): one thread ${f(exp[`par${n}_one_thread_ms`], 0)} ms (CPU ${f(exp[`par${n}_one_thread_cpu_ms`], 0)}), ${n} threads ${f(exp[`par${n}_threads_ms`], 0)} ms (CPU ${f(exp[`par${n}_threads_cpu_ms`], 0)}): ${f(exp[`par${n}_speedup`])}×`);
 }
@@ -87,7 +88,6 @@ const PROBES_ADDON: Record<string, string> = {
   invals: 'vkemu::Space::inval(unsigned long, unsigned long, bool)',
   space_flushes: 'vkemu::Space::invalidate()',
 };
-const UNICORN = '/lib/x86_64-linux-gnu/libunicorn.so.2';
 const ADDON = path.join(ROOT, 'native/build/Release/vkemu_native.node');
 
 function symbolAddr(file: string, name: string, dynamic: boolean): string | undefined {
@@ -99,11 +99,14 @@ function symbolAddr(file: string, name: string, dynamic: boolean): string | unde
   return undefined;
 }
 
-/** Adds the uprobes (group vkemu_vcpu); undefined with the reason when it cannot. */
+/** Adds the uprobes (group vkemu_vcpu, removed at exit): their events, or why it cannot. */
 function addProbes(): string[] | string {
   if (process.getuid?.() !== 0) return 'not root';
   if (spawnSync('perf', ['--version']).status !== 0) return 'no perf';
   spawnSync('perf', ['probe', '-q', '-d', 'vkemu_vcpu:*']);
+  atExit(() => { spawnSync('perf', ['probe', '-q', '-d', 'vkemu_vcpu:*']); });
+  const unicorn = spawnSync('ldd', [ADDON], { encoding: 'utf8' }).stdout?.match(/libunicorn\.so\S* => (\S+)/)?.[1];
+  if (!unicorn) return `no libunicorn in ldd ${ADDON}`;
   const events: string[] = [];
   const add = (file: string, ev: string, addr: string | undefined): string | undefined => {
     if (!addr) return `no symbol for ${ev} in ${file}`;
@@ -113,14 +116,13 @@ function addProbes(): string[] | string {
     return undefined;
   };
   for (const s of PROBES_UNICORN) {
-    const why = add(UNICORN, s.replace(/_x86_64$/, ''), symbolAddr(UNICORN, s, true));
+    const why = add(unicorn, s.replace(/_x86_64$/, ''), symbolAddr(unicorn, s, true));
     if (why) return why;
   }
   for (const [ev, s] of Object.entries(PROBES_ADDON)) {
     const why = add(ADDON, ev, symbolAddr(ADDON, s, false));
     if (why) return why;
   }
-  atExit(() => { spawnSync('perf', ['probe', '-q', '-d', 'vkemu_vcpu:*']); });
   return events;
 }
 
