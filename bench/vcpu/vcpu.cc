@@ -1,10 +1,11 @@
 // Issue #12, "vCPUs in parallel": what one native thread per engine would cost
 // and gain, measured with the same Unicorn 2.1 the addon links. Built by
 // bench/vcpu/build.sh, run by bench/vcpu.ts (or alone: `bench/vcpu/build/vcpu [KERNEL]`).
-// Prints one JSON object of figures; never pass/fail.
+// Prints one JSON object of figures; never pass/fail. VCPU_ONLY=atomic,flush...
+// picks parts.
 //
-//   handoff  a wake-up of another thread and back (futex, condvar), the cost per
-//            exit that would have to reach the JavaScript thread
+//   handoff  a wake-up of another thread and back (futex, condvar, spinning), the
+//            cost per exit that would have to reach the JavaScript thread
 //   atomic   two engines on two threads over one host page, each adding 1 to
 //            one counter N times with `lock xadd`, `lock cmpxchg` and plain
 //            `inc`: does the guest's lock prefix hold across instances?
@@ -12,7 +13,7 @@
 //   xlate    translating the kernel's code again in a second engine
 //            (uc_ctl_request_cache at every function of the vkernel's text)
 //   parallel the same guest compute in 1, 2, 4 engines on as many threads vs
-//            one after another on one thread
+//            one after another on one thread, and a plain host loop the same way
 #include <elf.h>
 #include <fcntl.h>
 #include <linux/futex.h>
