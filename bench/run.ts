@@ -156,5 +156,8 @@ if (results.length) {
 if (!only.length || only.includes('gdb')) await import('./gdb.js');
 if (!only.length || only.includes('vkboot')) await import('./vkboot.js'); // vkmini boot to its prompt: bench/results/vkboot.json
 if (!only.length || only.includes('devices')) await import('./devices.js'); // vkmini disk/CD/NIC vs the host: bench/results/devices.*
+// vCPUs on native threads, the figures of that decision (bench/vcpu.ts): bench/results/vcpu.json. Only when
+// asked for (`npm run bench -- vcpu`): it boots the real kernel up to seven times and, as root, adds uprobes.
+if (only.includes('vcpu')) await import('./vcpu.js');
 // A real DragonFly built from source (VKEMU_DRAGONFLY): boot, fork+exec, vkd1, vke0: bench/results/dragonfly.*
 if (!only.length || only.includes('dragonfly')) await import('./dragonfly.js');
