@@ -79,6 +79,22 @@ int main(int argc, char **argv)
 	CHECK_EQ(write(1, (void *)KVA, 4), -1, "after clearing the vpte, a KVA buffer gives EFAULT");
 	CHECK_EQ(errno, EFAULT, "errno EFAULT");
 
+	/* A KVA page moves to another page of the image: what the CPU cached
+	 * for it goes with the one page invalidated, and its neighbour stays. */
+	volatile unsigned long *k1 = (unsigned long *)(KVA + 4096), *k2 = (unsigned long *)(KVA + 8192);
+	pt(0x9000)[1] = 0x20000 | V | RW | U;
+	pt(0x9000)[2] = 0x21000 | V | RW | U;
+	*pt(0x20000) = 1;
+	*pt(0x21000) = 2;
+	*pt(0x22000) = 3;
+	CHECK(*k1 == 1 && *k2 == 2, "two more KVA pages read through the tables");
+	pt(0x9000)[1] = 0x22000 | V | RW | U;
+	CHECK_EQ(madvise((char *)kva + 4096, 4096, MADV_INVAL), 0, "madvise(MADV_INVAL) of the page that moved");
+	CHECK_EQ(*k1, 3, "a read sees the page it moved to, not a cached translation");
+	CHECK_EQ(*k2, 2, "its neighbour still reads its own page");
+	*k1 = 4;
+	CHECK(*pt(0x22000) == 4 && *pt(0x20000) == 1, "a write lands in the new page only");
+
 	/* ---- a guest context ---- */
 	/* guest tables: PML4 0x1000 -> PDP 0x2000 -> PD 0x3000 -> PT 0x4000 (code), PT 0x5000 (stack) */
 	pt(0x1000)[0] = 0x2000 | V | RW | U;
@@ -172,6 +188,29 @@ int main(int argc, char **argv)
 	tf.rip = 0x800000000000UL;
 	CHECK_EQ(vmspace_run(id, &tf, &vf), 0, "a non-canonical rip");
 	CHECK_EQ(tf.trapno, 9, "exit 6: T_PROTFLT, not a crash");
+
+	/* The code and stack pages move to pages holding other code and data:
+	 * the code translated at that rip and the stack's cached translation go
+	 * with the pages invalidated (one page, and a range around the other). */
+	tf.rip = 0x400000 + 19;
+	tf.rsp = 0x601000;
+	CHECK_EQ(vmspace_run(id, &tf, &vf), 0, "run the push again");
+	CHECK(tf.trapno == 0x81 && tf.rax == 5, "exit 8: the second syscall, the stack page written");
+	static const unsigned char code2[] = {
+		0x48, 0x8b, 0x1c, 0x25, 0xf0, 0x0f, 0x60, 0x00,	/* mov 0x600ff0, %rbx */
+		0xb8, 43, 0, 0, 0,				/* mov $43, %eax */
+		0x0f, 0x05,					/* syscall */
+	};
+	memcpy((char *)pt(0x23000) + 19, code2, sizeof(code2));
+	*pt(0x24000 + 0xff0) = 0x4444;
+	pt(0x4000)[0] = 0x23000 | V | U | A;
+	pt(0x5000)[0] = 0x24000 | V | RW | U | A;
+	CHECK_EQ(__dfly_sc5(491, L(id), 0x400000, 4096, MADV_INVAL, 0), 0, "vmspace_mcontrol(MADV_INVAL) of the code page");
+	CHECK_EQ(__dfly_sc5(491, L(id), 0x500000, 0x200000, MADV_INVAL, 0), 0, "vmspace_mcontrol(MADV_INVAL) of 2 MiB around the stack page");
+	tf.rip = 0x400000 + 19;
+	CHECK_EQ(vmspace_run(id, &tf, &vf), 0, "run at the same rip");
+	CHECK_EQ(tf.rax, 43, "exit 9: the new code ran, not the block translated before");
+	CHECK_EQ(tf.rbx, 0x4444, "and it read the new stack page");
 
 	pt(0x4000)[0] = 0;	/* unmap the code page: the vkernel's pmap then invalidates */
 	CHECK_EQ(__dfly_sc5(491, L(id), 0x400000, 4096, MADV_INVAL, 0), 0, "vmspace_mcontrol(MADV_INVAL)");

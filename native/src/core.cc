@@ -59,6 +59,7 @@ Core::Core() {
   addRunHooks();
   preemptInit(kTcgBuffer);
   gpr = findGuestRegs(uc);
+  pageFlushInit();
   // DragonFly's initial FPU state: x87 control word 0x37F, MXCSR 0x1F80.
   // CR4.OSFXSR | OSXMMEXCPT: without them FXSAVE/FXRSTOR skip MXCSR and the
   // XMM registers, and a vkernel's context switches would lose guest SSE state.

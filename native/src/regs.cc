@@ -44,7 +44,7 @@ bool unicorn21() {
   return major == 2 && minor == 1;
 }
 
-uint64_t* findGuestRegs(uc_engine* uc) {
+void* findCpuState(uc_engine* uc) {
   if (!unicorn21()) return nullptr;
   const uint8_t* u = reinterpret_cast<const uint8_t*>(uc);
   uint8_t* cpu;
@@ -52,7 +52,13 @@ uint64_t* findGuestRegs(uc_engine* uc) {
   if (!cpu) return nullptr;
   uint8_t* env;
   memcpy(&env, cpu + kCpuEnvPtr, sizeof env);
-  if (env != cpu + kCpuEnv) return nullptr;
+  return env == cpu + kCpuEnv ? cpu : nullptr;
+}
+
+uint64_t* findGuestRegs(uc_engine* uc) {
+  uint8_t* cpu = static_cast<uint8_t*>(findCpuState(uc));
+  if (!cpu) return nullptr;
+  uint8_t* env = cpu + kCpuEnv;
   uint64_t* words = reinterpret_cast<uint64_t*>(env);
   uint64_t saved[17];
   for (int i = 0; i < 17; i++) uc_reg_read(uc, kApiIds[i], &saved[i]);

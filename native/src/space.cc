@@ -721,10 +721,11 @@ Napi::Value Space::SetMasterPde(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), any ? 0 : -EINVAL);
 }
 
-// inval([start, len]) -> whether the TLB was flushed. MADV_INVAL: Unicorn has
-// only a whole-TLB flush, which costs tens of microseconds once the TLB is
-// big; a range whose pages were not filled since the last flush is skipped
-// (the common case of a vkernel invalidating after entering a new mapping).
+// inval([start, len]) -> whether the TLB dropped anything. MADV_INVAL: a
+// range whose pages were not filled since the last flush is skipped (the
+// common case of a vkernel invalidating after entering a new mapping); a few
+// pages that were are dropped one by one (tlbpage.cc); anything more, or
+// when Unicorn cannot drop one page, flushes the whole TLB.
 Napi::Value Space::Inval(const Napi::CallbackInfo& info) {
   if (info.Length() >= 2) return Napi::Boolean::New(info.Env(), inval(num(info[0]), num(info[1])));
   return Napi::Boolean::New(info.Env(), inval(0, ~0ull, false));
@@ -741,17 +742,30 @@ bool Space::inval(uint64_t addr, uint64_t len, bool ranged) {
   Core* c = core_.get();
   // The TLB holds another space's pages: nothing of this one to drop.
   if (c->current != this) return false;
-  bool flush = true;
-  if (ranged && !c->vptOverflow) {
-    flush = false;
-    if ((end - start) / kPage < c->vptFilled.size()) {
-      for (uint64_t a = start; a < end && !flush; a += kPage) flush = c->vptFilled.count(a) != 0;
-    } else {
-      for (uint64_t a : c->vptFilled) if (a >= start && a < end) { flush = true; break; }
+  if (!ranged || c->vptOverflow) {
+    invalidate();
+    return true;
+  }
+  // The pages of the range the TLB may hold, up to one more than are worth
+  // dropping one by one.
+  constexpr size_t kOneByOne = 16;
+  uint64_t held[kOneByOne + 1];
+  size_t n = 0;
+  if ((end - start) / kPage < c->vptFilled.size()) {
+    for (uint64_t a = start; a < end && n <= kOneByOne; a += kPage)
+      if (c->vptFilled.count(a)) held[n++] = a;
+  } else {
+    for (uint64_t a : c->vptFilled) {
+      if (a >= start && a < end) held[n++] = a;
+      if (n > kOneByOne) break;
     }
   }
-  if (flush) invalidate();
-  return flush;
+  if (n == 0) return false;
+  bool one = n <= kOneByOne;
+  for (size_t i = 0; i < n && one; i++) one = c->flushTlbPage(held[i]);
+  if (one) return true;
+  invalidate();
+  return true;
 }
 
 // setVmspace(id: bigint, space: Space | null): the vmspace this (virtual

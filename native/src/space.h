@@ -198,16 +198,19 @@ class Core {
   void runEnded();
   static bool preemptAsync();
 
-  // The TLB: flush it (all of it, Unicorn has nothing finer) and make `s`
-  // the space whose pages it may hold.
+  // The TLB: flush all of it and make `s` the space whose pages it may hold.
   void flushTlb(Space* s);
+  // Drop one page of the current space from the TLB (and the jump cache), if
+  // Unicorn lets us (tlbpage.cc); false: it does not, flush it all instead.
+  bool flushTlbPage(uint64_t page);
+  void pageFlushInit();
   // Let Unicorn's TLB grow for a space that keeps refilling it (core.cc).
   void growTlb();
   uint64_t tlbFills = 0, tlbFillsAtFlush = 0;  // successful fills, and their number at the last flush
   uint32_t tlbGuess = 256;                     // what Unicorn's TLB has grown to, at least
   // Pages of MAP_VPAGETABLE mappings the TLB may hold (filled since the last
-  // flush): an MADV_INVAL of pages it cannot hold needs no flush. Past
-  // kMaxTracked pages every MADV_INVAL flushes.
+  // flush or their own): an MADV_INVAL of pages it cannot hold needs no
+  // flush. Past kMaxTracked pages every MADV_INVAL flushes all.
   static constexpr size_t kMaxTracked = 1 << 16;
   std::unordered_set<uint64_t> vptFilled;
   bool vptOverflow = false;
@@ -245,6 +248,7 @@ class Core {
   // preempt.cc: Unicorn's no_exit_request in this engine, or null; and set
   // while the watchdog stops the engine (the end of a run waits for it).
   uint8_t* noExit_ = nullptr;
+  void* cpuState_ = nullptr;  // QEMU's CPUState, when one page can be flushed (tlbpage.cc)
   std::atomic<bool> stopping_{false};
 };
 
@@ -403,8 +407,10 @@ void unregisterObject(Space* s);
 void unregisterObject(Thread* t);
 void InitRunCall(Napi::Env env, Napi::Object exports);
 // regs.cc
-bool unicorn21();  // the Unicorn loaded is 2.1.x, whose private layout regs.cc and preempt.cc use
+bool unicorn21();  // the Unicorn loaded is 2.1.x, whose private layout regs.cc, preempt.cc and tlbpage.cc use
 uint64_t* findGuestRegs(uc_engine* uc);
+// QEMU's CPUState of the engine (uc_struct.cpu, checked against its env_ptr), or null.
+void* findCpuState(uc_engine* uc);
 // fastcall.cc: answers the system call in the engine if it can; a call's
 // argument register and its successful result.
 bool serveFast(Space* s);
