@@ -10,6 +10,7 @@
 // into the same object. The place is checked once per engine: env_ptr must
 // point exactly where the layout says, and registers written through the API
 // must be read back there. Only Unicorn 2.1 is looked into; another keeps the API.
+// The same CPUState (findCpuState) is what tlbpage.cc hands to QEMU's tlb_flush_page.
 // rflags is not stored whole (QEMU computes the arithmetic flags lazily), so
 // it always goes through the API.
 #include <unicorn/unicorn.h>
