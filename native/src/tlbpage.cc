@@ -2,10 +2,11 @@
 //
 // Unicorn 2.1's API flushes the whole TLB (uc_ctl_flush_tlb), and with it
 // the whole jump cache (translated blocks looked up by virtual PC). A virtual
-// kernel invalidates one page at a time, ~60 times per fork+exec of
-// /bin/echo in a real DragonFly kernel, and each whole flush made the guest
-// refill every page it was using and look every block up again by its
-// physical address.
+// kernel invalidates one page at a time, and ~60 times per fork+exec of
+// /bin/echo in a real DragonFly kernel the page was in the TLB: each whole
+// flush made the guest refill every page it was using. With single pages:
+// 2 whole flushes and half the fills (the time did not move beyond the
+// noise: docs/ARCHITECTURE.md, MADV_INVAL).
 //
 // The library exports QEMU's own tlb_flush_page (as tlb_flush_page_x86_64),
 // what a guest's INVLPG does: it drops the page from every MMU index's TLB
@@ -21,7 +22,6 @@
 #include <unicorn/unicorn.h>
 
 #include <cstdint>
-#include <cstring>
 
 #include "space.h"
 
