@@ -161,3 +161,5 @@ if (!only.length || only.includes('devices')) await import('./devices.js'); // v
 if (only.includes('vcpu')) await import('./vcpu.js');
 // A real DragonFly built from source (VKEMU_DRAGONFLY): boot, fork+exec, vkd1, vke0: bench/results/dragonfly.*
 if (!only.length || only.includes('dragonfly')) await import('./dragonfly.js');
+// The speed issue's goals, each with its latest figure (bench/summary.ts).
+console.log(`\n${(await import('./summary.js')).issueSummary()}`);
