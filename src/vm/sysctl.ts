@@ -1,6 +1,6 @@
 // The sysctl tree a DragonFly host answers (vkernel-host-abi.md §7.8).
 import os from 'node:os';
-import crypto from 'node:crypto';
+import { randomBytes } from '../host/random.js';
 import { OSRELDATE } from './exec.js';
 import { USRSTACK } from './memory.js';
 import { vkernelCapable } from '../cpu/engine.js';
@@ -66,8 +66,8 @@ export class SysctlTree {
     this.add('kern.maxthrssiz', 'long', () => long(128n << 30n));
     this.add('kern.umtx_timeout_max', 'int', () => int(2000000));
     this.add('kern.stackgap_random', 'int', () => int(1024));
-    this.add('kern.random', 'opaque', () => crypto.randomBytes(16));
-    this.add('kern.arandom', 'opaque', () => crypto.randomBytes(256));
+    this.add('kern.random', 'opaque', () => randomBytes(16));
+    this.add('kern.arandom', 'opaque', () => randomBytes(256));
     this.add('kern.iov_max', 'int', () => int(1024));
     this.add('kern.proc.pathname', 'string', (_m, p) => str(p.exePath));
     // libkvm sizes its buffer for kern.proc.args (ps's COMMAND column) from this.
