@@ -30,7 +30,7 @@ if changed "$info" src test bench tsconfig.json package-lock.json; then
 fi
 # What bin/vkemu runs: src/ bundled into dist/bundle (scripts/bundle.mjs, ~0.3 s), after tsc has
 # checked the types.
-if changed dist/bundle/vkemu.cjs src scripts/bundle.mjs package-lock.json; then
+if changed dist/bundle/vkemu.cjs src scripts/bundle.mjs scripts/vkemu-entry.cjs package-lock.json; then
   node scripts/bundle.mjs
 fi
 bash images/build.sh

@@ -1,7 +1,7 @@
 // Bundles vkemu's TypeScript sources (src/cli.ts and what it imports) into dist/bundle/, the files
-// bin/vkemu runs: vkemu.cjs, a chunk per area loaded on demand (gdb stub, image tools, the
-// DragonFly builder), and a source map beside each, which src/stacks.ts reads when a stack is
-// printed. Why: loading ~100 ES modules one by one took ~0.14 s of every run's start-up; one
+// bin/vkemu runs: core.cjs with all a run needs, a chunk per area loaded on demand (gdb stub, image
+// tools, the DragonFly builder), a source map beside each, which src/stacks.ts reads when a stack
+// is printed, and vkemu.cjs (scripts/vkemu-entry.cjs), which loads core.cjs with a code cache. Why: loading ~100 ES modules one by one took ~0.14 s of every run's start-up; one
 // CommonJS file also spares Node its ES module loader (docs/ARCHITECTURE.md, "Start-up").
 // Called by scripts/build.sh after tsc (which checks the types; this only strips them). rolldown
 // is a devDependency (it also comes with vitest).
@@ -16,7 +16,7 @@ const next = out + '.new';
 fs.rmSync(next, { recursive: true, force: true });
 await build({
   cwd: root,
-  input: { vkemu: 'src/cli.ts' },
+  input: { cli: 'src/cli.ts' },
   platform: 'node',
   external: [/^node:/],
   logLevel: 'warn',
@@ -36,6 +36,8 @@ await build({
     },
   },
 });
+if (!fs.existsSync(path.join(next, 'core.cjs'))) throw new Error(`bundle: no core chunk in ${next}`);
+fs.copyFileSync(path.join(root, 'scripts/vkemu-entry.cjs'), path.join(next, 'vkemu.cjs'));
 // Built beside and moved in at the end: a failed build leaves the previous bundle whole.
 fs.rmSync(out, { recursive: true, force: true });
 fs.renameSync(next, out);
