@@ -19,13 +19,20 @@ if changed "$addon" native/src native/binding.gyp; then
 fi
 
 # tsc is incremental (tsconfig.json: the record is dist/tsconfig.tsbuildinfo), and not even
-# started when no source is newer than that record. The record is touched after each build:
-# tsc leaves it alone when the sources' contents did not change, and a touched source would
-# otherwise start tsc every time.
+# started when no source is newer than a stamp this script touches after each build (tsc leaves
+# its record alone when the sources' contents did not change, and a touched source would otherwise
+# start tsc every time). Not the record itself: `tsc --noEmit` writes it too, and a source edited
+# before such a check then never reached dist/.
 info=dist/tsconfig.tsbuildinfo
-[ -f dist/src/cli.js ] || rm -f "$info"   # a partly deleted dist/: tsc would not re-emit it
-if changed "$info" src test bench tsconfig.json package-lock.json; then
+stamp=dist/.tsc-built
+[ -f dist/src/cli.js ] || rm -f "$info" "$stamp"   # a partly deleted dist/: tsc would not re-emit it
+if changed "$stamp" src test bench tsconfig.json package-lock.json; then
   node_modules/.bin/tsc -p .
-  touch "$info"
+  touch "$stamp"
+fi
+# What bin/vkemu runs: src/ bundled into dist/bundle (scripts/bundle.mjs, ~0.3 s), after tsc has
+# checked the types.
+if changed dist/bundle/vkemu.cjs src scripts/bundle.mjs scripts/vkemu-entry.cjs package-lock.json; then
+  node scripts/bundle.mjs
 fi
 bash images/build.sh

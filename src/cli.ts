@@ -4,10 +4,11 @@ import path from 'node:path';
 import { unicornEngine } from './cpu/unicorn.js';
 import { Machine } from './vm/machine.js';
 import { ExecError } from './vm/exec.js';
-import { debugEngine, startGdb, type GdbServer } from './gdb/server.js';
+import type { GdbServer } from './gdb/server.js';
 import { preBootCheck } from './devices/vkopts.js';
 import { routeHostSignals } from './hostsignals.js';
 import { PACKAGE_JSON } from './paths.js';
+import { mapStacks } from './stacks.js';
 
 const USAGE = `usage: vkemu [OPTIONS] PROGRAM [ARGS...]
        vkemu mkimg root|data|blank|iso IMAGE ...   make a vkd disk or vcd ISO image
@@ -160,7 +161,9 @@ export async function main(argv: string[]): Promise<number> {
   const env = new Map<string, string>();
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== HUP_IGNORED) env.set(k, v);
   for (const [k, v] of o.env) if (v === undefined) env.delete(k); else env.set(k, v);
-  const dbg = o.gdb ? debugEngine(unicornEngine()) : undefined;
+  // The stub and its net/streams modules load only with -g (a tenth of the bundle; start-up is every run's).
+  const gdbStub = o.gdb ? await import('./gdb/server.js') : undefined;
+  const dbg = gdbStub?.debugEngine(unicornEngine());
   const machine = new Machine(dbg?.engine ?? unicornEngine(), {
     root: o.root, strace: o.strace, deterministic: o.deterministic, maxProcs: o.maxProcs, maxFiles: o.maxFiles,
   });
@@ -175,9 +178,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   routeHostSignals(machine, hangupIgnored);
   let gdb: GdbServer | undefined;
-  if (o.gdb && dbg) {
+  if (o.gdb && gdbStub && dbg) {
     try {
-      gdb = await startGdb(machine, dbg.spaces, dbg.bind, o.gdb.host, o.gdb.port);
+      gdb = await gdbStub.startGdb(machine, dbg.spaces, dbg.bind, o.gdb.host, o.gdb.port);
     } catch (e) {
       process.stderr.write(`vkemu: ${(e as Error).message}\n`);
       return 71;
@@ -188,6 +191,7 @@ export async function main(argv: string[]): Promise<number> {
   return status;
 }
 
+mapStacks();
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
   // Pending host reads (a terminal) would keep Node alive.

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs, UsageError } from './cli.js';
 import { realDir, resolveInRoot } from './vm/rootpath.js';
+import { ROOT } from './paths.js';
 
 export const GDB_USAGE = `usage: vkemu gdb [GDB-OPTIONS] [VKEMU-OPTIONS] PROGRAM [ARGS...]
        vkemu gdb --attach [HOST:]PORT [GDB-OPTIONS] [-L DIR] [PROGRAM]
@@ -28,8 +29,8 @@ GDB options:
 VKEMU options: as for 'vkemu' (-L, -E, -U, --strace, ...).
 `;
 
-/** The DragonFly extension, shipped as source beside the stub (dist/src/ -> src/gdb/python). */
-export const EXTENSION = path.resolve(import.meta.dirname, '../../src/gdb/python/dfly.py');
+/** The DragonFly extension, shipped as source beside the stub (src/gdb/python). */
+export const EXTENSION = path.join(ROOT, 'src/gdb/python/dfly.py');
 
 interface GdbCliOptions {
   attach?: string;
@@ -76,7 +77,7 @@ function hostProgram(program: string, root: string | undefined): string {
 
 /** vkemu with `-g 0`: resolves to its port once it listens (it waits for gdb). */
 function startVkemu(args: string[], tty: string | undefined): Promise<{ child: ChildProcess; port: number }> {
-  const vkemu = path.resolve(import.meta.dirname, '../../bin/vkemu');
+  const vkemu = path.join(ROOT, 'bin/vkemu');
   let stdio: ('pipe' | 'inherit' | number)[] = ['pipe', 'inherit', 'pipe'];
   if (tty) {
     const fd = fs.openSync(tty, 'r+');

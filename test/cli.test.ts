@@ -1,5 +1,5 @@
 // Bad input gets clear errors naming what is wrong; nothing crashes.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -17,6 +17,16 @@ describe('bin/vkemu', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
     expect(r.stdout).toMatch(new RegExp(`^vkemu ${pkg.version.replace(/\./g, '\\.')} \\(Unicorn 2\\.\\d+\\.\\d+(-rc\\d+)?\\)\n$`));
     expect(r.status).toBe(0);
+  });
+  it('runs from its bundle, whose stack traces name the TypeScript sources', () => {
+    expect(fs.readFileSync(VKEMU, 'utf8')).toMatch(/dist\/bundle\/vkemu\.cjs/);
+    // An error thrown inside the bundle (a usage error of parseArgs), its stack formatted there.
+    const script = `process.argv = ['node', 'vkemu', '--help']; const m = require(${JSON.stringify(path.join(ROOT, 'dist/bundle/cli.cjs'))});
+      try { m.parseArgs(['--max-procs']); } catch (e) { process.stderr.write('STACK ' + e.stack + '\\n'); }`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    const stack = r.stderr.slice(r.stderr.indexOf('STACK '));
+    expect(stack).toMatch(/needs an argument\n\s+at need \(.*\/src\/cli\.ts:\d+:\d+\)/);
+    expect(stack).not.toMatch(/\.cjs:\d+/);
   });
   it('--help lists every VKEMU_* variable vkemu reads', () => {
     const read = new Set<string>();

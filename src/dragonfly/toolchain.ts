@@ -3,8 +3,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { BuildError } from './errors.js';
+import { ROOT } from '../paths.js';
 
 /** Tool on PATH → the Debian 12 package that has it. */
 export const HOST_TOOLS: ReadonlyArray<readonly [tool: string, pkg: string]> = [
@@ -71,11 +71,10 @@ export function ensureHostTools(say: (s: string) => void): void {
 
 /** The project's own build support files (shims/, mk/, runtime/), beside the sources in src/dragonfly. */
 export function supportDir(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  // From dist/src/dragonfly back to src/dragonfly: tsc copies no shell scripts.
-  const candidates = [here, path.resolve(here, '../../../src/dragonfly')];
-  for (const c of candidates) if (fs.existsSync(path.join(c, 'shims/cc'))) return c;
-  throw new BuildError(`vkemu's build support files (shims/cc) are not in ${candidates.join(' or ')}`);
+  // Always the sources' directory: neither tsc (dist/src) nor the bundle (dist/bundle) copies shell scripts.
+  const dir = path.join(ROOT, 'src/dragonfly');
+  if (fs.existsSync(path.join(dir, 'shims/cc'))) return dir;
+  throw new BuildError(`vkemu's build support files (shims/cc) are not in ${dir}`);
 }
 
 export interface BuildDirs {

@@ -1,8 +1,10 @@
 // DragonFly's 64-bit disk label (sys/sys/disklabel64.h): write and parse. The layout and the values
 // mkimg chooses are documented in docs/IMAGES.md; field offsets below are those of struct disklabel64.
-import crypto from 'node:crypto';
+import { randomBytes } from '../host/random.js';
+
 // DragonFly's libkern crc32() for disklabel64 is the zlib/IEEE 802.3 CRC-32 (reflected 0xEDB88320).
-import { crc32 } from 'node:zlib';
+// node:zlib is loaded by the first label read or written, not with every `vkemu dragonfly boot`.
+const crc32 = (b: Uint8Array): number => process.getBuiltinModule('node:zlib').crc32(b);
 
 export const DISKMAGIC64 = 0xc4464c59;
 export const MAXPARTITIONS64 = 16;
@@ -48,7 +50,7 @@ export interface ParsedLabel extends Disklabel64 {
 
 /** A random version-4 uuid laid out as DragonFly's struct uuid (integers little-endian). */
 export function randomUuid(): Buffer {
-  const b = crypto.randomBytes(16);
+  const b = randomBytes(16);
   b.writeUInt16LE((b.readUInt16LE(6) & 0x0fff) | 0x4000, 6);
   b[8] = (b[8] & 0x3f) | 0x80;
   return b;

@@ -108,8 +108,14 @@ export function parseElf(path: string, data: Buffer): ElfImage {
     if (pi.offset + pi.filesz > data.length) fail('truncated: PT_INTERP past the end of the file');
     interp = data.subarray(pi.offset, pi.offset + pi.filesz).toString('latin1').replace(/\0.*$/s, '');
   }
+  const osrel = noteOsrel(data, phdrs.filter((x) => x.type === PT_NOTE));
+  return { path, data, type, entry, phoff, phnum, phentsize, phdrs, interp, osrel };
+}
+
+/** __DragonFly_version from the DragonFly ABI note among these PT_NOTE segments, if there is one. */
+function noteOsrel(data: Buffer, notes: { offset: number; filesz: number }[]): number | undefined {
   let osrel: number | undefined;
-  for (const p of phdrs.filter((x) => x.type === PT_NOTE)) {
+  for (const p of notes) {
     let o = p.offset;
     const end = Math.min(p.offset + p.filesz, data.length);
     while (o + 12 <= end) {
@@ -120,7 +126,23 @@ export function parseElf(path: string, data: Buffer): ElfImage {
       o = desc + Math.ceil(descsz / 4) * 4;
     }
   }
-  return { path, data, type, entry, phoff, phnum, phentsize, phdrs, interp, osrel };
+  return osrel;
+}
+
+/**
+ * Whether an ELF64 file carries DragonFly's ABI note (what DragonFly's own toolchain puts in every
+ * program and the kernel; Go programs have none). Reads only the headers and the notes, no checks
+ * beyond staying inside data: a malformed file is simply not one.
+ */
+export function hasDragonflyNote(data: Buffer): boolean {
+  const eh = readEhdr(data);
+  if (typeof eh === 'string' || eh.phentsize !== PHDR_SIZE || eh.phnum > 256 || eh.phoff + eh.phnum * PHDR_SIZE > data.length) return false;
+  const notes: { offset: number; filesz: number }[] = [];
+  for (let i = 0; i < eh.phnum; i++) {
+    const o = eh.phoff + i * PHDR_SIZE;
+    if (data.readUInt32LE(o) === PT_NOTE) notes.push({ offset: Number(data.readBigUInt64LE(o + 8)), filesz: Number(data.readBigUInt64LE(o + 32)) });
+  }
+  return noteOsrel(data, notes) !== undefined;
 }
 
 function readAt(fd: number, pos: number, len: number): Buffer {

@@ -80,6 +80,8 @@ function mapSegments(space: AddressSpace, img: ElfImage, bias: number): { lo: nu
 export interface ExecRequest {
   hostPath: string;
   guestPath: string;
+  /** The program file's contents when the caller has read them already (execve). */
+  image?: Buffer;
   argv: string[];
   envp: string[];
   /** Resolves a guest path (the interpreter) to a host path. */
@@ -91,7 +93,7 @@ export interface ExecRequest {
 export function loadProgram(p: Process, t: GuestThread, req: ExecRequest): ElfImage {
   let data: Buffer;
   try {
-    data = fs.readFileSync(req.hostPath);
+    data = req.image ?? fs.readFileSync(req.hostPath);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ExecError(code === 'ENOENT' ? 2 : code === 'EACCES' ? 13 : code === 'EISDIR' ? 13 : 5,
@@ -195,7 +197,7 @@ export function loadProgram(p: Process, t: GuestThread, req: ExecRequest): ElfIm
  * a new address space (a vfork child hands its parent's back), close-on-exec
  * descriptors closed and caught signals reset. Throws ExecError, p unchanged.
  */
-export function execProgram(m: Machine, p: Process, t: GuestThread, path0: string, argv: string[], envp: string[]): void {
+export function execProgram(m: Machine, p: Process, t: GuestThread, path0: string, argv: string[], envp: string[], image?: Buffer): void {
   const hostPath = m.resolveProgram(p, path0);
   if (hostPath === undefined) throw new ExecError(2, `${path0}: not in the guest root ${m.opts.root}`);
   // AT_EXECPATH and kern.proc.pathname name the program absolutely.
@@ -206,7 +208,7 @@ export function execProgram(m: Machine, p: Process, t: GuestThread, path0: strin
   const cpu = m.engine.createThread(space, t.regs);
   try {
     loadProgram(p, t, {
-      hostPath, guestPath, argv, envp, resolve: (g) => m.resolvePath(p, g, true),
+      hostPath, guestPath, argv, envp, image, resolve: (g) => m.resolvePath(p, g, true),
       randomGap: m.opts.deterministic ? 0 : Math.floor(Math.random() * 1024),
     });
   } catch (e) {

@@ -250,8 +250,8 @@ export class Machine {
   }
 
   /** Load a new program into p (execve). Throws ExecError. */
-  exec(p: Process, t: GuestThread, path0: string, argv: string[], envp: string[]): void {
-    execProgram(this, p, t, path0, argv, envp);
+  exec(p: Process, t: GuestThread, path0: string, argv: string[], envp: string[], image?: Buffer): void {
+    execProgram(this, p, t, path0, argv, envp, image);
   }
 }
 

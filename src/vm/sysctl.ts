@@ -1,6 +1,7 @@
 // The sysctl tree a DragonFly host answers (vkernel-host-abi.md §7.8).
 import os from 'node:os';
-import crypto from 'node:crypto';
+import { randomBytes } from '../host/random.js';
+import { hostCpus } from '../host/cpus.js';
 import { OSRELDATE } from './exec.js';
 import { USRSTACK } from './memory.js';
 import { vkernelCapable } from '../cpu/engine.js';
@@ -42,7 +43,6 @@ export class SysctlTree {
   private nextAuto = 0x100;
 
   constructor() {
-    const ncpu = os.cpus().length || 1;
     const mem = BigInt(os.totalmem());
     const clockinfo = (): Buffer => { const b = Buffer.alloc(20); b.writeInt32LE(100, 0); b.writeInt32LE(10000, 4); b.writeInt32LE(0, 8); b.writeInt32LE(128, 12); b.writeInt32LE(1024, 16); return b; };
     this.add('kern.ostype', 'string', () => str('DragonFly'));
@@ -66,8 +66,8 @@ export class SysctlTree {
     this.add('kern.maxthrssiz', 'long', () => long(128n << 30n));
     this.add('kern.umtx_timeout_max', 'int', () => int(2000000));
     this.add('kern.stackgap_random', 'int', () => int(1024));
-    this.add('kern.random', 'opaque', () => crypto.randomBytes(16));
-    this.add('kern.arandom', 'opaque', () => crypto.randomBytes(256));
+    this.add('kern.random', 'opaque', () => randomBytes(16));
+    this.add('kern.arandom', 'opaque', () => randomBytes(256));
     this.add('kern.iov_max', 'int', () => int(1024));
     this.add('kern.proc.pathname', 'string', (_m, p) => str(p.exePath));
     // libkvm sizes its buffer for kern.proc.args (ps's COMMAND column) from this.
@@ -85,7 +85,7 @@ export class SysctlTree {
     this.add('hw.machine', 'string', () => str('x86_64'));
     this.add('hw.machine_arch', 'string', () => str('x86_64'));
     this.add('hw.model', 'string', () => str(os.cpus()[0]?.model ?? 'x86-64 (emulated)'));
-    this.add('hw.ncpu', 'int', () => int(ncpu));
+    this.add('hw.ncpu', 'int', () => int(hostCpus()));
     this.add('hw.byteorder', 'int', () => int(1234));
     this.add('hw.physmem', 'ulong', () => long(mem));
     this.add('hw.usermem', 'ulong', () => long(mem));

@@ -1,7 +1,7 @@
 // Thread names and CPU affinity: lwp_getname, lwp_setaffinity, lwp_getaffinity.
 // vkemu runs every guest thread on one host thread, so a mask only has to be
 // remembered and reported (restricted to the CPUs hw.ncpu announces).
-import os from 'node:os';
+import { hostCpus } from '../../host/cpus.js';
 import { E } from '../abi/errno.js';
 import type { GuestThread } from '../thread.js';
 import type { Process } from '../process.js';
@@ -10,8 +10,8 @@ import type { Sys, SyscallResult, Handler } from './types.js';
 const privileged = (process.getuid?.() ?? 0) === 0;
 /** cpumask_t: four 64-bit words. */
 const CPUMASK_SIZE = 32;
-const NCPU = Math.min(os.cpus().length || 1, 256);
-const ACTIVE = (1n << BigInt(NCPU)) - 1n;
+/** The CPUs hw.ncpu announces, as a mask. */
+const active = (): bigint => (1n << BigInt(hostCpus())) - 1n;
 /** LPMAP_MAXTHREADTITLE: a thread title holds at most this many bytes with its NUL. */
 const MAX_TITLE = 1024;
 
@@ -43,7 +43,7 @@ function getaffinity(s: Sys): SyscallResult {
   // A negative tid names the process's first thread.
   const t = tid < 0 ? p.liveThreads().sort((a, b) => a.tid - b.tid)[0] : p.threads.get(tid);
   if (!t) return -E.ESRCH;
-  return s.p.space.write(s.ptr(2), encodeMask((masks.get(t) ?? ACTIVE) & ACTIVE)) ? 0 : -E.EFAULT;
+  return s.p.space.write(s.ptr(2), encodeMask((masks.get(t) ?? active()) & active())) ? 0 : -E.EFAULT;
 }
 
 function setaffinity(s: Sys): SyscallResult {
@@ -51,7 +51,7 @@ function setaffinity(s: Sys): SyscallResult {
   if (pid !== 0 && !privileged) return -E.EPERM;
   const b = s.p.space.read(s.ptr(2), CPUMASK_SIZE);
   if (!b) return -E.EFAULT;
-  const mask = readMask(b) & ACTIVE;
+  const mask = readMask(b) & active();
   if (mask === 0n) return -E.EPERM;
   const p = procArg(s, pid);
   if (typeof p === 'number') return p;

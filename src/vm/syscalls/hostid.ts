@@ -1,6 +1,6 @@
 // The process's view of the host: chroot(2), the old uname(2), procctl(2)'s
 // reaper commands.
-import crypto from 'node:crypto';
+import { randomBytes } from '../../host/random.js';
 import fs from 'node:fs';
 import { E } from '../abi/errno.js';
 import { cstring } from './util.js';
@@ -95,7 +95,7 @@ function uuidgen(s: Sys): SyscallResult {
   if (count < 1 || count > 2048) return -E.EINVAL;
   const b = Buffer.alloc(16 * count);
   for (let i = 0; i < count; i++) {
-    const u = crypto.randomBytes(16);
+    const u = randomBytes(16);
     // struct uuid: time_low, time_mid, time_hi_and_version little-endian words, then bytes; version 4, variant 10.
     u.writeUInt16LE((u.readUInt16LE(6) & 0x0fff) | 0x4000, 6);
     u[8] = (u[8] & 0x3f) | 0x80;

@@ -1,5 +1,5 @@
 // Process identity and lifetime: exit, ids, sessions, limits, randomness.
-import crypto from 'node:crypto';
+import { randomBytes } from '../../host/random.js';
 import { E } from '../abi/errno.js';
 import { Rlimit, Rusage } from '../abi/structs.js';
 import { RLIM_INFINITY } from '../process.js';
@@ -60,7 +60,7 @@ export const procHandlers = {
   getrlimit,
   setrlimit,
   getdtablesize: (s) => s.p.fds.limit,
-  getrandom: (s) => { const n = Math.min(s.ptr(1), 1 << 20); const b = crypto.randomBytes(n); return s.p.space.write(s.ptr(0), b) ? n : -E.EFAULT; },
+  getrandom: (s) => { const n = Math.min(s.ptr(1), 1 << 20); const b = randomBytes(n); return s.p.space.write(s.ptr(0), b) ? n : -E.EFAULT; },
   getrusage: (s) => {
     const who = s.int(0);
     if (who !== 0 && who !== -1 && who !== 1) return -E.EINVAL;
