@@ -33,7 +33,8 @@ function table(): Line[] {
   const vsQemu = (what: string, bench: string, metric: string, unit: string, max: number, higher = false): void => {
     const r = prog(bench, metric);
     const ratio = r?.vkemu && r.qemu ? (higher ? r.qemu / r.vkemu : r.vkemu / r.qemu) : undefined;
-    lines.push({ what, unit, native: r?.native, qemu: r?.qemu, vkemu: r?.vkemu, measure: ratio, measured: ratio === undefined ? undefined : `${ratio.toFixed(2)}x slower than qemu`,
+    const said = ratio === undefined ? undefined : ratio >= 1 ? `${ratio.toFixed(2)}x slower than qemu` : `${(1 / ratio).toFixed(2)}x faster than qemu`;
+    lines.push({ what, unit, native: r?.native, qemu: r?.qemu, vkemu: r?.vkemu, measure: ratio, measured: said,
       goal: max === 1 && higher ? '>= qemu' : `<= ${max}x qemu`, met: ratio === undefined ? undefined : ratio <= max });
   };
   /** vkemu's own figure against an absolute goal. */
