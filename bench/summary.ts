@@ -56,7 +56,7 @@ function table(): Line[] {
   absolute('the same inside a real VKERNEL64', 'ms', num(dfly?.guest_fork_exec_ms), 3);
   absolute('null call served in TypeScript (getuid)', 'ns', prog('c getpid', 'getuid_ns')?.vkemu, 250);
   absolute('vmspace_ctl round trip', 'us', prog('c vmspace', 'ctl_rt_us')?.vkemu, 2);
-  const init = num(dfly?.boot_to_init_ms);
+  const init = num(dfly?.start_to_init_ms);
   if (init !== undefined) absolute('real VKERNEL64: start to init running', 'ms', init, 1500);
   absolute('real VKERNEL64: start to the root shell', 'ms', num(dfly?.boot_to_prompt_ms), 3000);
   const devices = (load('devices.json')?.results ?? []) as DeviceRow[];
