@@ -182,70 +182,37 @@ describe('self-modifying code through the shared engine (control)', () => {
   });
 });
 
+/** A space on an engine of its own, or on `sibling`'s, with code returning `v` at CODE_VA. */
+function codeSpace(v: number, sibling?: AddressSpace): AddressSpace {
+  const s = engine.createSpace(sibling);
+  expect(s.map(CODE_VA, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC, MapKind.PrivateAnon, -1, 0)).toBe(0);
+  expect(s.write(CODE_VA, code(v))).toBe(true);
+  return s;
+}
+
 describe('debugger breakpoints on vmspaces of one engine', () => {
-  function space(v: number, sibling?: AddressSpace): AddressSpace {
-    const s = engine.createSpace(sibling);
-    expect(s.map(CODE_VA, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC, MapKind.PrivateAnon, -1, 0)).toBe(0);
-    expect(s.write(CODE_VA, code(v))).toBe(true);
-    return s;
-  }
   const bp = new BigUint64Array([BigInt(CODE_VA)]);
-
-  it('control: spaces on engines of their own, code translated before the breakpoint, both stop', () => {
-    const a = space(1), b = space(2);
-    try {
-      const ta = thread(a), tb = thread(b);
-      expect(runAt(a, ta, CODE_VA).rax).toBe(1n);
-      expect(runAt(b, tb, CODE_VA).rax).toBe(2n);
-      for (const s of [a, b]) s.setBreakpoints!(bp);
-      expect(runAt(a, ta, CODE_VA).exit).toBe(Exit.Stop);
-      expect(runAt(b, tb, CODE_VA).exit).toBe(Exit.Stop);
-    } finally {
-      a.close(); b.close();
-    }
-  });
-
-  it('shared engine: a breakpoint pushed into every space stops the second space too', () => {
-    const a = space(1);
-    const b = space(2, a);
-    try {
-      const ta = thread(a), tb = thread(b);
-      expect(runAt(a, ta, CODE_VA).rax).toBe(1n);
-      expect(runAt(b, tb, CODE_VA).rax).toBe(2n);
-      for (const s of [a, b]) s.setBreakpoints!(bp);
-      expect(runAt(a, ta, CODE_VA).exit).toBe(Exit.Stop);
-      expect(runAt(b, tb, CODE_VA).exit).toBe(Exit.Stop);
-    } finally {
-      a.close(); b.close();
-    }
-  });
-});
-
-describe('debugger breakpoints added while others exist, vmspaces of one engine', () => {
-  function space(v: number, sibling?: AddressSpace): AddressSpace {
-    const s = engine.createSpace(sibling);
-    expect(s.map(CODE_VA, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC, MapKind.PrivateAnon, -1, 0)).toBe(0);
-    expect(s.write(CODE_VA, code(v))).toBe(true);
-    return s;
-  }
   const other = new BigUint64Array([0x500000n]);
   const both = new BigUint64Array([0x500000n, BigInt(CODE_VA)]);
-  for (const shared of [false, true]) {
-    it(`${shared ? 'shared engine' : 'engines of their own'}: the new breakpoint stops both spaces`, () => {
-      const a = space(1);
-      const b = space(2, shared ? a : undefined);
-      try {
-        const ta = thread(a), tb = thread(b);
-        for (const s of [a, b]) s.setBreakpoints!(other);
-        expect(runAt(a, ta, CODE_VA).rax).toBe(1n);
-        expect(runAt(b, tb, CODE_VA).rax).toBe(2n);
-        for (const s of [a, b]) s.setBreakpoints!(both);
-        expect(runAt(a, ta, CODE_VA).exit).toBe(Exit.Stop);
-        expect(runAt(b, tb, CODE_VA).exit).toBe(Exit.Stop);
-      } finally {
-        a.close(); b.close();
-      }
-    });
+  // Code translated before the breakpoint exists; `before` is the set the spaces had then.
+  for (const [what, before, after] of [['a first breakpoint', undefined, bp], ['a breakpoint added to another', other, both]] as const) {
+    for (const shared of [false, true]) {
+      it(`${shared ? 'shared engine' : 'engines of their own (control)'}: ${what}, pushed into every space, stops both`, () => {
+        const a = codeSpace(1);
+        const b = codeSpace(2, shared ? a : undefined);
+        try {
+          const ta = thread(a), tb = thread(b);
+          if (before) for (const s of [a, b]) s.setBreakpoints!(before);
+          expect(runAt(a, ta, CODE_VA).rax).toBe(1n);
+          expect(runAt(b, tb, CODE_VA).rax).toBe(2n);
+          for (const s of [a, b]) s.setBreakpoints!(after);
+          expect(runAt(a, ta, CODE_VA).exit).toBe(Exit.Stop);
+          expect(runAt(b, tb, CODE_VA).exit).toBe(Exit.Stop);
+        } finally {
+          a.close(); b.close();
+        }
+      });
+    }
   }
 });
 
