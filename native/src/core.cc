@@ -196,7 +196,10 @@ void Core::unload() {
 
 void Core::flushTlb(Space* s) {
   tlbFillsAtFlush = tlbFills;
-  vptFilled.clear();
+  // clear() walks every bucket: once the set has grown (5.4 µs at 2^16 entries, measured by a
+  // review), every flush would pay for it; a set that grew large is replaced instead.
+  if (vptFilled.bucket_count() > 1024) std::unordered_set<uint64_t>().swap(vptFilled);
+  else vptFilled.clear();
   vptOverflow = false;
   current = s;
   if (uc) uc_ctl_flush_tlb(uc);
