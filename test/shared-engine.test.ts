@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MapKind, PROT_READ, PROT_WRITE, Reg, REG_SLOTS, type AddressSpace, type CpuThread } from '../src/cpu/engine.js';
 import { Exit } from '../src/cpu/regfile.js';
 import { unicornEngine } from '../src/cpu/unicorn.js';
+import { Trapframe } from '../src/vm/abi/structs.js';
 
 const PROT_EXEC = 4;
 const PAGE = 4096;
@@ -235,10 +236,7 @@ describe('vmspace_ctl(RUN) served in C++ (CTX_FAST)', () => {
       0x0f, 0x05,                          // syscall (TypeScript's)
     ]);
     expect(h.write(0x800000, prog)).toBe(true);
-    const tf = Buffer.alloc(25 * 8);
-    tf.writeBigUInt64LE(BigInt(CODE_VA), 20 * 8);
-    tf.writeBigUInt64LE(0x202n, 22 * 8);
-    expect(h.write(0x600000, tf)).toBe(true);
+    expect(h.write(0x600000, Trapframe.encode({ rip: BigInt(CODE_VA), rflags: 0x202n }))).toBe(true);
     const v = vmspace();
     h.setVmspace(BigInt(ID), v);
     return { h, v };
@@ -255,9 +253,9 @@ describe('vmspace_ctl(RUN) served in C++ (CTX_FAST)', () => {
       expect(r.rax).toBe(1234n);
       expect(th.regs[Reg.RBX]).toBe(0n);
       expect(th.regs[Reg.CTX_ACTIVE]).toBe(0n);
-      const out = h.read(0x600000, 25 * 8)!;
-      expect(out.readBigUInt64LE(6 * 8)).toBe(77n);      // tf_rax
-      expect(out.readBigUInt64LE(16 * 8)).toBe(0x81n);   // tf_trapno: T_FAST_SYSCALL
+      const out = Trapframe.read(h.read(0x600000, Trapframe.size)!);
+      expect(out.rax).toBe(77n);
+      expect(out.trapno).toBe(0x81n);   // T_FAST_SYSCALL
     } finally {
       v.close(); h.close();
     }
